@@ -1,0 +1,139 @@
+//! Who is calling. Handlers that touch anything take a [`Principal`] (or [`Admin`]) argument;
+//! without one they have no identity to hand to the services, whose every query filters by
+//! it. So a forgotten check is a compile error, not a hole:
+//!
+//! * a request without valid credentials never reaches the handler (401);
+//! * a read-only token never reaches a handler of a state-changing method (403) — the rule
+//!   lives here, once, not in each handler;
+//! * [`Admin`] refuses every role but admin (403).
+
+use std::net::IpAddr;
+
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts};
+use frontend::api::types::Role;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tower_sessions::Session;
+
+use crate::http::error::ApiError;
+use crate::http::extract::ClientAddr;
+use crate::service::audit::Actor;
+use crate::service::{accounts, tokens};
+use crate::state::AppState;
+
+/// The session key under which the logged-in account is kept.
+pub const SESSION_KEY: &str = "auth";
+
+/// What a browser session remembers about its login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub account_id: i64,
+    /// When the password was checked; the absolute session timeout counts from here.
+    pub authenticated_at: i64,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account_id: i64,
+    pub email: String,
+    pub role: Role,
+    /// The API token used, when the call did not come from a browser session.
+    pub token_id: Option<i64>,
+    pub source: Option<IpAddr>,
+}
+
+impl Principal {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The audit log's view of this caller.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            account_id: Some(self.account_id),
+            token_id: self.token_id,
+            source: self.source.map(|ip| ip.to_string()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ClientAddr(source) = ClientAddr::from_request_parts(parts, state)
+            .await
+            .unwrap_or_default();
+
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            // A request that presents a token is judged by the token alone, never by a
+            // cookie that happens to come along.
+            let secret = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or(ApiError::Unauthorized)?;
+            let found = tokens::authenticate(&state.pool, secret)
+                .await?
+                .ok_or(ApiError::Unauthorized)?;
+            if found.read_only && !parts.method.is_safe() {
+                return Err(ApiError::Forbidden(
+                    "this API token is read-only; use a read-write token to make changes".into(),
+                ));
+            }
+            return Ok(Principal {
+                account_id: found.account_id,
+                email: found.email,
+                role: found.role,
+                token_id: Some(found.token_id),
+                source,
+            });
+        }
+
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, msg)| ApiError::internal(msg))?;
+        let auth: SessionAuth = session
+            .get(SESSION_KEY)
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or(ApiError::Unauthorized)?;
+        let age = OffsetDateTime::now_utc().unix_timestamp() - auth.authenticated_at;
+        if age > state.web.session_max.whole_seconds() || age < 0 {
+            session.flush().await.map_err(ApiError::internal)?;
+            return Err(ApiError::Unauthorized);
+        }
+        let Some(account) = accounts::get_active(&state.pool, auth.account_id).await? else {
+            // Deleted or disabled since login: the session ends here.
+            session.flush().await.map_err(ApiError::internal)?;
+            return Err(ApiError::Unauthorized);
+        };
+        Ok(Principal {
+            account_id: account.id,
+            email: account.email,
+            role: account.role,
+            token_id: None,
+            source,
+        })
+    }
+}
+
+/// A caller with the admin role.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Principal);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let p = Principal::from_request_parts(parts, state).await?;
+        if p.is_admin() {
+            Ok(Admin(p))
+        } else {
+            Err(ApiError::Forbidden("this needs the admin role".into()))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Command line and environment: every setting is a flag with an environment variable
+//! (`#[arg(long, env)]`), so the same binary is configured the same way by hand, by systemd
+//! and by the test harness.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "zonekeeper", version, about = "DNS hosting control panel")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web console, the REST API and the DNS engine.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+/// Where the database is: an external server (`DATABASE_URL`) or the private cluster in the
+/// data directory. Shared by `serve` and the admin commands, so both always agree.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Data directory; holds the private PostgreSQL cluster when no DATABASE_URL is given.
+    #[arg(long, env = "ZONEKEEPER_DATA_DIR", default_value = "./var")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL. When set, that server is used and no private cluster is started.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<crate::secret::Secret>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Address of the web console and REST API.
+    #[arg(long, env = "ZONEKEEPER_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    pub http_addr: SocketAddr,
+    /// Address of the DNS engine (UDP and TCP).
+    #[arg(long, env = "ZONEKEEPER_DNS_ADDR", default_value = "127.0.0.1:1053")]
+    pub dns_addr: SocketAddr,
+    /// The URL users reach the console at, e.g. https://dns.example.net. Its origin is the one
+    /// that state-changing browser requests must come from, and an https URL marks the
+    /// session cookie Secure. Default: http://<http-addr>.
+    #[arg(long, env = "ZONEKEEPER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Email of the admin account created on first start.
+    #[arg(long, env = "ZONEKEEPER_ADMIN_EMAIL", default_value = "admin@localhost")]
+    pub admin_email: String,
+    /// Password of the admin account created on first start. When unset, one is generated
+    /// and printed once.
+    #[arg(long, env = "ZONEKEEPER_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<crate::secret::Secret>,
+    /// Idle timeout of a browser session, in minutes.
+    #[arg(long, env = "ZONEKEEPER_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u32,
+    /// Absolute lifetime of a browser session, in hours, however active it is.
+    #[arg(long, env = "ZONEKEEPER_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from stdin when stdin is not a terminal,
+    /// otherwise generated and printed.
+    Create {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: CliRole,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for an account and print it once.
+    Create {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Allow only reads (GET).
+        #[arg(long)]
+        read_only: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CliRole {
+    Admin,
+    Customer,
+}
+
+impl From<CliRole> for frontend::api::types::Role {
+    fn from(r: CliRole) -> Self {
+        match r {
+            CliRole::Admin => frontend::api::types::Role::Admin,
+            CliRole::Customer => frontend::api::types::Role::Customer,
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `/api/v1/me`: the caller's own account.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use frontend::api::types::{ChangePasswordRequest, Problem, User};
+
+use super::error::ApiError;
+use super::extract::ApiJson;
+use crate::auth::Principal;
+use crate::service::accounts;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/me/password", post(change_password))
+}
+
+/// The account the request is authenticated as.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses(
+        (status = 200, body = User),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn me(State(state): State<AppState>, who: Principal) -> Result<Json<User>, ApiError> {
+    Ok(Json(accounts::get_user(&state.pool, who.account_id).await?))
+}
+
+/// Change one's own password (the current one is required).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "account",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    accounts::change_password(
+        &state.pool,
+        &who.actor(),
+        who.account_id,
+        &req.current_password,
+        &req.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,218 @@
+//! The OpenAPI 3 description of the REST API, generated from the handlers' annotations
+//! (`/api/v1/openapi.json`), and a plain HTML page that presents it for people (`/api-docs`).
+//! The page is rendered here from the same document, with no script or CDN behind it.
+
+use std::fmt::Write;
+
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{PathItem, RefOr};
+use utoipa::{Modify, OpenApi};
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Zonekeeper API",
+        description = "REST API of Zonekeeper. Authenticate with `Authorization: Bearer <token>` (create tokens on the API tokens page) or with the console's session cookie. Errors are RFC 9457 problem+json; validation failures list each field and the rule it broke."
+    ),
+    paths(
+        super::auth::login,
+        super::auth::logout,
+        super::me::me,
+        super::me::change_password,
+        super::tokens::list,
+        super::tokens::create,
+        super::tokens::revoke,
+        super::users::list,
+        super::users::show,
+        super::users::create,
+        super::users::update,
+        super::health::healthz,
+    ),
+    components(schemas(
+        frontend::api::types::Role,
+        frontend::api::types::User,
+        frontend::api::types::LoginRequest,
+        frontend::api::types::ChangePasswordRequest,
+        frontend::api::types::ApiToken,
+        frontend::api::types::CreateTokenRequest,
+        frontend::api::types::CreatedToken,
+        frontend::api::types::CreateUserRequest,
+        frontend::api::types::CreatedUser,
+        frontend::api::types::UpdateUserRequest,
+        frontend::api::types::FieldError,
+        frontend::api::types::Problem,
+        frontend::api::types::Health,
+    )),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+    tags(
+        (name = "auth", description = "Browser sessions"),
+        (name = "account", description = "The caller's own account"),
+        (name = "tokens", description = "API tokens"),
+        (name = "users", description = "Account administration (admin only)"),
+        (name = "health", description = "Liveness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("id"))),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn operations(item: &PathItem) -> Vec<(&'static str, &utoipa::openapi::path::Operation)> {
+    [
+        ("GET", item.get.as_ref()),
+        ("POST", item.post.as_ref()),
+        ("PUT", item.put.as_ref()),
+        ("PATCH", item.patch.as_ref()),
+        ("DELETE", item.delete.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.map(|op| (m, op)))
+    .collect()
+}
+
+fn schema_name(r: &RefOr<utoipa::openapi::schema::Schema>) -> String {
+    match r {
+        RefOr::Ref(r) => r.ref_location.rsplit('/').next().unwrap_or("").to_owned(),
+        RefOr::T(utoipa::openapi::schema::Schema::Array(a)) => match &a.items {
+            utoipa::openapi::schema::ArrayItems::RefOrSchema(inner) => {
+                format!("array of {}", schema_name(inner))
+            }
+            utoipa::openapi::schema::ArrayItems::False => "array".into(),
+        },
+        RefOr::T(_) => "object".into(),
+    }
+}
+
+/// `GET /api-docs`: the API for people.
+pub async fn docs_page() -> Html<String> {
+    let doc = ApiDoc::openapi();
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Zonekeeper API</title><link rel=\"stylesheet\" href=\"/pkg/zonekeeper.css\"></head><body class=\"api-docs\"><main class=\"content\"><h1>{}</h1><p>{}</p><p>Machine-readable: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (OpenAPI {}). Back to the <a href=\"/\">console</a>.</p>",
+        esc(&doc.info.title),
+        esc(doc.info.description.as_deref().unwrap_or("")),
+        esc(&serde_json::to_value(&doc.openapi).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
+    );
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in operations(item) {
+            let _ = write!(
+                h,
+                "<section class=\"card endpoint\"><h2><code class=\"method\">{method}</code> <code>{}</code></h2>",
+                esc(path)
+            );
+            if let Some(s) = &op.summary {
+                let _ = write!(h, "<p>{}</p>", esc(s));
+            }
+            if let Some(d) = &op.description {
+                let _ = write!(h, "<p>{}</p>", esc(d));
+            }
+            if let Some(body) = &op.request_body {
+                let names: Vec<String> = body
+                    .content
+                    .iter()
+                    .map(|(ct, c)| {
+                        format!(
+                            "{} ({})",
+                            c.schema.as_ref().map(schema_name).unwrap_or_default(),
+                            ct
+                        )
+                    })
+                    .collect();
+                let _ = write!(h, "<p><strong>Body:</strong> {}</p>", esc(&names.join(", ")));
+            }
+            h.push_str("<table><thead><tr><th>Status</th><th>Meaning</th><th>Body</th></tr></thead><tbody>");
+            for (status, resp) in &op.responses.responses {
+                let (desc, body) = match resp {
+                    RefOr::T(r) => (
+                        r.description.clone(),
+                        r.content
+                            .values()
+                            .next()
+                            .and_then(|c| c.schema.as_ref().map(schema_name))
+                            .unwrap_or_default(),
+                    ),
+                    RefOr::Ref(r) => (r.ref_location.clone(), String::new()),
+                };
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(status),
+                    esc(&desc),
+                    esc(&body)
+                );
+            }
+            h.push_str("</tbody></table></section>");
+        }
+    }
+    if let Some(components) = &doc.components {
+        h.push_str("<h2>Schemas</h2>");
+        for (name, schema) in &components.schemas {
+            let json = serde_json::to_string_pretty(schema).unwrap_or_default();
+            let _ = write!(
+                h,
+                "<section class=\"card\" id=\"{0}\"><h3>{0}</h3><pre>{1}</pre></section>",
+                esc(name),
+                esc(&json)
+            );
+        }
+    }
+    h.push_str("</main></body></html>");
+    Html(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_lists_the_api() {
+        let doc = ApiDoc::openapi();
+        for p in ["/api/v1/auth/login", "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/users/{id}", "/healthz"] {
+            assert!(doc.paths.paths.contains_key(p), "{p} missing");
+        }
+        let json = serde_json::to_value(&doc).unwrap();
+        assert!(json["openapi"].as_str().unwrap().starts_with("3."));
+        assert!(json["components"]["schemas"]["Problem"].is_object());
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}

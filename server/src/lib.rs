@@ -1,0 +1,14 @@
+//! Zonekeeper's server: configuration, the store (with its private PostgreSQL cluster),
+//! authentication, the services, the HTTP edge that hosts the REST API and the Leptos
+//! console, and the process that runs them together with the DNS engine.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod pg;
+pub mod secret;
+pub mod serve;
+pub mod service;
+pub mod state;

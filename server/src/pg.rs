@@ -1,0 +1,294 @@
+//! The private PostgreSQL cluster: when no `DATABASE_URL` is given, Zonekeeper keeps its own
+//! cluster in `<data-dir>/postgres`, created with `initdb` on first use and started and stopped
+//! with `pg_ctl`, using the system's PostgreSQL server binaries.
+//!
+//! The cluster listens on a Unix socket only (`listen_addresses = ''`), in a directory only
+//! its owner can enter, so trust authentication is safe: nobody else can reach the socket.
+//! PostgreSQL refuses to run as root; when we are root, the cluster runs as the `postgres`
+//! system user and root (which may enter any directory) still connects.
+//!
+//! The test harness uses the same code for its throw-away clusters.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sqlx::postgres::PgConnectOptions;
+
+/// The database the private cluster serves to Zonekeeper.
+pub const DATABASE: &str = "zonekeeper";
+/// The superuser created by `initdb`.
+pub const USER: &str = "zonekeeper";
+/// Only names the socket file (`.s.PGSQL.<port>`); nothing listens on TCP.
+const PORT: u16 = 5432;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("PostgreSQL server binaries not found (looked for {0}); install them with `apt-get install postgresql`, or set DATABASE_URL")]
+    NoBinaries(String),
+    #[error("{0}: {1}")]
+    Io(String, io::Error),
+    #[error("`{cmd}` failed: {output}")]
+    Command { cmd: String, output: String },
+    #[error("the data directory {0} cannot be entered by the `postgres` system user; choose a data directory outside /root (ZONEKEEPER_DATA_DIR), or set DATABASE_URL")]
+    NotTraversable(PathBuf),
+}
+
+/// A private cluster on disk. `start` and `stop` are idempotent.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    bin_dir: PathBuf,
+    data: PathBuf,
+    socket_dir: PathBuf,
+    log: PathBuf,
+    /// When running as root, the system user that owns and runs the cluster.
+    run_as: Option<&'static str>,
+}
+
+impl Cluster {
+    /// The cluster below `data_dir` (`postgres/` for the data, `run/` for the socket).
+    pub fn in_data_dir(data_dir: &Path) -> Result<Cluster, ClusterError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| ClusterError::Io(format!("creating {}", data_dir.display()), e))?;
+        let data_dir = data_dir
+            .canonicalize()
+            .map_err(|e| ClusterError::Io(format!("resolving {}", data_dir.display()), e))?;
+        Ok(Cluster {
+            bin_dir: find_bin_dir()?,
+            data: data_dir.join("postgres"),
+            socket_dir: data_dir.join("run"),
+            log: data_dir.join("postgres.log"),
+            run_as: running_as_root().then_some("postgres"),
+        })
+    }
+
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
+    /// Connection options for `database` on this cluster.
+    pub fn connect_options(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.socket_dir)
+            .port(PORT)
+            .username(USER)
+            .database(database)
+    }
+
+    /// The same as a URL, for tools such as `psql` and `sqlx prepare`.
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgres://{USER}@localhost/{database}?host={}&port={PORT}",
+            self.socket_dir.display()
+        )
+    }
+
+    fn initialized(&self) -> bool {
+        self.data.join("PG_VERSION").exists()
+    }
+
+    /// Create the cluster if it does not exist yet. Returns true when it was created.
+    pub fn init(&self) -> Result<bool, ClusterError> {
+        if self.initialized() {
+            return Ok(false);
+        }
+        for dir in [&self.data, &self.socket_dir] {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ClusterError::Io(format!("creating {}", dir.display()), e))?;
+            self.chown(dir)?;
+        }
+        if let Some(user) = self.run_as {
+            // The postgres user must be able to reach its directories through every parent.
+            let probe = Command::new("runuser")
+                .args(["-u", user, "--", "test", "-x"])
+                .arg(&self.data)
+                .status()
+                .map_err(|e| ClusterError::Io("running runuser".into(), e))?;
+            if !probe.success() {
+                return Err(ClusterError::NotTraversable(self.data.clone()));
+            }
+        }
+        self.run(
+            "initdb",
+            &[
+                "-D".as_ref(),
+                self.data.as_os_str(),
+                "--auth=trust".as_ref(),
+                "-U".as_ref(),
+                USER.as_ref(),
+                "--encoding=UTF8".as_ref(),
+                "--locale=C".as_ref(),
+            ],
+        )?;
+        Ok(true)
+    }
+
+    /// Whether a postmaster is running on this cluster.
+    pub fn is_running(&self) -> bool {
+        self.initialized()
+            && self
+                .command("pg_ctl", &["status".as_ref(), "-D".as_ref(), self.data.as_os_str()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
+    }
+
+    /// Start the cluster (and wait until it accepts connections). Returns false when it was
+    /// already running.
+    pub fn start(&self) -> Result<bool, ClusterError> {
+        if self.is_running() {
+            return Ok(false);
+        }
+        let opts = format!(
+            "-c listen_addresses='' -k {} -p {PORT} -c unix_socket_permissions=0700",
+            self.socket_dir.display()
+        );
+        self.run(
+            "pg_ctl",
+            &[
+                "start".as_ref(),
+                "-w".as_ref(),
+                "-t".as_ref(),
+                "60".as_ref(),
+                "-D".as_ref(),
+                self.data.as_os_str(),
+                "-l".as_ref(),
+                self.log.as_os_str(),
+                "-o".as_ref(),
+                opts.as_ref(),
+            ],
+        )?;
+        Ok(true)
+    }
+
+    /// Stop the cluster (fast shutdown: open transactions are rolled back).
+    pub fn stop(&self) -> Result<(), ClusterError> {
+        if !self.is_running() {
+            return Ok(());
+        }
+        self.run(
+            "pg_ctl",
+            &[
+                "stop".as_ref(),
+                "-w".as_ref(),
+                "-m".as_ref(),
+                "fast".as_ref(),
+                "-D".as_ref(),
+                self.data.as_os_str(),
+            ],
+        )
+    }
+
+    /// Create the application database if it does not exist.
+    pub async fn ensure_database(&self, name: &str) -> Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect_with(&self.connect_options("postgres")).await?;
+        let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+        if !exists {
+            // Identifiers cannot be bound; `name` is one of ours, quoted anyway.
+            sqlx::query(&format!("create database \"{}\"", name.replace('"', "\"\"")))
+                .execute(&mut conn)
+                .await?;
+        }
+        conn.close().await
+    }
+
+    fn chown(&self, path: &Path) -> Result<(), ClusterError> {
+        if let Some(user) = self.run_as {
+            let status = Command::new("chown")
+                .arg(user)
+                .arg(path)
+                .status()
+                .map_err(|e| ClusterError::Io("running chown".into(), e))?;
+            if !status.success() {
+                return Err(ClusterError::Command {
+                    cmd: format!("chown {user} {}", path.display()),
+                    output: status.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&self, program: &str, args: &[&std::ffi::OsStr]) -> Command {
+        let exe = self.bin_dir.join(program);
+        let mut cmd = match self.run_as {
+            Some(user) => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        };
+        cmd.args(args).stdin(Stdio::null());
+        // Start from a neutral directory: the postgres user may not be allowed into ours.
+        cmd.current_dir("/");
+        cmd
+    }
+
+    fn run(&self, program: &str, args: &[&std::ffi::OsStr]) -> Result<(), ClusterError> {
+        let out = self
+            .command(program, args)
+            .output()
+            .map_err(|e| ClusterError::Io(format!("running {program}"), e))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            let mut output = String::from_utf8_lossy(&out.stderr).into_owned();
+            output.push_str(&String::from_utf8_lossy(&out.stdout));
+            if let Ok(log) = std::fs::read_to_string(&self.log) {
+                let tail: Vec<&str> = log.lines().rev().take(10).collect();
+                output.push_str("\nlog: ");
+                output.push_str(&tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            }
+            Err(ClusterError::Command {
+                cmd: program.to_owned(),
+                output,
+            })
+        }
+    }
+}
+
+fn running_as_root() -> bool {
+    // SAFETY-free check: the effective uid of this process, as the kernel reports it.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// The directory holding `initdb`, `pg_ctl` and `postgres`: `$ZONEKEEPER_PG_BIN`, else the
+/// newest `/usr/lib/postgresql/<version>/bin` (Debian/Ubuntu), else whatever is on `PATH`.
+fn find_bin_dir() -> Result<PathBuf, ClusterError> {
+    if let Some(dir) = std::env::var_os("ZONEKEEPER_PG_BIN") {
+        return Ok(PathBuf::from(dir));
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let v = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((v, bin))
+        })
+        .collect();
+    versions.sort();
+    if let Some((_, bin)) = versions.pop() {
+        return Ok(bin);
+    }
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .find(|d| d.join("initdb").exists() && d.join("pg_ctl").exists())
+        .ok_or_else(|| ClusterError::NoBinaries("/usr/lib/postgresql/*/bin and PATH".into()))
+}

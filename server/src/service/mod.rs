@@ -1,0 +1,7 @@
+//! The services: the rules of each resource and the transactions that apply them. Handlers
+//! call these with an authenticated caller; every query filters by that caller, and every
+//! change writes its audit row in the same transaction.
+
+pub mod accounts;
+pub mod audit;
+pub mod tokens;
