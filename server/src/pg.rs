@@ -1,5 +1,5 @@
 //! The private PostgreSQL cluster: when no `DATABASE_URL` is given, Zonekeeper keeps its own
-//! cluster in `<data-dir>/postgres`, created with `initdb` on first use and started and stopped
+//! cluster in `<data-dir>/postgres` (socket in `run/`, server log in `log/`), created with `initdb` on first use and started and stopped
 //! with `pg_ctl`, using the system's PostgreSQL server binaries.
 //!
 //! The cluster listens on a Unix socket only (`listen_addresses = ''`), in a directory only
@@ -57,9 +57,13 @@ impl Cluster {
             bin_dir: find_bin_dir()?,
             data: data_dir.join("postgres"),
             socket_dir: data_dir.join("run"),
-            log: data_dir.join("postgres.log"),
+            log: data_dir.join("log").join("postgres.log"),
             run_as: running_as_root().then_some("postgres"),
         })
+    }
+
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin_dir
     }
 
     pub fn socket_dir(&self) -> &Path {
@@ -92,7 +96,8 @@ impl Cluster {
         if self.initialized() {
             return Ok(false);
         }
-        for dir in [&self.data, &self.socket_dir] {
+        let log_dir = self.log.parent().unwrap_or(&self.socket_dir).to_path_buf();
+        for dir in [&self.data, &self.socket_dir, &log_dir] {
             std::fs::create_dir_all(dir)
                 .map_err(|e| ClusterError::Io(format!("creating {}", dir.display()), e))?;
             self.chown(dir)?;

@@ -13,6 +13,7 @@ use crate::config::ServeArgs;
 use crate::db::Store;
 use crate::service::accounts;
 use crate::state::{AppState, WebConfig};
+use std::future::IntoFuture;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -41,68 +42,111 @@ async fn run_with_store(args: &ServeArgs, store: &Store) -> Result<(), BoxError>
         }
     }
 
-    let dns = dns_engine::DnsServer::bind(args.dns_addr)?;
-    let dns_addr = dns.local_addr();
-    let health = dns.health();
-
     let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
     leptos_options.site_addr = args.http_addr;
-
-    let state = AppState {
-        pool: pool.clone(),
-        web: Arc::new(WebConfig::from_public_url(
-            args.public_url.as_deref(),
-            args.session_idle_minutes,
-            args.session_max_hours,
-        )),
-        dns: health,
-        leptos_options,
-    };
-    let app = crate::http::app(state);
-
-    let listener = tokio::net::TcpListener::bind(args.http_addr).await?;
-    let http_addr = listener.local_addr()?;
-    tracing::info!(%http_addr, %dns_addr, "Zonekeeper is running");
-    println!("Zonekeeper: console and API on http://{http_addr}, DNS on {dns_addr} (UDP and TCP)");
-
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let dns_task = tokio::spawn({
-        let mut rx = stop_rx.clone();
-        async move {
-            dns.run(async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            })
-            .await
-        }
-    });
-    // Expired sessions are deleted in the background, once an hour.
-    let cleanup = tokio::spawn(
-        PostgresStore::new(pool.clone()).continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
-    );
-
-    let mut rx = stop_rx.clone();
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    });
-    let signal = tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        let _ = stop_tx.send(true);
-    });
-    let result = served.await;
-    signal.abort();
-    cleanup.abort();
-    match dns_task.await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!(error = %e, "DNS engine stopped with an error"),
-        Err(e) => tracing::error!(error = %e, "DNS engine task failed"),
+    if leptos_options.output_name.is_empty() {
+        // A binary built by plain `cargo build` (not cargo-leptos) has no name baked in.
+        leptos_options.output_name = "zonekeeper".into();
     }
-    result?;
-    Ok(())
+    let running = Running::start(
+        pool,
+        Settings {
+            http_addr: args.http_addr,
+            dns_addr: args.dns_addr,
+            web: WebConfig::from_public_url(
+                args.public_url.as_deref(),
+                args.session_idle_minutes,
+                args.session_max_hours,
+            ),
+            leptos_options,
+        },
+    )
+    .await?;
+    tracing::info!(http_addr = %running.http_addr, dns_addr = %running.dns_addr, "Zonekeeper is running");
+    println!(
+        "Zonekeeper: console and API on http://{}, DNS on {} (UDP and TCP)",
+        running.http_addr, running.dns_addr
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await
+}
+
+/// What a running instance needs besides the pool.
+pub struct Settings {
+    pub http_addr: SocketAddr,
+    pub dns_addr: SocketAddr,
+    pub web: WebConfig,
+    pub leptos_options: leptos::config::LeptosOptions,
+}
+
+/// The web server and the DNS engine, running on the current Tokio runtime.
+pub struct Running {
+    pub http_addr: SocketAddr,
+    pub dns_addr: SocketAddr,
+    stop_tx: watch::Sender<bool>,
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+    dns: tokio::task::JoinHandle<std::io::Result<()>>,
+    cleanup: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Bind both listeners (port 0 picks free ports) and start serving.
+    pub async fn start(pool: sqlx::PgPool, settings: Settings) -> Result<Running, BoxError> {
+        let dns = dns_engine::DnsServer::bind(settings.dns_addr)?;
+        let dns_addr = dns.local_addr();
+        let state = AppState {
+            pool: pool.clone(),
+            web: Arc::new(settings.web),
+            dns: dns.health(),
+            leptos_options: settings.leptos_options,
+        };
+        let app = crate::http::app(state);
+        let listener = tokio::net::TcpListener::bind(settings.http_addr).await?;
+        let http_addr = listener.local_addr()?;
+
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let dns = tokio::spawn(dns.run(stopped(stop_rx.clone())));
+        let http = tokio::spawn(
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(stopped(stop_rx))
+            .into_future(),
+        );
+        // Expired sessions are deleted in the background, once an hour.
+        let cleanup = tokio::spawn(async move {
+            let _ = PostgresStore::new(pool)
+                .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
+                .await;
+        });
+        Ok(Running {
+            http_addr,
+            dns_addr,
+            stop_tx,
+            http,
+            dns,
+            cleanup,
+        })
+    }
+
+    /// Stop accepting, finish the requests in flight, and stop the DNS engine.
+    pub async fn stop(self) -> Result<(), BoxError> {
+        let _ = self.stop_tx.send(true);
+        self.cleanup.abort();
+        let http = self.http.await;
+        match self.dns.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "DNS engine stopped with an error"),
+            Err(e) => tracing::error!(error = %e, "DNS engine task failed"),
+        }
+        http??;
+        Ok(())
+    }
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

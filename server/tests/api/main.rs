@@ -1,0 +1,12 @@
+//! API integration tests: the real application against a real PostgreSQL, one fresh
+//! database per test. One test binary for the crate (link time on small machines); one
+//! module per concern.
+
+mod harness;
+
+mod authz;
+mod bad_input;
+mod cli;
+mod login;
+mod runtime;
+mod tokens;
