@@ -1,0 +1,391 @@
+//! Transport: the UDP and TCP listeners that carry DNS messages to [`respond`] and back.
+//!
+//! Both listen on the same address and port. UDP is one datagram in, at most one out. TCP uses
+//! RFC 7766 framing (a two-byte length before each message), serves any number of queries per
+//! connection, and is bounded so a client can neither hang the engine nor exhaust it: an idle
+//! timeout on every read and write, and a cap on concurrent connections. Nothing on this path
+//! panics; a malformed packet costs one FORMERR or nothing, never the listener.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, TcpListener as StdTcpListener, UdpSocket as StdUdpSocket};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::task::JoinSet;
+use tokio::time::timeout;
+use tracing::{debug, error, info, trace, warn};
+
+use crate::catalog::{Catalog, SharedCatalog};
+use crate::lookup::lookup;
+use crate::wire::{self, Parsed, Transport};
+
+/// How long a TCP connection may sit without completing a read or write before it is closed.
+/// RFC 7766 §6.2.3 asks servers to time out idle connections, "on the order of seconds".
+pub const DEFAULT_TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many TCP connections are served at once; further ones are closed right after accept
+/// so that the client fails fast instead of waiting in the backlog (RFC 7766 §6.2.2).
+pub const DEFAULT_MAX_TCP_CONNECTIONS: usize = 512;
+
+/// How many times binding with port 0 is retried when the UDP port the kernel picked is
+/// already taken for TCP.
+const PORT_ZERO_ATTEMPTS: usize = 16;
+
+/// How long to pause after a failed `accept` (e.g. out of file descriptors) before retrying,
+/// so that a persistent error does not turn into a busy loop.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The largest datagram we read; longer ones are cut by the kernel and then fail to decode.
+const MAX_DATAGRAM: usize = 65_535;
+
+/// Whether the engine's listeners are up, for the HTTP server's `/healthz`.
+///
+/// Cheap to clone; every clone reports the same engine.
+#[derive(Clone, Debug, Default)]
+pub struct EngineHealth(Arc<AtomicBool>);
+
+impl EngineHealth {
+    /// True while [`DnsServer::run`] is serving UDP and TCP.
+    pub fn is_serving(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn set_serving(&self, serving: bool) {
+        self.0.store(serving, Ordering::Release);
+    }
+}
+
+/// Marks the engine as serving for as long as it lives, including when the `run` future is
+/// dropped rather than finished.
+struct ServingGuard(EngineHealth);
+
+impl ServingGuard {
+    fn new(health: &EngineHealth) -> Self {
+        health.set_serving(true);
+        Self(health.clone())
+    }
+}
+
+impl Drop for ServingGuard {
+    fn drop(&mut self) {
+        self.0.set_serving(false);
+    }
+}
+
+/// An authoritative DNS server bound to one address on UDP and TCP.
+///
+/// `bind` only binds (it needs no runtime and reports a taken port at once); `run` serves until
+/// the shutdown future completes.
+#[derive(Debug)]
+pub struct DnsServer {
+    udp: StdUdpSocket,
+    tcp: StdTcpListener,
+    local_addr: SocketAddr,
+    catalog: SharedCatalog,
+    health: EngineHealth,
+    tcp_idle_timeout: Duration,
+    max_tcp_connections: usize,
+}
+
+impl DnsServer {
+    /// Binds UDP and TCP on `addr`, serving an empty catalog.
+    ///
+    /// UDP is bound first and TCP on the port UDP got, so with port 0 both share one free port,
+    /// which [`DnsServer::local_addr`] reports.
+    pub fn bind(addr: SocketAddr) -> io::Result<Self> {
+        let attempts = if addr.port() == 0 {
+            PORT_ZERO_ATTEMPTS
+        } else {
+            1
+        };
+        let mut attempt = 1;
+        let (udp, tcp) = loop {
+            match bind_pair(addr) {
+                Ok(pair) => break pair,
+                Err(err) if err.kind() == io::ErrorKind::AddrInUse && attempt < attempts => {
+                    debug!(%addr, attempt, "TCP port taken for the chosen UDP port; retrying");
+                    attempt += 1;
+                }
+                Err(err) => return Err(err),
+            }
+        };
+        let local_addr = udp.local_addr()?;
+        Ok(Self {
+            udp,
+            tcp,
+            local_addr,
+            catalog: SharedCatalog::default(),
+            health: EngineHealth::default(),
+            tcp_idle_timeout: DEFAULT_TCP_IDLE_TIMEOUT,
+            max_tcp_connections: DEFAULT_MAX_TCP_CONNECTIONS,
+        })
+    }
+
+    /// Sets how long a TCP connection may stay idle (default [`DEFAULT_TCP_IDLE_TIMEOUT`]).
+    #[must_use]
+    pub fn with_tcp_idle_timeout(mut self, idle_timeout: Duration) -> Self {
+        self.tcp_idle_timeout = idle_timeout;
+        self
+    }
+
+    /// Sets how many TCP connections are served at once (default
+    /// [`DEFAULT_MAX_TCP_CONNECTIONS`]).
+    #[must_use]
+    pub fn with_max_tcp_connections(mut self, max_connections: usize) -> Self {
+        self.max_tcp_connections = max_connections;
+        self
+    }
+
+    /// The address actually bound, the same for UDP and TCP.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle reporting whether this server is serving.
+    pub fn health(&self) -> EngineHealth {
+        self.health.clone()
+    }
+
+    /// The catalog this server answers from; replace its snapshot to change what is served.
+    pub fn catalog(&self) -> SharedCatalog {
+        self.catalog.clone()
+    }
+
+    /// Serves UDP and TCP until `shutdown` completes, then closes every listener and
+    /// connection. Fails only if the sockets cannot be handed to the tokio runtime.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+        let udp = UdpSocket::from_std(self.udp)?;
+        let tcp = TcpListener::from_std(self.tcp)?;
+        let _serving = ServingGuard::new(&self.health);
+        info!(addr = %self.local_addr, "DNS engine serving UDP and TCP");
+
+        let tcp_limits = TcpLimits {
+            idle_timeout: self.tcp_idle_timeout,
+            max_connections: self.max_tcp_connections,
+        };
+        tokio::select! {
+            () = shutdown => {
+                info!(addr = %self.local_addr, "DNS engine shutting down");
+                Ok(())
+            }
+            never = serve_udp(&udp, &self.catalog) => match never {},
+            never = serve_tcp(&tcp, &self.catalog, tcp_limits) => match never {},
+        }
+    }
+}
+
+/// Binds UDP on `addr`, then TCP on the same IP and UDP's port.
+fn bind_pair(addr: SocketAddr) -> io::Result<(StdUdpSocket, StdTcpListener)> {
+    let udp = StdUdpSocket::bind(addr)?;
+    let tcp = StdTcpListener::bind(SocketAddr::new(addr.ip(), udp.local_addr()?.port()))?;
+    udp.set_nonblocking(true)?;
+    tcp.set_nonblocking(true)?;
+    Ok((udp, tcp))
+}
+
+/// The response to one received message, or `None` when nothing should be sent.
+///
+/// This is the whole query path without the sockets: parse, look up, encode. A panic anywhere
+/// below (a bug, in our code or a dependency's decoder) costs that one packet, not the listener.
+pub fn respond(catalog: &Catalog, packet: &[u8], transport: Transport) -> Option<Vec<u8>> {
+    let handled = catch_unwind(AssertUnwindSafe(|| match wire::parse(packet) {
+        Parsed::Query(request) => {
+            let outcome = lookup(catalog, request.question());
+            Some(wire::answer(&request, &outcome, transport))
+        }
+        Parsed::Reject(rejection) => {
+            debug!(id = rejection.id(), error = %rejection.error(), "rejecting request");
+            Some(wire::reject(&rejection, transport))
+        }
+        Parsed::Drop(reason) => {
+            trace!(?reason, len = packet.len(), "dropping packet");
+            None
+        }
+    }));
+    handled.unwrap_or_else(|_| {
+        error!(
+            len = packet.len(),
+            "BUG: panic while handling a DNS message; dropped it"
+        );
+        None
+    })
+}
+
+/// Answers datagrams until dropped.
+async fn serve_udp(socket: &UdpSocket, catalog: &SharedCatalog) -> Infallible {
+    let mut buf = vec![0; MAX_DATAGRAM];
+    loop {
+        let (len, peer) = match socket.recv_from(&mut buf).await {
+            Ok(received) => received,
+            Err(err) => {
+                // e.g. ICMP errors reported on the socket; nothing to do about them.
+                debug!(%err, "UDP receive failed");
+                tokio::task::yield_now().await;
+                continue;
+            }
+        };
+        let Some(packet) = buf.get(..len) else {
+            continue;
+        };
+        let response = respond(&catalog.snapshot(), packet, Transport::Udp);
+        if let Some(response) = response {
+            if let Err(err) = socket.send_to(&response, peer).await {
+                debug!(%peer, %err, "UDP send failed");
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct TcpLimits {
+    idle_timeout: Duration,
+    max_connections: usize,
+}
+
+/// Accepts TCP connections until dropped; dropping it also ends every open connection.
+async fn serve_tcp(
+    listener: &TcpListener,
+    catalog: &SharedCatalog,
+    limits: TcpLimits,
+) -> Infallible {
+    let mut connections = JoinSet::new();
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                warn!(%err, "TCP accept failed");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        // Collect finished connections so that `len` counts only live ones.
+        while let Some(finished) = connections.try_join_next() {
+            if let Err(err) = finished {
+                if err.is_panic() {
+                    error!("BUG: a TCP connection task panicked");
+                }
+            }
+        }
+        if connections.len() >= limits.max_connections {
+            debug!(%peer, limit = limits.max_connections, "too many TCP connections; closing");
+            drop(stream);
+            continue;
+        }
+        connections.spawn(serve_connection(
+            stream,
+            peer,
+            catalog.clone(),
+            limits.idle_timeout,
+        ));
+    }
+}
+
+/// Serves one TCP connection: RFC 7766 §8 framing, queries answered in order, until the client
+/// closes, stalls for `idle_timeout`, or sends something that is not a complete frame.
+async fn serve_connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    catalog: SharedCatalog,
+    idle_timeout: Duration,
+) {
+    // Each response goes out in one write; waiting for more data (Nagle) only adds latency.
+    if let Err(err) = stream.set_nodelay(true) {
+        debug!(%peer, %err, "cannot set TCP_NODELAY");
+    }
+    let mut message = Vec::new();
+    let mut frame = Vec::new();
+    loop {
+        let mut length = [0; 2];
+        if !within(idle_timeout, stream.read_exact(&mut length)).await {
+            trace!(%peer, "TCP connection closed or idle");
+            return;
+        }
+        message.resize(usize::from(u16::from_be_bytes(length)), 0);
+        if !within(idle_timeout, stream.read_exact(&mut message)).await {
+            debug!(%peer, "TCP connection ended inside a message");
+            return;
+        }
+
+        let Some(response) = respond(&catalog.snapshot(), &message, Transport::Tcp) else {
+            continue;
+        };
+        // `wire` keeps TCP responses within 65535 bytes; anything else is a bug, not a frame.
+        let Ok(length) = u16::try_from(response.len()) else {
+            error!(%peer, len = response.len(), "BUG: TCP response longer than a frame");
+            return;
+        };
+        frame.clear();
+        frame.extend_from_slice(&length.to_be_bytes());
+        frame.extend_from_slice(&response);
+        if !within(idle_timeout, stream.write_all(&frame)).await {
+            debug!(%peer, "TCP write failed or stalled");
+            return;
+        }
+    }
+}
+
+/// Runs an I/O step with a deadline; true if it completed successfully in time.
+async fn within<T>(limit: Duration, step: impl Future<Output = io::Result<T>>) -> bool {
+    matches!(timeout(limit, step).await, Ok(Ok(_)))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use hickory_proto::op::{Message, Query, ResponseCode};
+    use hickory_proto::rr::{Name, RecordType};
+
+    use super::*;
+
+    #[test]
+    fn port_zero_binds_udp_and_tcp_on_one_port() {
+        let server = DnsServer::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).unwrap();
+        let addr = server.local_addr();
+        assert_ne!(addr.port(), 0);
+        assert_eq!(server.udp.local_addr().unwrap(), addr);
+        assert_eq!(server.tcp.local_addr().unwrap(), addr);
+        assert!(!server.health().is_serving(), "bound is not serving yet");
+    }
+
+    #[test]
+    fn binding_a_taken_port_fails() {
+        let first = DnsServer::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).unwrap();
+        let err = DnsServer::bind(first.local_addr()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+    }
+
+    #[test]
+    fn respond_refuses_over_both_transports_and_drops_garbage() {
+        let catalog = Catalog::empty();
+        let mut query = Message::query();
+        query.add_query(Query::query(
+            Name::from_ascii("example.com.").unwrap(),
+            RecordType::A,
+        ));
+        let bytes = query.to_vec().unwrap();
+        for transport in [Transport::Udp, Transport::Tcp] {
+            let response = respond(&catalog, &bytes, transport).unwrap();
+            let response = Message::from_vec(&response).unwrap();
+            assert_eq!(response.metadata.response_code, ResponseCode::Refused);
+        }
+        assert!(respond(&catalog, &[], Transport::Udp).is_none());
+        assert!(respond(&catalog, &[0xFF; 11], Transport::Tcp).is_none());
+    }
+
+    #[test]
+    fn serving_guard_clears_health_when_dropped() {
+        let health = EngineHealth::default();
+        let guard = ServingGuard::new(&health);
+        assert!(health.clone().is_serving());
+        drop(guard);
+        assert!(!health.is_serving());
+    }
+}

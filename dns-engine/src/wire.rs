@@ -1,0 +1,659 @@
+//! Wire handling: DNS messages as bytes, in and out.
+//!
+//! [`parse`] reads a request and decides whether it is a query that lookup should see, a request
+//! that gets an error reply straight away, or something to drop without a word. [`answer`] and
+//! [`reject`] build the response: header bits copied or set as RFC 1035 says, the question echoed
+//! as the client spelled it, EDNS(0) as RFC 6891 says, and a size that fits the transport (TC set
+//! when it does not). Every RCODE the engine sends is chosen in one place, [`response_code`].
+//! Lookup never sees any of this; the transport never looks inside a message.
+
+use hickory_proto::op::{
+    Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
+};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+use tracing::{debug, warn};
+
+use crate::lookup::Outcome;
+
+/// The largest UDP response we send and the payload size we advertise in our OPT record.
+///
+/// 1232 bytes (DNS Flag Day 2020) fits the IPv6 minimum MTU of 1280 bytes after the IPv6 and UDP
+/// headers, so no response depends on IP fragmentation, which is both lossy and spoofable.
+/// Clients that offer more still get at most this; larger answers go over TCP after TC.
+pub const UDP_PAYLOAD: u16 = 1232;
+
+/// RFC 1035 §4.2.1: "Messages carried by UDP are restricted to 512 bytes (not counting the IP
+/// or UDP headers)." RFC 6891 §6.2.5: advertised sizes below 512 are treated as 512.
+const CLASSIC_UDP_PAYLOAD: u16 = 512;
+
+/// RFC 1035 §4.1.1: the header is always 12 bytes.
+const HEADER_LEN: usize = 12;
+
+/// The EDNS version this engine implements (RFC 6891 §6.1.3).
+const EDNS_VERSION: u8 = 0;
+
+/// The transport a request arrived on, which bounds the size of its response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Datagrams: 512 bytes, or the EDNS payload size up to [`UDP_PAYLOAD`].
+    Udp,
+    /// RFC 7766 framing: a two-byte length, so up to 65535 bytes.
+    Tcp,
+}
+
+impl Transport {
+    /// The largest response, in bytes, that may be sent to a client with `edns` over `self`.
+    pub fn response_limit(self, edns: Option<ClientEdns>) -> usize {
+        match (self, edns) {
+            (Self::Tcp, _) => usize::from(u16::MAX),
+            (Self::Udp, None) => usize::from(CLASSIC_UDP_PAYLOAD),
+            (Self::Udp, Some(edns)) => {
+                usize::from(edns.max_payload.clamp(CLASSIC_UDP_PAYLOAD, UDP_PAYLOAD))
+            }
+        }
+    }
+}
+
+/// What a client said in its OPT record, reduced to what the response depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientEdns {
+    /// The UDP payload size the client can receive.
+    pub max_payload: u16,
+    /// The DO bit (RFC 3225): the client wants DNSSEC records.
+    pub dnssec_ok: bool,
+}
+
+impl From<&Edns> for ClientEdns {
+    fn from(edns: &Edns) -> Self {
+        Self {
+            max_payload: edns.max_payload(),
+            dnssec_ok: edns.flags().dnssec_ok,
+        }
+    }
+}
+
+/// A query that passed every wire check: opcode QUERY, exactly one question, EDNS absent or
+/// version 0. This is what lookup gets to see.
+#[derive(Clone, Debug)]
+pub struct Request {
+    header: Metadata,
+    question: Query,
+    edns: Option<ClientEdns>,
+}
+
+impl Request {
+    /// The single question, spelled as the client sent it.
+    pub fn question(&self) -> &Query {
+        &self.question
+    }
+
+    /// The client's EDNS parameters, if it sent an OPT record.
+    pub fn edns(&self) -> Option<ClientEdns> {
+        self.edns
+    }
+
+    /// The message ID, to be copied into the response.
+    pub fn id(&self) -> u16 {
+        self.header.id
+    }
+}
+
+/// Why a request is answered with an error instead of being looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// The header was readable but the rest of the message was not.
+    #[error("malformed message")]
+    Malformed,
+    /// A query must carry exactly one question.
+    #[error("{0} questions in a query; exactly one is allowed")]
+    QuestionCount(u16),
+    /// An opcode other than QUERY (NOTIFY, UPDATE, … are not implemented yet).
+    #[error("opcode {0} is not implemented")]
+    NotImplemented(OpCode),
+    /// An EDNS version above the one we implement.
+    #[error("EDNS version {0} is not supported")]
+    BadEdnsVersion(u8),
+    /// Our own response could not be encoded: a bug, answered rather than hidden.
+    #[error("the response could not be encoded")]
+    Encode,
+}
+
+/// A request that gets an error reply without a lookup.
+#[derive(Clone, Debug)]
+pub struct Rejection {
+    header: Metadata,
+    question: Option<Query>,
+    edns: Option<ClientEdns>,
+    error: RequestError,
+}
+
+impl Rejection {
+    /// Why the request is rejected.
+    pub fn error(&self) -> RequestError {
+        self.error
+    }
+
+    /// The message ID, to be copied into the response.
+    pub fn id(&self) -> u16 {
+        self.header.id
+    }
+}
+
+/// Why a packet is dropped without any reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// Shorter than a DNS header: there is not even an ID to answer to.
+    TooShort,
+    /// A response (QR=1). Answering responses lets two servers bounce errors at each other
+    /// forever, and spoofed "responses" could aim our replies at a victim.
+    Response,
+}
+
+/// What to do with one received packet.
+#[derive(Clone, Debug)]
+pub enum Parsed {
+    /// Look it up and answer.
+    Query(Request),
+    /// Answer with an error straight away.
+    Reject(Rejection),
+    /// Send nothing.
+    Drop(DropReason),
+}
+
+/// Reads one request packet.
+pub fn parse(packet: &[u8]) -> Parsed {
+    if packet.len() < HEADER_LEN {
+        return Parsed::Drop(DropReason::TooShort);
+    }
+    let Ok(Header {
+        metadata: header, ..
+    }) = Header::read(&mut BinDecoder::new(packet))
+    else {
+        return Parsed::Drop(DropReason::TooShort);
+    };
+    if header.message_type == MessageType::Response {
+        return Parsed::Drop(DropReason::Response);
+    }
+
+    let message = Message::from_vec(packet);
+    let rejected = |question, edns, error| {
+        Parsed::Reject(Rejection {
+            header,
+            question,
+            edns,
+            error,
+        })
+    };
+
+    // RFC 1035 §4.1.1, RCODE 4: "The name server does not support the requested kind of
+    // query." Checked before the body, whose format depends on the opcode; the OPT record is
+    // still echoed when the body happens to be readable.
+    if header.op_code != OpCode::Query {
+        let edns = message
+            .ok()
+            .and_then(|message| message.edns.as_ref().map(ClientEdns::from));
+        return rejected(None, edns, RequestError::NotImplemented(header.op_code));
+    }
+
+    let message = match message {
+        Ok(message) => message,
+        Err(err) => {
+            debug!(id = header.id, %err, "undecodable request");
+            return rejected(None, None, RequestError::Malformed);
+        }
+    };
+    let edns = message.edns.as_ref().map(ClientEdns::from);
+    let mut queries = message.queries;
+    let question = if queries.len() == 1 {
+        queries.pop()
+    } else {
+        None
+    };
+
+    // RFC 6891 §6.1.3: "If a responder does not implement the VERSION level of the request,
+    // then it MUST respond with RCODE=BADVERS."
+    if let Some(version) = message.edns.as_ref().map(Edns::version) {
+        if version > EDNS_VERSION {
+            return rejected(question, edns, RequestError::BadEdnsVersion(version));
+        }
+    }
+
+    match question {
+        Some(question) => Parsed::Query(Request {
+            header,
+            question,
+            edns,
+        }),
+        None => {
+            let count = u16::try_from(queries.len()).unwrap_or(u16::MAX);
+            rejected(None, edns, RequestError::QuestionCount(count))
+        }
+    }
+}
+
+/// The response to a checked query, given what lookup made of it.
+pub fn answer(request: &Request, outcome: &Outcome, transport: Transport) -> Vec<u8> {
+    let message = response(
+        &request.header,
+        Some(&request.question),
+        request.edns,
+        Reply::Lookup(outcome),
+    );
+    // The answer, authority and additional sections are filled here once outcomes carry
+    // records; REFUSED carries none, and AA stays clear because we are not an authority for
+    // the name (RFC 1035 §4.1.1).
+    finish(message, transport.response_limit(request.edns))
+}
+
+/// The error response to a rejected request.
+pub fn reject(rejection: &Rejection, transport: Transport) -> Vec<u8> {
+    let message = response(
+        &rejection.header,
+        rejection.question.as_ref(),
+        rejection.edns,
+        Reply::Error(rejection.error),
+    );
+    finish(message, transport.response_limit(rejection.edns))
+}
+
+/// Everything that can decide a response's RCODE.
+#[derive(Clone, Copy, Debug)]
+enum Reply<'a> {
+    Lookup(&'a Outcome),
+    Error(RequestError),
+}
+
+/// The one place where the engine's results become RCODEs.
+fn response_code(reply: Reply<'_>) -> ResponseCode {
+    match reply {
+        Reply::Lookup(Outcome::Refused) => ResponseCode::Refused,
+        Reply::Error(RequestError::Malformed | RequestError::QuestionCount(_)) => {
+            ResponseCode::FormErr
+        }
+        Reply::Error(RequestError::NotImplemented(_)) => ResponseCode::NotImp,
+        // RFC 6891 §9: extended RCODE 16, carried partly in the OPT record.
+        Reply::Error(RequestError::BadEdnsVersion(_)) => ResponseCode::BADVERS,
+        Reply::Error(RequestError::Encode) => ResponseCode::ServFail,
+    }
+}
+
+/// The response message without records: header, question and OPT.
+fn response(
+    request: &Metadata,
+    question: Option<&Query>,
+    edns: Option<ClientEdns>,
+    reply: Reply<'_>,
+) -> Message {
+    // RFC 1035 §4.1.1: the ID is "copied the corresponding reply", the OPCODE is "copied into
+    // the response", and RD "may be set in a query and is copied into the response". RA stays
+    // clear: this server never recurses. CD is not copied: RFC 4035 §3.1.6 says an
+    // authoritative server SHOULD clear it.
+    let mut message = Message::response(request.id, request.op_code);
+    message.metadata.recursion_desired = request.recursion_desired;
+    message.metadata.response_code = response_code(reply);
+    if let Some(question) = question {
+        message.add_query(question.clone());
+    }
+    if let Some(client) = edns {
+        // RFC 6891 §6.1.1: "If an OPT record is present in a received request, compliant
+        // responders MUST include an OPT record in their respective responses." Our payload
+        // size, our version (§6.1.3), and the DO bit copied from the query (RFC 3225 §3).
+        // hickory fills the OPT's extended-RCODE bits from the header's response code.
+        let mut ours = Edns::new();
+        ours.set_max_payload(UDP_PAYLOAD)
+            .set_version(EDNS_VERSION)
+            .set_dnssec_ok(client.dnssec_ok);
+        message.set_edns(ours);
+    }
+    message
+}
+
+/// Encodes `message` in at most `limit` bytes.
+///
+/// RFC 2181 §9: when a response does not fit, TC is set and the client retries over TCP. We then
+/// send the header, the question and the OPT record (RFC 6891 §7 keeps OPT in truncated
+/// responses) and no records at all, which resolvers handle best.
+fn finish(mut message: Message, limit: usize) -> Vec<u8> {
+    match message.to_vec() {
+        Ok(bytes) if bytes.len() <= limit => return bytes,
+        Ok(bytes) => debug!(
+            id = message.metadata.id,
+            len = bytes.len(),
+            limit,
+            "response truncated"
+        ),
+        Err(err) => {
+            warn!(id = message.metadata.id, %err, "response could not be encoded");
+            return header_only(&message.metadata, Reply::Error(RequestError::Encode));
+        }
+    }
+    message.metadata.truncation = true;
+    message.answers.clear();
+    message.authorities.clear();
+    message.additionals.clear();
+    match message.to_vec() {
+        Ok(bytes) if bytes.len() <= limit => bytes,
+        // A question plus OPT always fits in 512 bytes (names are at most 255), so this is a bug.
+        _ => {
+            warn!(id = message.metadata.id, "truncated response does not fit");
+            header_only(&message.metadata, Reply::Error(RequestError::Encode))
+        }
+    }
+}
+
+/// A bare 12-byte response header, written by hand so that it cannot fail: the last resort
+/// when hickory cannot encode a response.
+fn header_only(metadata: &Metadata, reply: Reply<'_>) -> Vec<u8> {
+    let [id_high, id_low] = metadata.id.to_be_bytes();
+    let qr = 0b1000_0000;
+    let opcode = (u8::from(metadata.op_code) & 0b1111) << 3;
+    let rd = u8::from(metadata.recursion_desired);
+    vec![
+        id_high,
+        id_low,
+        qr | opcode | rd,
+        response_code(reply).low(),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use hickory_proto::rr::rdata::A;
+    use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+    use super::*;
+
+    fn query(name: &str) -> Message {
+        let mut message = Message::query();
+        message.add_query(Query::query(Name::from_ascii(name).unwrap(), RecordType::A));
+        message
+    }
+
+    fn with_edns(mut message: Message, version: u8, payload: u16, dnssec_ok: bool) -> Message {
+        let mut edns = Edns::new();
+        edns.set_version(version)
+            .set_max_payload(payload)
+            .set_dnssec_ok(dnssec_ok);
+        message.set_edns(edns);
+        message
+    }
+
+    /// Parses `packet`, runs an empty-catalog lookup, and decodes the response.
+    fn respond(packet: &[u8], transport: Transport) -> Option<Message> {
+        let bytes = match parse(packet) {
+            Parsed::Query(request) => answer(&request, &Outcome::Refused, transport),
+            Parsed::Reject(rejection) => reject(&rejection, transport),
+            Parsed::Drop(_) => return None,
+        };
+        Some(Message::from_vec(&bytes).unwrap())
+    }
+
+    fn respond_udp(message: &Message) -> Message {
+        respond(&message.to_vec().unwrap(), Transport::Udp).expect("a response")
+    }
+
+    #[test]
+    fn packets_shorter_than_a_header_are_dropped() {
+        let full = query("example.com.").to_vec().unwrap();
+        for len in 0..HEADER_LEN {
+            assert!(
+                matches!(parse(&full[..len]), Parsed::Drop(DropReason::TooShort)),
+                "{len} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn responses_are_dropped() {
+        let mut message = query("example.com.");
+        message.metadata.message_type = MessageType::Response;
+        assert!(matches!(
+            parse(&message.to_vec().unwrap()),
+            Parsed::Drop(DropReason::Response)
+        ));
+    }
+
+    #[test]
+    fn refused_copies_id_opcode_and_rd_and_echoes_the_question() {
+        for rd in [true, false] {
+            let mut request = query("WwW.ExAmPlE.CoM.");
+            request.metadata.id = 0xBEEF;
+            request.metadata.recursion_desired = rd;
+            request.metadata.checking_disabled = true;
+            let response = respond_udp(&request);
+
+            assert_eq!(response.metadata.id, 0xBEEF);
+            assert_eq!(response.metadata.message_type, MessageType::Response);
+            assert_eq!(response.metadata.op_code, OpCode::Query);
+            assert_eq!(response.metadata.recursion_desired, rd);
+            assert!(!response.metadata.recursion_available);
+            assert!(!response.metadata.authoritative);
+            assert!(!response.metadata.truncation);
+            assert!(!response.metadata.checking_disabled);
+            assert_eq!(response.metadata.response_code, ResponseCode::Refused);
+            assert_eq!(response.queries.len(), 1);
+            assert!(response.queries[0]
+                .name()
+                .eq_case(request.queries[0].name()));
+            assert_eq!(response.queries[0].query_type(), RecordType::A);
+            assert!(response.answers.is_empty());
+            assert!(response.edns.is_none(), "no OPT without OPT in the request");
+        }
+    }
+
+    #[test]
+    fn question_count_other_than_one_is_formerr() {
+        let mut none = query("example.com.");
+        none.queries.clear();
+        let mut two = query("example.com.");
+        two.add_query(Query::query(
+            Name::from_ascii("example.net.").unwrap(),
+            RecordType::A,
+        ));
+        for (request, count) in [(none, 0), (two, 2)] {
+            let bytes = request.to_vec().unwrap();
+            let Parsed::Reject(rejection) = parse(&bytes) else {
+                panic!("{count} questions should be rejected");
+            };
+            assert_eq!(rejection.error(), RequestError::QuestionCount(count));
+            let response = respond(&bytes, Transport::Udp).unwrap();
+            assert_eq!(response.metadata.id, request.metadata.id);
+            assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+            assert!(response.queries.is_empty());
+        }
+    }
+
+    #[test]
+    fn undecodable_body_is_formerr_with_the_id() {
+        // A header that promises one question, followed by a label running off the end.
+        let mut packet = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        packet.extend_from_slice(&[7, b'e', b'x']);
+        let response = respond(&packet, Transport::Udp).unwrap();
+        assert_eq!(response.metadata.id, 0x1234);
+        assert!(response.metadata.recursion_desired);
+        assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+        assert!(response.queries.is_empty());
+    }
+
+    #[test]
+    fn duplicate_opt_is_formerr() {
+        // RFC 6891 §6.1.1: more than one OPT RR → FORMERR.
+        let mut bytes = with_edns(query("example.com."), 0, 1232, false)
+            .to_vec()
+            .unwrap();
+        let opt = bytes[bytes.len() - 11..].to_vec();
+        bytes.extend_from_slice(&opt);
+        bytes[11] = 2; // ARCOUNT
+        let response = respond(&bytes, Transport::Udp).unwrap();
+        assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+    }
+
+    #[test]
+    fn other_opcodes_are_notimp() {
+        for op_code in [
+            OpCode::Status,
+            OpCode::Notify,
+            OpCode::Update,
+            OpCode::Unknown(9),
+        ] {
+            let mut request = with_edns(query("example.com."), 0, 4096, false);
+            request.metadata.op_code = op_code;
+            let response = respond_udp(&request);
+            assert_eq!(
+                response.metadata.response_code,
+                ResponseCode::NotImp,
+                "{op_code}"
+            );
+            assert_eq!(response.metadata.op_code, op_code);
+            assert_eq!(response.metadata.id, request.metadata.id);
+        }
+        // An unknown opcode with an unreadable body is still NOTIMP.
+        let packet = [0xAB, 0xCD, 0b0100_1000, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xFF];
+        let response = respond(&packet, Transport::Udp).unwrap();
+        assert_eq!(response.metadata.response_code, ResponseCode::NotImp);
+        assert_eq!(response.metadata.op_code, OpCode::Unknown(9));
+    }
+
+    #[test]
+    fn edns_is_echoed_with_our_payload_and_the_do_bit() {
+        for dnssec_ok in [false, true] {
+            let request = with_edns(query("example.com."), 0, 4096, dnssec_ok);
+            let response = respond_udp(&request);
+            let edns = response.edns.as_ref().expect("OPT in the response");
+            assert_eq!(edns.max_payload(), UDP_PAYLOAD);
+            assert_eq!(edns.version(), 0);
+            assert_eq!(edns.flags().dnssec_ok, dnssec_ok);
+            assert_eq!(response.metadata.response_code, ResponseCode::Refused);
+        }
+    }
+
+    #[test]
+    fn unsupported_edns_version_is_badvers() {
+        let request = with_edns(query("example.com."), 1, 1232, false);
+        let bytes = request.to_vec().unwrap();
+        let Parsed::Reject(rejection) = parse(&bytes) else {
+            panic!("EDNS version 1 should be rejected");
+        };
+        assert_eq!(rejection.error(), RequestError::BadEdnsVersion(1));
+        let response = respond(&bytes, Transport::Udp).unwrap();
+        // The decoder merges the OPT's high bits back into the full 12-bit RCODE. Code 16 is
+        // both BADVERS and BADSIG (RFC 6891 §9, RFC 8945); hickory decodes it as BADSIG, so
+        // compare numbers.
+        assert_eq!(u16::from(response.metadata.response_code), 16);
+        let edns = response.edns.as_ref().expect("OPT in the response");
+        assert_eq!(edns.version(), 0, "we answer with the version we implement");
+        assert_eq!(edns.rcode_high(), 1);
+        assert_eq!(response.queries.len(), 1);
+    }
+
+    #[test]
+    fn response_limits_follow_transport_and_edns() {
+        let edns = |max_payload| {
+            Some(ClientEdns {
+                max_payload,
+                dnssec_ok: false,
+            })
+        };
+        assert_eq!(Transport::Udp.response_limit(None), 512);
+        assert_eq!(Transport::Udp.response_limit(edns(100)), 512);
+        assert_eq!(Transport::Udp.response_limit(edns(1000)), 1000);
+        assert_eq!(Transport::Udp.response_limit(edns(4096)), 1232);
+        assert_eq!(Transport::Tcp.response_limit(None), 65535);
+        assert_eq!(Transport::Tcp.response_limit(edns(512)), 65535);
+    }
+
+    fn big_response(records: usize, edns: bool) -> Message {
+        let name = Name::from_ascii("big.example.com.").unwrap();
+        let mut message = Message::response(7, OpCode::Query);
+        message.add_query(Query::query(name.clone(), RecordType::A));
+        for i in 0..records {
+            let octet = u8::try_from(i % 256).unwrap();
+            message.add_answer(Record::from_rdata(
+                name.clone(),
+                300,
+                RData::A(A(Ipv4Addr::new(192, 0, 2, octet))),
+            ));
+        }
+        if edns {
+            message.set_edns(Edns::new());
+        }
+        message
+    }
+
+    #[test]
+    fn oversize_responses_are_truncated_with_tc() {
+        for edns in [false, true] {
+            let bytes = finish(big_response(100, edns), 512);
+            assert!(bytes.len() <= 512);
+            let response = Message::from_vec(&bytes).unwrap();
+            assert!(response.metadata.truncation);
+            assert_eq!(response.metadata.id, 7);
+            assert!(response.answers.is_empty());
+            assert_eq!(response.queries.len(), 1);
+            assert_eq!(response.edns.is_some(), edns, "OPT survives truncation");
+        }
+    }
+
+    #[test]
+    fn responses_that_fit_are_not_truncated() {
+        let bytes = finish(big_response(10, false), 512);
+        let response = Message::from_vec(&bytes).unwrap();
+        assert!(!response.metadata.truncation);
+        assert_eq!(response.answers.len(), 10);
+        // The same 100 records that do not fit in 512 bytes fit over TCP.
+        let bytes = finish(
+            big_response(100, false),
+            Transport::Tcp.response_limit(None),
+        );
+        let response = Message::from_vec(&bytes).unwrap();
+        assert!(!response.metadata.truncation);
+        assert_eq!(response.answers.len(), 100);
+    }
+
+    #[test]
+    fn header_only_fallback_is_a_valid_servfail() {
+        let mut metadata = Metadata::new(0x0102, MessageType::Query, OpCode::Query);
+        metadata.recursion_desired = true;
+        let bytes = header_only(&metadata, Reply::Error(RequestError::Encode));
+        let response = Message::from_vec(&bytes).unwrap();
+        assert_eq!(response.metadata.id, 0x0102);
+        assert_eq!(response.metadata.message_type, MessageType::Response);
+        assert!(response.metadata.recursion_desired);
+        assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
+    }
+
+    #[test]
+    fn every_result_has_its_rcode() {
+        let table = [
+            (Reply::Lookup(&Outcome::Refused), ResponseCode::Refused),
+            (Reply::Error(RequestError::Malformed), ResponseCode::FormErr),
+            (
+                Reply::Error(RequestError::QuestionCount(0)),
+                ResponseCode::FormErr,
+            ),
+            (
+                Reply::Error(RequestError::NotImplemented(OpCode::Update)),
+                ResponseCode::NotImp,
+            ),
+            (
+                Reply::Error(RequestError::BadEdnsVersion(1)),
+                ResponseCode::BADVERS,
+            ),
+            (Reply::Error(RequestError::Encode), ResponseCode::ServFail),
+        ];
+        for (reply, rcode) in table {
+            assert_eq!(response_code(reply), rcode, "{reply:?}");
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Starting a server and exchanging messages with it.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use dns_engine::{DnsServer, EngineHealth};
+use hickory_proto::op::{Edns, Message, Query};
+use hickory_proto::rr::{Name, RecordType};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+
+/// The longest any single wait in these tests may take.
+pub const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long to listen before concluding that no answer is coming.
+pub const SILENCE: Duration = Duration::from_millis(300);
+
+/// A server running on 127.0.0.1 with an OS-chosen port.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub health: EngineHealth,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|server| server).await
+    }
+
+    /// Starts a server after letting `configure` adjust it.
+    pub async fn start_with(configure: impl FnOnce(DnsServer) -> DnsServer) -> Self {
+        let server = DnsServer::bind((Ipv4Addr::LOCALHOST, 0).into()).unwrap();
+        let server = configure(server);
+        let addr = server.local_addr();
+        let health = server.health();
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            let _ = stop.await;
+        }));
+        timeout(TIMEOUT, async {
+            while !health.is_serving() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .expect("server did not come up");
+        Self {
+            addr,
+            health,
+            shutdown,
+            task,
+        }
+    }
+
+    /// Asks the server to stop and waits until it has.
+    pub async fn stop(self) {
+        self.shutdown.send(()).unwrap();
+        timeout(TIMEOUT, self.task)
+            .await
+            .expect("server did not stop")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+/// A query for `name`/`rtype` with RD set, as a stub resolver would send it.
+pub fn query(name: &str, rtype: RecordType) -> Message {
+    let mut message = Message::query();
+    message.metadata.recursion_desired = true;
+    message.add_query(Query::query(Name::from_ascii(name).unwrap(), rtype));
+    message
+}
+
+/// `message` with an OPT record of the given version, payload size and DO bit.
+pub fn with_edns(mut message: Message, version: u8, payload: u16, dnssec_ok: bool) -> Message {
+    let mut edns = Edns::new();
+    edns.set_version(version)
+        .set_max_payload(payload)
+        .set_dnssec_ok(dnssec_ok);
+    message.set_edns(edns);
+    message
+}
+
+/// Sends `packet` from a fresh UDP socket and returns the first reply, if one arrives within
+/// `wait`.
+pub async fn udp_exchange_within(
+    addr: SocketAddr,
+    packet: &[u8],
+    wait: Duration,
+) -> Option<Vec<u8>> {
+    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+    socket.send_to(packet, addr).await.unwrap();
+    let mut buf = vec![0; 65_535];
+    match timeout(wait, socket.recv_from(&mut buf)).await {
+        Ok(received) => {
+            let (len, from) = received.unwrap();
+            assert_eq!(from, addr, "reply from the server's address");
+            buf.truncate(len);
+            Some(buf)
+        }
+        Err(_) => None,
+    }
+}
+
+/// Sends `message` over UDP and decodes the reply, which must arrive.
+pub async fn udp_query(addr: SocketAddr, message: &Message) -> Message {
+    let reply = udp_exchange_within(addr, &message.to_vec().unwrap(), TIMEOUT)
+        .await
+        .expect("no UDP reply");
+    Message::from_vec(&reply).unwrap()
+}
+
+/// A client TCP connection speaking RFC 7766 framing.
+pub struct TcpClient(pub TcpStream);
+
+impl TcpClient {
+    pub async fn connect(addr: SocketAddr) -> Self {
+        let stream = timeout(TIMEOUT, TcpStream::connect(addr))
+            .await
+            .expect("TCP connect timed out")
+            .unwrap();
+        Self(stream)
+    }
+
+    /// Writes raw bytes, framing included or not: the caller decides.
+    pub async fn write_raw(&mut self, bytes: &[u8]) {
+        timeout(TIMEOUT, self.0.write_all(bytes))
+            .await
+            .expect("TCP write timed out")
+            .unwrap();
+    }
+
+    /// Writes one message with its two-byte length.
+    pub async fn send(&mut self, message: &Message) {
+        self.write_raw(&frame(&message.to_vec().unwrap())).await;
+    }
+
+    /// Reads one framed message; `None` if the server closed the connection.
+    pub async fn recv(&mut self) -> Option<Message> {
+        let mut length = [0; 2];
+        let read = timeout(TIMEOUT, self.0.read_exact(&mut length))
+            .await
+            .expect("TCP read timed out");
+        if read.is_err() {
+            return None;
+        }
+        let mut body = vec![0; usize::from(u16::from_be_bytes(length))];
+        timeout(TIMEOUT, self.0.read_exact(&mut body))
+            .await
+            .expect("TCP read timed out")
+            .unwrap();
+        Some(Message::from_vec(&body).unwrap())
+    }
+
+    /// Sends `message` and reads the reply, which must arrive.
+    pub async fn query(&mut self, message: &Message) -> Message {
+        self.send(message).await;
+        self.recv().await.expect("TCP connection closed")
+    }
+
+    /// True if the server closes the connection within `wait` (reads EOF or a reset).
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let mut byte = [0; 1];
+        matches!(
+            timeout(wait, self.0.read(&mut byte)).await,
+            Ok(Ok(0) | Err(_))
+        )
+    }
+}
+
+/// `body` with its RFC 7766 two-byte length prefix.
+pub fn frame(body: &[u8]) -> Vec<u8> {
+    let mut framed = u16::try_from(body.len()).unwrap().to_be_bytes().to_vec();
+    framed.extend_from_slice(body);
+    framed
+}

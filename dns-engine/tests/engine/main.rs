@@ -1,0 +1,12 @@
+//! Behaviour tests for the DNS engine: each module starts a real server on 127.0.0.1:0 and talks
+//! to it with real UDP and TCP sockets. Every wait is bounded, so a broken engine fails a test
+//! instead of hanging it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod edns;
+mod harness;
+mod lifecycle;
+mod malformed;
+mod refused;
+mod tcp;
