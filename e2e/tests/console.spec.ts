@@ -1,0 +1,183 @@
+// The console as a person uses it: log in, look around, create a customer and an API token,
+// log out — plus a wrong password, a browser without JavaScript, and a phone-sized screen.
+//
+// Needs a running server (ZK_BASE_URL) and an admin account (ZK_ADMIN_EMAIL,
+// ZK_ADMIN_PASSWORD). Every page visited is saved as e2e/artifacts/<name>.png so a person
+// can look at what the test saw.
+import { test, expect, type Page } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ADMIN_EMAIL = process.env.ZK_ADMIN_EMAIL ?? '';
+const ADMIN_PASSWORD = process.env.ZK_ADMIN_PASSWORD ?? '';
+const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
+
+/** A suffix that keeps names unique across runs against the same database. */
+function unique(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+async function snap(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the wasm has taken over the page (an Effect sets the attribute; never SSR). */
+async function waitForHydration(page: Page): Promise<void> {
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+}
+
+async function logIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/login');
+  await waitForHydration(page);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+function mainNav(page: Page) {
+  return page.getByRole('navigation', { name: 'Main' });
+}
+
+test.beforeAll(() => {
+  if (!ADMIN_EMAIL || !ADMIN_PASSWORD) {
+    throw new Error('Set ZK_ADMIN_EMAIL and ZK_ADMIN_PASSWORD to an existing admin account.');
+  }
+});
+
+// An uncaught exception in the page (a wasm panic included) fails the test that caused it.
+let pageErrors: string[] = [];
+test.beforeEach(({ page }) => {
+  pageErrors = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+});
+test.afterEach(() => {
+  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+});
+
+test('admin logs in, adds a customer and an API token, logs out', async ({ page }) => {
+  await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+
+  // Dashboard
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(ADMIN_EMAIL);
+  await expect(page.getByText('administrator', { exact: true }).first()).toBeVisible();
+  await snap(page, 'dashboard');
+
+  // The sections that are not there yet say so honestly.
+  for (const [link, url, name] of [
+    ['Zones', '/zones', 'zones'],
+    ['Reverse DNS', '/rdns', 'rdns'],
+    ['DS records', '/ds', 'ds'],
+  ] as const) {
+    await mainNav(page).getByRole('link', { name: link, exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`${url}$`));
+    await expect(page.getByRole('heading', { name: 'Not available yet' })).toBeVisible();
+    await snap(page, name);
+  }
+
+  // Admin → create a customer (no password: the server generates one, shown once).
+  await mainNav(page).getByRole('link', { name: 'Admin', exact: true }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+  const customer = `e2e-${unique()}@example.com`;
+  await page.getByLabel('Email', { exact: true }).fill(customer);
+  await page.getByLabel('Role', { exact: true }).selectOption('customer');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await expect(page.getByText(`Account created for ${customer}`)).toBeVisible();
+  await expect(page.getByTestId('generated-password')).not.toBeEmpty();
+  const row = page.getByTestId('users-table').getByRole('row').filter({ hasText: customer });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('customer');
+  await expect(row).toContainText('active');
+  await snap(page, 'admin-users');
+
+  // API tokens → create one; its secret is shown exactly once.
+  await mainNav(page).getByRole('link', { name: 'API tokens', exact: true }).click();
+  await expect(page).toHaveURL(/\/tokens$/);
+  const tokenName = `e2e token ${unique()}`;
+  await page.getByLabel('Name', { exact: true }).fill(tokenName);
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secretBox = page.getByTestId('token-secret');
+  await expect(secretBox).toHaveText(/^zk_\S+$/);
+  const secret = (await secretBox.textContent()) ?? '';
+  await expect(page.getByText('will not be shown again')).toBeVisible();
+  await expect(page.getByRole('row').filter({ hasText: tokenName })).toHaveCount(1);
+  await snap(page, 'tokens-created');
+
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByRole('row').filter({ hasText: tokenName })).toHaveCount(1);
+  await expect(page.getByTestId('token-secret')).toHaveCount(0);
+  expect(await page.content()).not.toContain(secret);
+  await snap(page, 'tokens-after-reload');
+
+  // Account
+  await mainNav(page).getByRole('link', { name: 'Account', exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('heading', { name: 'Change password' })).toBeVisible();
+  await snap(page, 'account');
+
+  // Log out: back on /login, and the console is closed.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await snap(page, 'logged-out');
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
+});
+
+test('a wrong password gets the generic error', async ({ page }) => {
+  await logIn(page, ADMIN_EMAIL, `wrong-${unique()}`);
+  await expect(page.getByRole('alert')).toHaveText('Invalid email or password.');
+  await expect(page).toHaveURL(/\/login$/);
+  await snap(page, 'login-error');
+});
+
+test('login works without JavaScript', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  try {
+    // The server-rendered page alone: the native form post and the redirects.
+    await page.goto('/login?error=1');
+    await expect(page.getByRole('alert')).toHaveText('Invalid email or password.');
+    await page.getByLabel('Email', { exact: true }).fill(ADMIN_EMAIL);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL(/\/$/);
+    // Rendered on the server with the visitor's session: real data before any wasm.
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(ADMIN_EMAIL);
+    await snap(page, 'dashboard-no-js');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect(page).toHaveURL(/\/login$/);
+  } finally {
+    await context.close();
+  }
+});
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test('the navigation fits and works', async ({ page }) => {
+    await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(ADMIN_EMAIL);
+
+    // Every entry is visible and inside the screen: nothing hidden off to the right.
+    for (const name of ['Zones', 'Reverse DNS', 'DS records', 'API tokens', 'Admin', 'Account']) {
+      const link = mainNav(page).getByRole('link', { name, exact: true });
+      await expect(link).toBeVisible();
+      const box = await link.boundingBox();
+      expect(box, `${name} has a box`).not.toBeNull();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    }
+    await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
+    await snap(page, 'phone-dashboard');
+
+    await mainNav(page).getByRole('link', { name: 'API tokens', exact: true }).click();
+    await expect(page).toHaveURL(/\/tokens$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'API tokens' })).toBeVisible();
+    await snap(page, 'phone-tokens');
+  });
+});

@@ -1,0 +1,282 @@
+//! The one typed client of the REST API (`/api/v1`) that every page uses.
+//!
+//! The console can do nothing the public API cannot: each button ends in one of these calls.
+//! Every function grabs what it needs from the reactive context *synchronously* (during SSR the
+//! in-process transport and the visitor's cookie, see [`transport`]) and returns a `Send + 'static`
+//! future, so it can feed `Resource::new` and `Action::new` in both the server and the browser.
+
+pub mod transport;
+pub mod types;
+
+use std::fmt;
+use std::future::Future;
+
+use http::Method;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub use transport::SsrTransport;
+use transport::{ApiRequest, ApiResponse, Transport};
+pub use types::*;
+
+/// Why an API call failed: the HTTP status and the server's RFC 9457 problem document.
+///
+/// Transport failures (network down, unreadable answer) use status 0 so that pages can tell
+/// them apart from answers the server gave on purpose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub status: u16,
+    pub problem: Problem,
+}
+
+impl ApiError {
+    /// A failure below HTTP: nothing (usable) came back from the server.
+    pub fn transport(detail: impl Into<String>) -> Self {
+        Self::from_status(0, "Could not reach the server", Some(detail.into()))
+    }
+
+    fn from_status(status: u16, title: &str, detail: Option<String>) -> Self {
+        Self {
+            status,
+            problem: Problem {
+                type_: "about:blank".into(),
+                title: title.into(),
+                status,
+                detail,
+                errors: Vec::new(),
+            },
+        }
+    }
+
+    /// Builds the error from a non-2xx answer. Servers in front of us (proxies) may answer
+    /// with HTML, so a body that is not a problem document still yields a readable error.
+    fn from_response(resp: &ApiResponse) -> Self {
+        match serde_json::from_str::<Problem>(&resp.body) {
+            Ok(problem) => Self {
+                status: resp.status,
+                problem,
+            },
+            Err(_) => {
+                let title = http::StatusCode::from_u16(resp.status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Request failed");
+                Self::from_status(resp.status, title, None)
+            }
+        }
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        self.status == 401
+    }
+
+    pub fn is_forbidden(&self) -> bool {
+        self.status == 403
+    }
+
+    /// The messages the server gave for one field, joined; `None` if the field is fine.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .problem
+            .errors
+            .iter()
+            .filter(|e| e.field == name)
+            .map(|e| e.message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+
+    /// One sentence for the top of a form: the detail if the server gave one, else the title.
+    pub fn message(&self) -> String {
+        self.problem
+            .detail
+            .clone()
+            .unwrap_or_else(|| self.problem.title.clone())
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message(), self.status)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The result of every call.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+// ---------------------------------------------------------------------------------------------
+// Request plumbing
+
+fn request(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> impl Future<Output = ApiResult<ApiResponse>> + Send + 'static {
+    // `Transport::current` reads the reactive context, so it must run now, not inside the future.
+    let transport = Transport::current();
+    let req = ApiRequest {
+        method,
+        path: path.to_owned(),
+        body,
+    };
+    async move {
+        let resp = transport.send(req).await?;
+        if (200..300).contains(&resp.status) {
+            Ok(resp)
+        } else {
+            Err(ApiError::from_response(&resp))
+        }
+    }
+}
+
+fn json_body<B: Serialize>(body: &B) -> Option<String> {
+    // Serializing our own plain structs cannot fail; an empty object is a safe fallback that
+    // the server rejects with a readable 422 rather than a panic in the browser.
+    Some(serde_json::to_string(body).unwrap_or_else(|_| "{}".into()))
+}
+
+fn decode<T: DeserializeOwned>(resp: ApiResponse) -> ApiResult<T> {
+    serde_json::from_str(&resp.body)
+        .map_err(|e| ApiError::transport(format!("unexpected answer from the server: {e}")))
+}
+
+fn get_json<T: DeserializeOwned>(
+    path: &str,
+) -> impl Future<Output = ApiResult<T>> + Send + 'static {
+    let fut = request(Method::GET, path, None);
+    async move { decode(fut.await?) }
+}
+
+fn send_json<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+) -> impl Future<Output = ApiResult<T>> + Send + 'static {
+    let fut = request(method, path, json_body(body));
+    async move { decode(fut.await?) }
+}
+
+/// For endpoints whose success carries nothing we need (204, or a body we ignore).
+fn send_no_content(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    let fut = request(method, path, body);
+    async move { fut.await.map(|_| ()) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session and account
+
+/// `GET /api/v1/me`: who is logged in (401 when nobody is).
+pub fn me() -> impl Future<Output = ApiResult<User>> + Send + 'static {
+    get_json("/api/v1/me")
+}
+
+/// `POST /api/v1/auth/login` with JSON. Success sets the session cookie; its body is not needed.
+pub fn login(req: &LoginRequest) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::POST, "/api/v1/auth/login", json_body(req))
+}
+
+/// `POST /api/v1/auth/logout`: ends the session.
+pub fn logout() -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::POST, "/api/v1/auth/logout", None)
+}
+
+/// `POST /api/v1/me/password`
+pub fn change_password(
+    req: &ChangePasswordRequest,
+) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::POST, "/api/v1/me/password", json_body(req))
+}
+
+// ---------------------------------------------------------------------------------------------
+// API tokens
+
+/// `GET /api/v1/tokens`: the caller's tokens (never their secrets).
+pub fn list_tokens() -> impl Future<Output = ApiResult<Vec<ApiToken>>> + Send + 'static {
+    get_json("/api/v1/tokens")
+}
+
+/// `POST /api/v1/tokens`: the answer holds the secret, the only time it is ever shown.
+pub fn create_token(
+    req: &CreateTokenRequest,
+) -> impl Future<Output = ApiResult<CreatedToken>> + Send + 'static {
+    send_json(Method::POST, "/api/v1/tokens", req)
+}
+
+/// `DELETE /api/v1/tokens/{id}`
+pub fn revoke_token(id: i64) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::DELETE, &format!("/api/v1/tokens/{id}"), None)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users (admin)
+
+/// `GET /api/v1/users` (admin; 403 for customers)
+pub fn list_users() -> impl Future<Output = ApiResult<Vec<User>>> + Send + 'static {
+    get_json("/api/v1/users")
+}
+
+/// `POST /api/v1/users` (admin)
+pub fn create_user(
+    req: &CreateUserRequest,
+) -> impl Future<Output = ApiResult<CreatedUser>> + Send + 'static {
+    send_json(Method::POST, "/api/v1/users", req)
+}
+
+/// `PATCH /api/v1/users/{id}` (admin): role and/or disabled flag.
+pub fn update_user(
+    id: i64,
+    req: &UpdateUserRequest,
+) -> impl Future<Output = ApiResult<User>> + Send + 'static {
+    send_json(Method::PATCH, &format!("/api/v1/users/{id}"), req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> ApiResponse {
+        ApiResponse {
+            status,
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn problem_bodies_keep_their_field_errors() {
+        let e = ApiError::from_response(&resp(
+            422,
+            r#"{"type":"about:blank","title":"Invalid request","status":422,
+                "errors":[{"field":"email","message":"is not an email address"},
+                          {"field":"email","message":"is taken"}]}"#,
+        ));
+        assert_eq!(e.status, 422);
+        assert_eq!(
+            e.field("email").as_deref(),
+            Some("is not an email address is taken")
+        );
+        assert_eq!(e.field("password"), None);
+        assert_eq!(e.message(), "Invalid request");
+    }
+
+    #[test]
+    fn non_problem_bodies_still_give_a_message() {
+        let e = ApiError::from_response(&resp(502, "<html>bad gateway</html>"));
+        assert_eq!(e.status, 502);
+        assert_eq!(e.message(), "Bad Gateway");
+    }
+
+    #[test]
+    fn detail_wins_over_title() {
+        let e = ApiError::from_response(&resp(
+            409,
+            r#"{"type":"about:blank","title":"Conflict","status":409,"detail":"That email is taken."}"#,
+        ));
+        assert_eq!(e.message(), "That email is taken.");
+    }
+}

@@ -1,0 +1,78 @@
+//! The application root: the HTML document the server renders ([`shell`]), the router with
+//! every page of the console ([`App`]), and the hydration signal browser tests wait for.
+
+use leptos::config::LeptosOptions;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::components::layout::ConsoleLayout;
+use crate::components::ui::Hydrated;
+use crate::pages::account::AccountPage;
+use crate::pages::coming_soon::{DsRecordsPage, ReverseDnsPage, ZonesPage};
+use crate::pages::dashboard::DashboardPage;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::NotFoundPage;
+use crate::pages::tokens::TokensPage;
+use crate::pages::users::UsersPage;
+
+/// The whole HTML document. The server renders this for every page route; the browser then
+/// hydrates only `<body>` (see `hydrate` in `lib.rs`).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.ico" sizes="16x16"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    let (hydrated, set_hydrated) = signal(false);
+    provide_context(Hydrated(hydrated));
+    // Effects never run during SSR, so this marks the moment the browser took over: the app's
+    // JS-only buttons enable themselves, and browser tests wait for `body[data-hydrated]`.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+        set_hydrated.set(true);
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/zonekeeper.css"/>
+        <Title formatter=|page: String| format!("{page} · Zonekeeper")/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/login") view=LoginPage/>
+                // Async: the server waits for the session check before sending anything, so
+                // an anonymous visitor gets a real 302 to /login and a logged-in one gets a
+                // page that already holds its data.
+                <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=DashboardPage/>
+                    <Route path=path!("zones") view=ZonesPage/>
+                    <Route path=path!("rdns") view=ReverseDnsPage/>
+                    <Route path=path!("ds") view=DsRecordsPage/>
+                    <Route path=path!("tokens") view=TokensPage/>
+                    <Route path=path!("account") view=AccountPage/>
+                    <Route path=path!("admin/users") view=UsersPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,4 @@
+//! Pieces used by more than one page: the console frame and small UI helpers.
+
+pub mod layout;
+pub mod ui;

@@ -1,0 +1,268 @@
+//! Small building blocks shared by the pages: form submissions with their errors, alerts,
+//! loading and error panels, and the few formatting rules (dates) every page must agree on.
+
+use std::future::Future;
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::api::{ApiError, ApiResult, FieldError, Problem};
+
+/// True once the browser has hydrated the page (never during SSR).
+///
+/// Forms that only work through the API client (everything but login and logout, which post
+/// natively) keep their submit buttons disabled until then: a click on a button of a page that
+/// is still plain HTML would otherwise submit the form as a GET to the page itself.
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub ReadSignal<bool>);
+
+/// Reads the [`Hydrated`] flag; `false` when no `App` provided it (e.g. in a unit test).
+pub fn use_hydrated() -> Signal<bool> {
+    match use_context::<Hydrated>() {
+        Some(Hydrated(flag)) => flag.into(),
+        None => Signal::derive(|| false),
+    }
+}
+
+/// One form's submission: whether it is in flight, its last result, and a counter that
+/// resources can depend on to reload after each completed submission.
+pub struct Submission<T: Send + Sync + 'static> {
+    pub pending: RwSignal<bool>,
+    pub result: RwSignal<Option<ApiResult<T>>>,
+    pub version: RwSignal<u64>,
+}
+
+// Manual impls: the signals are Copy whatever `T` is; a derive would demand `T: Copy`.
+impl<T: Send + Sync + 'static> Clone for Submission<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: Send + Sync + 'static> Copy for Submission<T> {}
+
+impl<T: Send + Sync + 'static> Default for Submission<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Send + Sync + 'static> Submission<T> {
+    pub fn new() -> Self {
+        Self {
+            pending: RwSignal::new(false),
+            result: RwSignal::new(None),
+            version: RwSignal::new(0),
+        }
+    }
+
+    /// Runs one API call. Only ever called from event handlers, i.e. in the browser.
+    pub fn run(self, call: impl Future<Output = ApiResult<T>> + 'static) {
+        self.pending.set(true);
+        self.result.set(None);
+        leptos::task::spawn_local(async move {
+            let result = call.await;
+            self.result.set(Some(result));
+            self.pending.set(false);
+            self.version.update(|v| *v += 1);
+        });
+    }
+
+    /// Records a failure found before sending (the same shape as a server 422, so the
+    /// form shows both kinds of error in the same places).
+    pub fn reject(self, errors: Vec<FieldError>) {
+        self.result.set(Some(Err(ApiError {
+            status: 422,
+            problem: Problem {
+                type_: "about:blank".into(),
+                title: "Please correct the marked fields.".into(),
+                status: 422,
+                detail: None,
+                errors,
+            },
+        })));
+    }
+
+    /// The error for one field, reactive.
+    pub fn field(self, name: &'static str) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            self.result
+                .with(|r| r.as_ref().and_then(|r| r.as_ref().err()?.field(name)))
+        })
+    }
+
+    /// The error for the top of the form: shown unless every problem is already shown next
+    /// to one of the form's own `fields`.
+    pub fn general_error(self, fields: &'static [&'static str]) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            self.result.with(|r| {
+                let err = r.as_ref()?.as_ref().err()?;
+                let unplaced: Vec<&FieldError> = err
+                    .problem
+                    .errors
+                    .iter()
+                    .filter(|e| !fields.contains(&e.field.as_str()))
+                    .collect();
+                if !err.problem.errors.is_empty() && unplaced.is_empty() {
+                    return None;
+                }
+                let mut msg = err.message();
+                for e in unplaced {
+                    msg.push_str(&format!(" {}: {}", e.field, e.message));
+                }
+                Some(msg)
+            })
+        })
+    }
+}
+
+/// A field-level validation error found in the browser.
+pub fn field_error(field: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// The current text of an input, or empty if it is not mounted.
+pub fn input_value(node: NodeRef<html::Input>) -> String {
+    node.get_untracked()
+        .map(|el| el.value())
+        .unwrap_or_default()
+}
+
+/// Whether a checkbox is ticked.
+pub fn input_checked(node: NodeRef<html::Input>) -> bool {
+    node.get_untracked().map(|el| el.checked()).unwrap_or(false)
+}
+
+/// Empties an input after a successful submission.
+pub fn clear_input(node: NodeRef<html::Input>) {
+    if let Some(el) = node.get_untracked() {
+        el.set_value("");
+    }
+}
+
+/// `aria-invalid` for an input whose field has an error (absent otherwise).
+pub fn invalid(
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<&'static str> + Send + Sync + Copy {
+    move || error.with(|e| e.is_some().then_some("true"))
+}
+
+/// The message under a form field, with the id its input points to via `aria-describedby`.
+#[component]
+pub fn FieldMessage(
+    id: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <p class="field-error" id=id role="alert">
+            {move || error.get()}
+        </p>
+    }
+}
+
+/// A message box above a form or a table: `kind` is `error`, `success` or `info`.
+#[component]
+pub fn Alert(kind: &'static str, children: Children) -> impl IntoView {
+    let role = if kind == "error" { "alert" } else { "status" };
+    view! {
+        <div class=format!("alert alert-{kind}") role=role>
+            {children()}
+        </div>
+    }
+}
+
+/// Shown while a resource loads.
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="muted loading">"Loading…"</p> }
+}
+
+/// Shown when loading a section failed; 403 gets its own wording, and 401 (the session
+/// ended while the page was open) goes back to the login.
+#[component]
+pub fn ErrorPanel(error: ApiError) -> impl IntoView {
+    if error.is_unauthorized() {
+        view! { <Redirect path="/login"/> }.into_any()
+    } else if error.is_forbidden() {
+        view! { <Forbidden/> }.into_any()
+    } else {
+        view! {
+            <Alert kind="error">
+                <strong>"Could not load this section. "</strong>
+                {error.message()}
+            </Alert>
+        }
+        .into_any()
+    }
+}
+
+/// The page a customer sees on an admin-only section. Sets status 403 when server-rendered.
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
+    view! {
+        <section class="panel forbidden">
+            <h2>"Forbidden"</h2>
+            <p>"This section is for administrators. Ask an administrator of this Zonekeeper if you need access."</p>
+        </section>
+    }
+}
+
+/// Dates are shown in UTC on purpose: the server renders the page first and cannot know the
+/// visitor's time zone, and a different text in the browser would break hydration.
+pub fn format_time(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    at.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute] UTC"
+    ))
+    .unwrap_or_else(|_| at.to_string())
+}
+
+/// Like [`format_time`], with a word for "no date".
+pub fn format_optional_time(at: Option<OffsetDateTime>, none: &'static str) -> String {
+    at.map(format_time).unwrap_or_else(|| none.to_string())
+}
+
+/// Turns the value of an `<input type="date">` (`YYYY-MM-DD`) into the end of that day, UTC:
+/// a token "expiring on the 5th" should still work on the 5th.
+pub fn end_of_day_utc(date: &str) -> Option<OffsetDateTime> {
+    let date = time::Date::parse(
+        date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    let end = time::Time::from_hms(23, 59, 59).ok()?;
+    Some(date.with_time(end).assume_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn times_are_shown_in_utc() {
+        assert_eq!(
+            format_time(datetime!(2026-11-21 13:05 +02:00)),
+            "2026-11-21 11:05 UTC"
+        );
+        assert_eq!(format_optional_time(None, "never"), "never");
+    }
+
+    #[test]
+    fn date_inputs_mean_the_end_of_that_day() {
+        assert_eq!(
+            end_of_day_utc("2027-01-05"),
+            Some(datetime!(2027-01-05 23:59:59 UTC))
+        );
+        assert_eq!(end_of_day_utc(""), None);
+        assert_eq!(end_of_day_utc("05.01.2027"), None);
+    }
+}

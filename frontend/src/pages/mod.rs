@@ -1,0 +1,9 @@
+//! One module per page of the console; the routes in `app.rs` map URLs onto them.
+
+pub mod account;
+pub mod coming_soon;
+pub mod dashboard;
+pub mod login;
+pub mod not_found;
+pub mod tokens;
+pub mod users;

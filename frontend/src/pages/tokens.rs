@@ -1,0 +1,242 @@
+//! `/tokens`: the user's API tokens — list, create, revoke.
+//!
+//! A new token's secret comes back exactly once, in the answer to the create call. It lives
+//! only in this page's memory: a reload, or leaving the page, forgets it for good, which is
+//! the point (the server keeps only a hash).
+
+use leptos::ev::SubmitEvent;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{self, ApiToken, CreateTokenRequest, CreatedToken};
+use crate::components::ui::{
+    clear_input, end_of_day_utc, field_error, format_optional_time, format_time, input_checked,
+    input_value, invalid, use_hydrated, Alert, ErrorPanel, FieldMessage, Loading, Submission,
+};
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let create = Submission::<CreatedToken>::new();
+    let revoke = Submission::<()>::new();
+    // Reload the list after every create or revoke, successful or not: a failed revoke may
+    // mean someone else already removed the token.
+    let tokens = Resource::new(
+        move || (create.version.get(), revoke.version.get()),
+        |_| api::list_tokens(),
+    );
+    let revoke_error = revoke.general_error(&[]);
+    // Kept apart from `create.result` so that a later failed attempt (say, an empty name)
+    // does not wipe a secret the user has not copied yet.
+    let secret = RwSignal::new(None::<CreatedToken>);
+    Effect::new(move |_| {
+        if let Some(Ok(created)) = create.result.get() {
+            secret.set(Some(created));
+        }
+    });
+
+    view! {
+        <Title text="API tokens"/>
+        <section class="page-head">
+            <h1>"API tokens"</h1>
+            <p class="muted">
+                "Tokens let scripts and tools use the REST API as you. Send one as "
+                <code>"Authorization: Bearer <token>"</code> ". "
+                <a href="/api-docs" rel="external">"API documentation"</a>
+            </p>
+        </section>
+        <NewSecret secret/>
+        <CreateTokenForm create/>
+        <section class="panel">
+            <h2>"Your tokens"</h2>
+            {move || revoke_error.get().map(|msg| view! {
+                <Alert kind="error">{format!("Could not revoke the token: {msg}")}</Alert>
+            })}
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) => view! { <TokenTable tokens=list revoke/> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The secret of the token just created, shown once.
+#[component]
+fn NewSecret(secret: RwSignal<Option<CreatedToken>>) -> impl IntoView {
+    move || {
+        secret.get().map(|created| {
+            view! {
+                <section class="secret-box" aria-live="polite">
+                    <h2>{format!("Token “{}” created", created.token.name)}</h2>
+                    <p>"Copy the secret now. It is not stored and "
+                        <strong>"will not be shown again"</strong> "."</p>
+                    <code class="secret" data-testid="token-secret">{created.secret}</code>
+                    <div>
+                        <button type="button" class="btn btn-quiet" on:click=move |_| secret.set(None)>
+                            "I have copied it"
+                        </button>
+                    </div>
+                </section>
+            }
+        })
+    }
+}
+
+#[component]
+fn CreateTokenForm(create: Submission<CreatedToken>) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let name = NodeRef::<html::Input>::new();
+    let read_only = NodeRef::<html::Input>::new();
+    let expires = NodeRef::<html::Input>::new();
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let token_name = input_value(name).trim().to_owned();
+        let expiry_text = input_value(expires);
+        let expires_at = end_of_day_utc(&expiry_text);
+        let mut errors = Vec::new();
+        if token_name.is_empty() {
+            errors.push(field_error(
+                "name",
+                "Give the token a name, e.g. the tool that uses it.",
+            ));
+        }
+        if !expiry_text.is_empty() && expires_at.is_none() {
+            errors.push(field_error("expires_at", "Enter a date as YYYY-MM-DD."));
+        }
+        if !errors.is_empty() {
+            create.reject(errors);
+            return;
+        }
+        let req = CreateTokenRequest {
+            name: token_name,
+            read_only: input_checked(read_only),
+            expires_at,
+        };
+        create.run(api::create_token(&req));
+    };
+
+    Effect::new(move |_| {
+        if matches!(create.result.get(), Some(Ok(_))) {
+            clear_input(name);
+            clear_input(expires);
+        }
+    });
+
+    let general = create.general_error(&["name", "read_only", "expires_at"]);
+
+    view! {
+        <section class="panel">
+            <h2>"Create a token"</h2>
+            {move || general.get().map(|msg| view! { <Alert kind="error">{msg}</Alert> })}
+            <form on:submit=on_submit class="form-row" novalidate>
+                <div class="field grow">
+                    <label for="token-name">"Name"</label>
+                    <input node_ref=name id="token-name" name="name" type="text" maxlength="100"
+                        placeholder="e.g. certbot on web1" required
+                        aria-invalid=invalid(create.field("name")) aria-describedby="token-name-error"/>
+                    <FieldMessage id="token-name-error" error=create.field("name")/>
+                </div>
+                <div class="field">
+                    <label for="token-expires">"Expires (optional)"</label>
+                    <input node_ref=expires id="token-expires" name="expires_at" type="date"
+                        aria-invalid=invalid(create.field("expires_at")) aria-describedby="token-expires-error"/>
+                    <FieldMessage id="token-expires-error" error=create.field("expires_at")/>
+                </div>
+                <div class="field checkbox">
+                    <label>
+                        <input node_ref=read_only type="checkbox" name="read_only"/>
+                        " Read-only"
+                    </label>
+                    <FieldMessage id="token-read-only-error" error=create.field("read_only")/>
+                </div>
+                <div class="field actions">
+                    <button type="submit" class="btn btn-primary"
+                        disabled=move || !hydrated.get() || create.pending.get()>
+                        {move || if create.pending.get() { "Creating…" } else { "Create token" }}
+                    </button>
+                </div>
+            </form>
+            <p class="hint">"A token expires at the end of the chosen day (UTC). Without a date it works until revoked."</p>
+        </section>
+    }
+}
+
+#[component]
+fn TokenTable(tokens: Vec<ApiToken>, revoke: Submission<()>) -> impl IntoView {
+    if tokens.is_empty() {
+        return view! { <p class="muted empty">"You have no API tokens yet."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Scope"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {tokens.into_iter().map(|token| view! { <TokenRow token revoke/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TokenRow(token: ApiToken, revoke: Submission<()>) -> impl IntoView {
+    let hydrated = use_hydrated();
+    // Revoking cannot be undone, so the first click only asks.
+    let confirming = RwSignal::new(false);
+    let id = token.id;
+    let name = token.name.clone();
+    let (scope, scope_class) = if token.read_only {
+        ("read-only", "badge")
+    } else {
+        ("read-write", "badge badge-strong")
+    };
+    view! {
+        <tr>
+            <td data-label="Name">{token.name}</td>
+            <td data-label="Scope"><span class=scope_class>{scope}</span></td>
+            <td data-label="Created">{format_time(token.created_at)}</td>
+            <td data-label="Last used">{format_optional_time(token.last_used_at, "never")}</td>
+            <td data-label="Expires">{format_optional_time(token.expires_at, "never")}</td>
+            <td class="row-actions">
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! {
+                        <button type="button" class="btn btn-danger-quiet"
+                            disabled=move || !hydrated.get()
+                            on:click=move |_| confirming.set(true)>
+                            "Revoke"
+                        </button>
+                    }
+                >
+                    <span class="confirm">
+                        {format!("Revoke “{name}”? Tools using it stop working.")}
+                        <button type="button" class="btn btn-danger"
+                            disabled=move || revoke.pending.get()
+                            on:click=move |_| revoke.run(api::revoke_token(id))>
+                            "Yes, revoke"
+                        </button>
+                        <button type="button" class="btn btn-quiet"
+                            on:click=move |_| confirming.set(false)>
+                            "Cancel"
+                        </button>
+                    </span>
+                </Show>
+            </td>
+        </tr>
+    }
+}
