@@ -39,7 +39,12 @@ pub async fn user(cmd: UserCommand) -> Result<(), BoxError> {
                     accounts::create(pool, &Actor::system(), &email, role.into(), password)
                         .await
                         .map_err(describe)?;
-                println!("created {} account {} (id {})", user.role.as_str(), user.email, user.id);
+                println!(
+                    "created {} account {} (id {})",
+                    user.role.as_str(),
+                    user.email,
+                    user.id
+                );
                 if let Some(pw) = generated {
                     println!("password: {pw}");
                 }

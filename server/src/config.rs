@@ -58,7 +58,11 @@ pub struct ServeArgs {
     #[arg(long, env = "ZONEKEEPER_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Email of the admin account created on first start.
-    #[arg(long, env = "ZONEKEEPER_ADMIN_EMAIL", default_value = "admin@localhost")]
+    #[arg(
+        long,
+        env = "ZONEKEEPER_ADMIN_EMAIL",
+        default_value = "admin@localhost"
+    )]
     pub admin_email: String,
     /// Password of the admin account created on first start. When unset, one is generated
     /// and printed once.

@@ -53,7 +53,10 @@ impl Store {
                 }
                 let started = cluster.start()?;
                 cluster.ensure_database(crate::pg::DATABASE).await?;
-                (cluster.connect_options(crate::pg::DATABASE), Some((cluster, started || owner)))
+                (
+                    cluster.connect_options(crate::pg::DATABASE),
+                    Some((cluster, started || owner)),
+                )
             }
         };
         let pool = PgPoolOptions::new()
@@ -71,7 +74,9 @@ impl Store {
         if let Some((cluster, true)) = self.cluster {
             match tokio::task::spawn_blocking(move || cluster.stop()).await {
                 Ok(Ok(())) => tracing::info!("stopped the private PostgreSQL cluster"),
-                Ok(Err(e)) => tracing::error!(error = %e, "stopping the private PostgreSQL cluster"),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "stopping the private PostgreSQL cluster")
+                }
                 Err(e) => tracing::error!(error = %e, "stopping the private PostgreSQL cluster"),
             }
         }

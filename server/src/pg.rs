@@ -132,7 +132,10 @@ impl Cluster {
     pub fn is_running(&self) -> bool {
         self.initialized()
             && self
-                .command("pg_ctl", &["status".as_ref(), "-D".as_ref(), self.data.as_os_str()])
+                .command(
+                    "pg_ctl",
+                    &["status".as_ref(), "-D".as_ref(), self.data.as_os_str()],
+                )
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()
@@ -190,15 +193,19 @@ impl Cluster {
     pub async fn ensure_database(&self, name: &str) -> Result<(), sqlx::Error> {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect_with(&self.connect_options("postgres")).await?;
-        let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                .bind(name)
+                .fetch_one(&mut conn)
+                .await?;
         if !exists {
             // Identifiers cannot be bound; `name` is one of ours, quoted anyway.
-            sqlx::query(&format!("create database \"{}\"", name.replace('"', "\"\"")))
-                .execute(&mut conn)
-                .await?;
+            sqlx::query(&format!(
+                "create database \"{}\"",
+                name.replace('"', "\"\"")
+            ))
+            .execute(&mut conn)
+            .await?;
         }
         conn.close().await
     }

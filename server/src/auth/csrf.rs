@@ -78,9 +78,15 @@ mod tests {
 
     #[test]
     fn same_origin_rules() {
-        let h = headers(&[(header::HOST, "127.0.0.1:8080"), (header::ORIGIN, "http://127.0.0.1:8080")]);
+        let h = headers(&[
+            (header::HOST, "127.0.0.1:8080"),
+            (header::ORIGIN, "http://127.0.0.1:8080"),
+        ]);
         assert!(same_origin(&h, None));
-        let h = headers(&[(header::HOST, "127.0.0.1:8080"), (header::ORIGIN, "http://evil.example")]);
+        let h = headers(&[
+            (header::HOST, "127.0.0.1:8080"),
+            (header::ORIGIN, "http://evil.example"),
+        ]);
         assert!(!same_origin(&h, None));
         let h = headers(&[(header::HOST, "127.0.0.1:8080")]);
         assert!(!same_origin(&h, None), "no Origin and no Referer");

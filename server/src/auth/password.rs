@@ -36,7 +36,9 @@ pub fn check_policy(password: &str) -> Result<(), String> {
 /// `spawn_blocking`.
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(hasher().hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(hasher()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 /// The result of checking a password against a stored hash.

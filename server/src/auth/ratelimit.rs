@@ -43,7 +43,11 @@ pub async fn allowed(pool: &PgPool, email: &str, source: Option<IpAddr>) -> sqlx
 }
 
 /// Count a failed attempt.
-pub async fn record_failure(pool: &PgPool, email: &str, source: Option<IpAddr>) -> sqlx::Result<()> {
+pub async fn record_failure(
+    pool: &PgPool,
+    email: &str,
+    source: Option<IpAddr>,
+) -> sqlx::Result<()> {
     let mut keys = vec![account_key(email)];
     if let Some(ip) = source {
         keys.push(source_key(ip));
@@ -66,8 +70,11 @@ pub async fn record_failure(pool: &PgPool, email: &str, source: Option<IpAddr>) 
 
 /// Forget the account's failures after a successful login.
 pub async fn clear_account(pool: &PgPool, email: &str) -> sqlx::Result<()> {
-    sqlx::query!("delete from login_failure where key = $1", account_key(email))
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "delete from login_failure where key = $1",
+        account_key(email)
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -59,7 +59,9 @@ pub async fn login(
             let user = accounts::get_user(&state.pool, account.id).await?;
             Ok(Json(user).into_response())
         }
-        Err(LoginError::Invalid) if form => Ok(Redirect::to("/login?error=invalid").into_response()),
+        Err(LoginError::Invalid) if form => {
+            Ok(Redirect::to("/login?error=invalid").into_response())
+        }
         Err(LoginError::Throttled) if form => {
             Ok(Redirect::to("/login?error=throttled").into_response())
         }

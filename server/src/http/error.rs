@@ -89,7 +89,11 @@ impl ApiError {
                 Some("log in, or send a valid API token as `Authorization: Bearer <token>`".into()),
                 vec![],
             ),
-            ApiError::InvalidLogin => ("Unauthorized", Some("invalid email or password".into()), vec![]),
+            ApiError::InvalidLogin => (
+                "Unauthorized",
+                Some("invalid email or password".into()),
+                vec![],
+            ),
             ApiError::Forbidden(why) => ("Forbidden", Some(why.clone()), vec![]),
             ApiError::NotFound => ("Not Found", None, vec![]),
             ApiError::BadRequest(why) => ("Bad Request", Some(why.clone()), vec![]),
@@ -108,7 +112,10 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge => (
                 "Payload Too Large",
-                Some(format!("request bodies are limited to {} bytes", super::BODY_LIMIT)),
+                Some(format!(
+                    "request bodies are limited to {} bytes",
+                    super::BODY_LIMIT
+                )),
                 vec![],
             ),
             ApiError::TooManyRequests(why) => ("Too Many Requests", Some(why.clone()), vec![]),
@@ -182,8 +189,14 @@ mod tests {
     #[test]
     fn status_mapping() {
         assert_eq!(ApiError::Unauthorized.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(ApiError::field("email", "x").status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(ApiError::PayloadTooLarge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            ApiError::field("email", "x").status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            ApiError::PayloadTooLarge.status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
         assert_eq!(
             ApiError::Sqlx(sqlx::Error::PoolTimedOut).status(),
             StatusCode::SERVICE_UNAVAILABLE

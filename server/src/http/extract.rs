@@ -196,6 +196,24 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// A path parameter; a malformed one is a 400 problem naming the parameter.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|e| ApiError::BadRequest(format!("invalid path parameter: {}", e.body_text())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +227,10 @@ mod tests {
 
     #[test]
     fn json_errors_are_classified() {
-        assert!(matches!(parse_json::<Body>(b"{"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            parse_json::<Body>(b"{"),
+            Err(ApiError::BadRequest(_))
+        ));
         match parse_json::<Body>(br#"{"email":"a","admin":true}"#) {
             Err(ApiError::Validation(v)) => assert_eq!(v[0].field, "admin"),
             other => panic!("{other:?}"),
@@ -226,23 +247,5 @@ mod tests {
         assert_eq!(pairs[0], ("email".into(), "a@b.c".into()));
         assert_eq!(pairs[1], ("password".into(), "x y+z".into()));
         assert_eq!(pairs[2], ("bad".into(), "%zz%4".into()));
-    }
-}
-
-/// A path parameter; a malformed one is a 400 problem naming the parameter.
-pub struct ApiPath<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for ApiPath<T>
-where
-    S: Send + Sync,
-    T: DeserializeOwned + Send,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| ApiPath(p.0))
-            .map_err(|e| ApiError::BadRequest(format!("invalid path parameter: {}", e.body_text())))
     }
 }

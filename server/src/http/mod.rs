@@ -106,7 +106,9 @@ pub fn app(state: AppState) -> Router {
                 move || frontend::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(frontend::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            frontend::shell,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::auth::csrf::check_origin,

@@ -65,7 +65,10 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("id"))),
@@ -154,7 +157,11 @@ pub async fn docs_page() -> Html<String> {
                         )
                     })
                     .collect();
-                let _ = write!(h, "<p><strong>Body:</strong> {}</p>", esc(&names.join(", ")));
+                let _ = write!(
+                    h,
+                    "<p><strong>Body:</strong> {}</p>",
+                    esc(&names.join(", "))
+                );
             }
             h.push_str("<table><thead><tr><th>Status</th><th>Meaning</th><th>Body</th></tr></thead><tbody>");
             for (status, resp) in &op.responses.responses {
@@ -203,7 +210,13 @@ mod tests {
     #[test]
     fn document_lists_the_api() {
         let doc = ApiDoc::openapi();
-        for p in ["/api/v1/auth/login", "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/users/{id}", "/healthz"] {
+        for p in [
+            "/api/v1/auth/login",
+            "/api/v1/tokens",
+            "/api/v1/tokens/{id}",
+            "/api/v1/users/{id}",
+            "/healthz",
+        ] {
             assert!(doc.paths.paths.contains_key(p), "{p} missing");
         }
         let json = serde_json::to_value(&doc).unwrap();
@@ -213,6 +226,9 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -22,7 +22,10 @@ pub fn router() -> Router<AppState> {
 /// List my live tokens (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
     responses((status = 200, body = Vec<ApiToken>)))]
-pub async fn list(State(state): State<AppState>, who: Principal) -> Result<Json<Vec<ApiToken>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
     Ok(Json(tokens::list(&state.pool, who.account_id).await?))
 }
 

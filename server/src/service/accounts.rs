@@ -64,14 +64,21 @@ pub fn normalize_email(email: &str) -> Result<String, ApiError> {
         && !e.chars().any(|c| c.is_whitespace() || c.is_control())
         && match e.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.')
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
             }
             None => false,
         };
     if ok {
         Ok(e)
     } else {
-        Err(ApiError::field("email", "must be an email address such as name@example.com"))
+        Err(ApiError::field(
+            "email",
+            "must be an email address such as name@example.com",
+        ))
     }
 }
 
@@ -138,9 +145,10 @@ pub async fn ensure_admin(
     email: &str,
     password: Option<String>,
 ) -> Result<Option<(User, Option<String>)>, ApiError> {
-    let exists = sqlx::query_scalar!(r#"select exists(select 1 from account where role = 'admin') as "e!""#)
-        .fetch_one(pool)
-        .await?;
+    let exists =
+        sqlx::query_scalar!(r#"select exists(select 1 from account where role = 'admin') as "e!""#)
+            .fetch_one(pool)
+            .await?;
     if exists {
         return Ok(None);
     }
@@ -260,16 +268,22 @@ pub async fn change_password(
     new: &str,
 ) -> Result<(), ApiError> {
     password::check_policy(new).map_err(|m| ApiError::field("new_password", m))?;
-    let stored = sqlx::query_scalar!("select password_hash from account where id = $1", account_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let stored = sqlx::query_scalar!(
+        "select password_hash from account where id = $1",
+        account_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(ApiError::NotFound)?;
     let cur = current.to_owned();
     let ok = tokio::task::spawn_blocking(move || password::verify(&cur, &stored))
         .await
         .map_err(ApiError::internal)?;
     if ok == Verified::No {
-        return Err(ApiError::field("current_password", "is not your current password"));
+        return Err(ApiError::field(
+            "current_password",
+            "is not your current password",
+        ));
     }
     let hash = hash_blocking(new.to_owned()).await?;
     let mut tx = pool.begin().await?;
@@ -339,7 +353,10 @@ pub async fn update(
     if loses_admin {
         if id == acting_account {
             let field = if new_disabled { "disabled" } else { "role" };
-            return Err(ApiError::field(field, "you cannot remove your own admin access"));
+            return Err(ApiError::field(
+                field,
+                "you cannot remove your own admin access",
+            ));
         }
         let others = sqlx::query_scalar!(
             r#"select count(*) as "n!" from account where role = 'admin' and not disabled and id <> $1"#,
@@ -348,7 +365,10 @@ pub async fn update(
         .fetch_one(&mut *tx)
         .await?;
         if others == 0 {
-            return Err(ApiError::field("role", "the last active admin cannot be demoted or disabled"));
+            return Err(ApiError::field(
+                "role",
+                "the last active admin cannot be demoted or disabled",
+            ));
         }
     }
     let after = sqlx::query_as!(
@@ -394,8 +414,19 @@ mod tests {
 
     #[test]
     fn email_rule() {
-        assert_eq!(normalize_email(" Alice@Example.COM ").unwrap(), "alice@example.com");
-        for bad in ["", "alice", "@example.com", "alice@", "a b@example.com", "a@b@c", "a@.example"] {
+        assert_eq!(
+            normalize_email(" Alice@Example.COM ").unwrap(),
+            "alice@example.com"
+        );
+        for bad in [
+            "",
+            "alice",
+            "@example.com",
+            "alice@",
+            "a b@example.com",
+            "a@b@c",
+            "a@.example",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
         assert!(normalize_email(&format!("{}@example.com", "a".repeat(250))).is_err());

@@ -29,7 +29,11 @@ pub struct Change<'a> {
     pub after: Option<Value>,
 }
 
-pub async fn record(conn: &mut PgConnection, actor: &Actor, change: Change<'_>) -> sqlx::Result<()> {
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    change: Change<'_>,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "insert into audit_log (account_id, token_id, action, object_type, object_id, source, before, after)
          values ($1, $2, $3, $4, $5, $6, $7, $8)",

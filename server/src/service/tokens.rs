@@ -167,7 +167,12 @@ pub async fn list(pool: &PgPool, account_id: i64) -> Result<Vec<ApiToken>, ApiEr
 
 /// Revoke one of the account's tokens. Another account's token is "not found", the same
 /// answer as a token that does not exist: ids reveal nothing.
-pub async fn revoke(pool: &PgPool, actor: &Actor, account_id: i64, id: i64) -> Result<(), ApiError> {
+pub async fn revoke(
+    pool: &PgPool,
+    actor: &Actor,
+    account_id: i64,
+    id: i64,
+) -> Result<(), ApiError> {
     let mut tx = pool.begin().await?;
     let row = sqlx::query_as!(
         TokenRow,

@@ -37,7 +37,14 @@ async fn user_and_token_commands_work_while_serving() {
     // Password from stdin.
     let (ok, out, err) = zonekeeper(
         &app,
-        &["user", "create", "--email", "ivan@example.com", "--role", "customer"],
+        &[
+            "user",
+            "create",
+            "--email",
+            "ivan@example.com",
+            "--role",
+            "customer",
+        ],
         Some("ivan's password 123\n"),
     );
     assert!(ok, "{out}{err}");
@@ -45,27 +52,85 @@ async fn user_and_token_commands_work_while_serving() {
     app.login("ivan@example.com", "ivan's password 123").await;
 
     // No password on stdin: one is generated and printed.
-    let (ok, out, err) = zonekeeper(&app, &["user", "create", "--email", "judy@example.com", "--role", "admin"], Some(""));
+    let (ok, out, err) = zonekeeper(
+        &app,
+        &[
+            "user",
+            "create",
+            "--email",
+            "judy@example.com",
+            "--role",
+            "admin",
+        ],
+        Some(""),
+    );
     assert!(ok, "{out}{err}");
-    let pw = out.lines().find_map(|l| l.strip_prefix("password: ")).expect("printed password").trim().to_owned();
+    let pw = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("printed password")
+        .trim()
+        .to_owned();
     let mut judy = app.login("judy@example.com", &pw).await;
     assert_eq!(judy.get("/api/v1/me").await.json()["role"], "admin");
 
     // A too-short password is refused with the rule, and nothing is created.
-    let (ok, _, err) = zonekeeper(&app, &["user", "create", "--email", "ken@example.com", "--role", "customer"], Some("short\n"));
+    let (ok, _, err) = zonekeeper(
+        &app,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ken@example.com",
+            "--role",
+            "customer",
+        ],
+        Some("short\n"),
+    );
     assert!(!ok);
     assert!(err.contains("password"), "{err}");
-    assert_eq!(app.count("account where email = 'ken@example.com'").await, 0);
+    assert_eq!(
+        app.count("account where email = 'ken@example.com'").await,
+        0
+    );
 
     // Tokens: printed once, read-only honoured.
-    let (ok, out, err) = zonekeeper(&app, &["token", "create", "--email", "ivan@example.com", "--name", "cli", "--read-only"], None);
+    let (ok, out, err) = zonekeeper(
+        &app,
+        &[
+            "token",
+            "create",
+            "--email",
+            "ivan@example.com",
+            "--name",
+            "cli",
+            "--read-only",
+        ],
+        None,
+    );
     assert!(ok, "{out}{err}");
     let secret = out.trim().to_owned();
     assert!(secret.starts_with("zk_"), "{out}");
     let mut api = app.with_token(&secret);
-    assert_eq!(api.get("/api/v1/me").await.json()["email"], "ivan@example.com");
-    api.post("/api/v1/tokens", serde_json::json!({"name": "x"})).await.problem(StatusCode::FORBIDDEN);
-    let (ok, _, err) = zonekeeper(&app, &["token", "create", "--email", "nobody@example.com", "--name", "x"], None);
+    assert_eq!(
+        api.get("/api/v1/me").await.json()["email"],
+        "ivan@example.com"
+    );
+    api.post("/api/v1/tokens", serde_json::json!({"name": "x"}))
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    let (ok, _, err) = zonekeeper(
+        &app,
+        &[
+            "token",
+            "create",
+            "--email",
+            "nobody@example.com",
+            "--name",
+            "x",
+        ],
+        None,
+    );
     assert!(!ok);
     assert!(err.contains("no account"), "{err}");
     app.stop().await;

@@ -41,6 +41,8 @@ fn shared() -> &'static Shared {
             bin = cluster.bin_dir().display(),
             dir = dir.display(),
         );
+        // Deliberately not waited for: it outlives this process to clean up after it.
+        #[allow(clippy::zombie_processes)]
         std::process::Command::new("sh")
             .args(["-c", &watchdog])
             .stdin(std::process::Stdio::null())
@@ -115,9 +117,13 @@ impl TestApp {
     /// The same, with chosen settings of the HTTP edge (timeouts, origin).
     pub async fn start_with(web: WebConfig) -> TestApp {
         let (pool, database_url) = fresh_database().await;
-        zonekeeper::service::accounts::ensure_admin(&pool, ADMIN_EMAIL, Some(ADMIN_PASSWORD.into()))
-            .await
-            .expect("admin");
+        zonekeeper::service::accounts::ensure_admin(
+            &pool,
+            ADMIN_EMAIL,
+            Some(ADMIN_PASSWORD.into()),
+        )
+        .await
+        .expect("admin");
         let leptos_options = leptos::config::LeptosOptions::builder()
             .output_name("zonekeeper")
             .build();
@@ -174,7 +180,10 @@ impl TestApp {
     pub async fn login(&self, email: &str, password: &str) -> Client {
         let mut c = self.browser();
         let r = c
-            .post("/api/v1/auth/login", serde_json::json!({"email": email, "password": password}))
+            .post(
+                "/api/v1/auth/login",
+                serde_json::json!({"email": email, "password": password}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {email}: {}", r.body);
         c
@@ -243,7 +252,13 @@ pub struct Client {
 }
 
 impl Client {
-    pub async fn send(&mut self, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
         let mut req = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(c) = &self.cookie {
             req = req.header(COOKIE, c.as_str());
@@ -268,7 +283,11 @@ impl Client {
             }
         }
         let body = res.text().await.unwrap_or_default();
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
@@ -276,13 +295,23 @@ impl Client {
     }
 
     pub async fn post(&mut self, path: &str, json: Value) -> Reply {
-        self.send(Method::POST, path, Some("application/json"), json.to_string().into_bytes())
-            .await
+        self.send(
+            Method::POST,
+            path,
+            Some("application/json"),
+            json.to_string().into_bytes(),
+        )
+        .await
     }
 
     pub async fn patch(&mut self, path: &str, json: Value) -> Reply {
-        self.send(Method::PATCH, path, Some("application/json"), json.to_string().into_bytes())
-            .await
+        self.send(
+            Method::PATCH,
+            path,
+            Some("application/json"),
+            json.to_string().into_bytes(),
+        )
+        .await
     }
 
     pub async fn delete(&mut self, path: &str) -> Reply {

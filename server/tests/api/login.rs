@@ -12,32 +12,53 @@ async fn login_success_and_generic_failure() {
     let app = TestApp::start().await;
     let mut c = app.browser();
     let r = c
-        .post("/api/v1/auth/login", json!({"email": "ADMIN@example.com", "password": ADMIN_PASSWORD}))
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "ADMIN@example.com", "password": ADMIN_PASSWORD}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["email"], ADMIN_EMAIL);
     assert_eq!(r.json()["role"], "admin");
     assert!(r.json().get("password_hash").is_none());
-    let set_cookie = r.headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    let set_cookie = r
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
-    assert!(!set_cookie.contains("Secure"), "plain http: no Secure flag: {set_cookie}");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain http: no Secure flag: {set_cookie}"
+    );
     assert_eq!(c.get("/api/v1/me").await.json()["email"], ADMIN_EMAIL);
 
     // Wrong password and unknown account: the same answer, word for word.
     let mut other = app.browser();
     let wrong = other
-        .post("/api/v1/auth/login", json!({"email": ADMIN_EMAIL, "password": "wrong password 123"}))
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": ADMIN_EMAIL, "password": "wrong password 123"}),
+        )
         .await
         .problem(StatusCode::UNAUTHORIZED);
     let unknown = other
-        .post("/api/v1/auth/login", json!({"email": "nobody@example.com", "password": "wrong password 123"}))
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "nobody@example.com", "password": "wrong password 123"}),
+        )
         .await
         .problem(StatusCode::UNAUTHORIZED);
     assert_eq!(wrong, unknown);
     assert_eq!(wrong["detail"], "invalid email or password");
     assert!(other.cookie.is_none(), "no session for a failed login");
-    assert_eq!(other.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        other.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     app.stop().await;
 }
 
@@ -47,12 +68,20 @@ async fn disabled_account_cannot_log_in_and_loses_its_session() {
     let mut cust = app.customer("carol@example.com").await;
     let id = cust.get("/api/v1/me").await.json()["id"].as_i64().unwrap();
     let mut admin = app.admin().await;
-    let r = admin.patch(&format!("/api/v1/users/{id}"), json!({"disabled": true})).await;
+    let r = admin
+        .patch(&format!("/api/v1/users/{id}"), json!({"disabled": true}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(cust.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        cust.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let p = app
         .browser()
-        .post("/api/v1/auth/login", json!({"email": "carol@example.com", "password": "customer password 1234"}))
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "carol@example.com", "password": "customer password 1234"}),
+        )
         .await
         .problem(StatusCode::UNAUTHORIZED);
     assert_eq!(p["detail"], "invalid email or password");
@@ -64,14 +93,20 @@ async fn login_is_rate_limited_per_account() {
     let app = TestApp::start().await;
     let mut c = app.browser();
     for _ in 0..5 {
-        c.post("/api/v1/auth/login", json!({"email": ADMIN_EMAIL, "password": "not the password"}))
-            .await
-            .problem(StatusCode::UNAUTHORIZED);
+        c.post(
+            "/api/v1/auth/login",
+            json!({"email": ADMIN_EMAIL, "password": "not the password"}),
+        )
+        .await
+        .problem(StatusCode::UNAUTHORIZED);
     }
     // Now even the right password is refused until the window has passed.
-    c.post("/api/v1/auth/login", json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .await
-        .problem(StatusCode::TOO_MANY_REQUESTS);
+    c.post(
+        "/api/v1/auth/login",
+        json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+    )
+    .await
+    .problem(StatusCode::TOO_MANY_REQUESTS);
     assert!(c.cookie.is_none());
     // Once the failures are older than the window, the account may log in again.
     sqlx::query("update login_failure set created_at = now() - interval '16 minutes'")
@@ -88,13 +123,19 @@ async fn login_is_rate_limited_per_source_address() {
     let mut c = app.browser();
     // Spread over many accounts so the per-account limit never triggers.
     for i in 0..20 {
-        c.post("/api/v1/auth/login", json!({"email": format!("user{i}@example.com"), "password": "guess guess guess"}))
-            .await
-            .problem(StatusCode::UNAUTHORIZED);
-    }
-    c.post("/api/v1/auth/login", json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        c.post(
+            "/api/v1/auth/login",
+            json!({"email": format!("user{i}@example.com"), "password": "guess guess guess"}),
+        )
         .await
-        .problem(StatusCode::TOO_MANY_REQUESTS);
+        .problem(StatusCode::UNAUTHORIZED);
+    }
+    c.post(
+        "/api/v1/auth/login",
+        json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+    )
+    .await
+    .problem(StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }
 
@@ -105,21 +146,30 @@ async fn session_id_rotates_on_login_and_logout_destroys_it() {
     let first = c.cookie.clone().unwrap();
     // Logging in again with the old cookie yields a new id, and the old one is dead.
     let r = c
-        .post("/api/v1/auth/login", json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let second = c.cookie.clone().unwrap();
     assert_ne!(first, second);
     let mut replay = app.browser();
     replay.cookie = Some(first);
-    assert_eq!(replay.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        replay.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Logout deletes the session server-side: replaying the cookie does not work.
     let r = c.post("/api/v1/auth/logout", json!({})).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let mut replay = app.browser();
     replay.cookie = Some(second);
-    assert_eq!(replay.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        replay.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")
         .fetch_one(&app.pool)
         .await
@@ -158,21 +208,40 @@ async fn absolute_and_idle_session_timeouts() {
 async fn html_form_login_redirects() {
     let app = TestApp::start().await;
     let mut c = app.browser();
-    let body = format!("email={}&password={}", "admin%40example.com", ADMIN_PASSWORD.replace(' ', "+"));
+    let body = format!(
+        "email={}&password={}",
+        "admin%40example.com",
+        ADMIN_PASSWORD.replace(' ', "+")
+    );
     let r = c
-        .send(reqwest::Method::POST, "/api/v1/auth/login", Some("application/x-www-form-urlencoded"), body.into_bytes())
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers["location"], "/");
     assert_eq!(c.get("/api/v1/me").await.status, StatusCode::OK);
     let mut bad = app.browser();
     let r = bad
-        .send(reqwest::Method::POST, "/api/v1/auth/login", Some("application/x-www-form-urlencoded"), b"email=admin%40example.com&password=nope".to_vec())
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            Some("application/x-www-form-urlencoded"),
+            b"email=admin%40example.com&password=nope".to_vec(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers["location"], "/login?error=invalid");
     let r = c
-        .send(reqwest::Method::POST, "/api/v1/auth/logout", Some("application/x-www-form-urlencoded"), vec![])
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/auth/logout",
+            Some("application/x-www-form-urlencoded"),
+            vec![],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers["location"], "/login");
@@ -185,22 +254,34 @@ async fn password_change_and_rehash_on_login() {
     let app = TestApp::start().await;
     let mut c = app.admin().await;
     let p = c
-        .post("/api/v1/me/password", json!({"current_password": "wrong one", "new_password": "a brand new password"}))
+        .post(
+            "/api/v1/me/password",
+            json!({"current_password": "wrong one", "new_password": "a brand new password"}),
+        )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["field"], "current_password");
     let p = c
-        .post("/api/v1/me/password", json!({"current_password": ADMIN_PASSWORD, "new_password": "short"}))
+        .post(
+            "/api/v1/me/password",
+            json!({"current_password": ADMIN_PASSWORD, "new_password": "short"}),
+        )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["field"], "new_password");
     let long = "x".repeat(64);
     let r = c
-        .post("/api/v1/me/password", json!({"current_password": ADMIN_PASSWORD, "new_password": long}))
+        .post(
+            "/api/v1/me/password",
+            json!({"current_password": ADMIN_PASSWORD, "new_password": long}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     app.browser()
-        .post("/api/v1/auth/login", json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+        )
         .await
         .problem(StatusCode::UNAUTHORIZED);
     app.login(ADMIN_EMAIL, &long).await;
@@ -216,7 +297,9 @@ async fn password_change_and_rehash_on_login() {
         let params = argon2::Params::new(8192, 1, 1, None).unwrap();
         let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        a.hash_password(b"weakly hashed password", &salt).unwrap().to_string()
+        a.hash_password(b"weakly hashed password", &salt)
+            .unwrap()
+            .to_string()
     })
     .await
     .unwrap();
@@ -232,6 +315,9 @@ async fn password_change_and_rehash_on_login() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
     app.stop().await;
 }

@@ -2,6 +2,9 @@
 //! database per test. One test binary for the crate (link time on small machines); one
 //! module per concern.
 
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod harness;
 
 mod authz;

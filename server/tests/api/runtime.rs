@@ -31,10 +31,18 @@ async fn dns_engine_refuses_names_it_does_not_serve() {
     let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let mut q = Message::new(4242, MessageType::Query, OpCode::Query);
     q.metadata.recursion_desired = true;
-    q.add_query(Query::query(Name::from_ascii("WWW.Example.COM.").unwrap(), RecordType::A));
-    sock.send_to(&q.to_vec().unwrap(), app.dns_addr).await.unwrap();
+    q.add_query(Query::query(
+        Name::from_ascii("WWW.Example.COM.").unwrap(),
+        RecordType::A,
+    ));
+    sock.send_to(&q.to_vec().unwrap(), app.dns_addr)
+        .await
+        .unwrap();
     let mut buf = [0u8; 1500];
-    let (n, _) = tokio::time::timeout(Duration::from_secs(2), sock.recv_from(&mut buf)).await.expect("answer in time").unwrap();
+    let (n, _) = tokio::time::timeout(Duration::from_secs(2), sock.recv_from(&mut buf))
+        .await
+        .expect("answer in time")
+        .unwrap();
     let a = Message::from_vec(&buf[..n]).unwrap();
     assert_eq!(a.metadata.id, 4242);
     assert_eq!(a.metadata.response_code, ResponseCode::Refused);
@@ -51,7 +59,13 @@ async fn openapi_and_docs_describe_the_api() {
     assert_eq!(doc.status, StatusCode::OK);
     let doc = doc.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for p in ["/api/v1/auth/login", "/api/v1/me", "/api/v1/tokens", "/api/v1/users", "/healthz"] {
+    for p in [
+        "/api/v1/auth/login",
+        "/api/v1/me",
+        "/api/v1/tokens",
+        "/api/v1/users",
+        "/healthz",
+    ] {
         assert!(doc["paths"][p].is_object(), "{p} missing");
     }
     let page = c.get("/api-docs").await;
@@ -66,11 +80,19 @@ async fn console_pages_render_on_the_server() {
     let mut anon = app.browser();
     let login = anon.get("/login").await;
     assert_eq!(login.status, StatusCode::OK);
-    assert!(login.body.contains("action=\"/api/v1/auth/login\""), "{}", login.body);
+    assert!(
+        login.body.contains("action=\"/api/v1/auth/login\""),
+        "{}",
+        login.body
+    );
     // Logged in, the dashboard is rendered with the account's data before any wasm runs.
     let mut admin = app.admin().await;
     let home = admin.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
-    assert!(home.body.contains(crate::harness::ADMIN_EMAIL), "{}", home.body);
+    assert!(
+        home.body.contains(crate::harness::ADMIN_EMAIL),
+        "{}",
+        home.body
+    );
     app.stop().await;
 }
