@@ -31,6 +31,17 @@ pub struct SessionAuth {
     pub account_id: i64,
     /// When the password was checked; the absolute session timeout counts from here.
     pub authenticated_at: i64,
+    /// When the session was last used, as far as the store knows (see [`touch_interval`]).
+    #[serde(default)]
+    pub seen_at: i64,
+}
+
+/// How stale `seen_at` may get before a request writes the session again. The store only
+/// pushes the idle expiry forward when the session is written, so activity must write it —
+/// but not on every request: a quarter of the idle timeout (at most a minute) keeps an
+/// active session alive at the cost of at most one write a minute.
+fn touch_interval(idle: time::Duration) -> i64 {
+    (idle.whole_seconds() / 4).clamp(0, 60)
 }
 
 /// An authenticated caller.
@@ -96,12 +107,13 @@ impl FromRequestParts<AppState> for Principal {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, msg)| ApiError::internal(msg))?;
-        let auth: SessionAuth = session
+        let mut auth: SessionAuth = session
             .get(SESSION_KEY)
             .await
             .map_err(ApiError::internal)?
             .ok_or(ApiError::Unauthorized)?;
-        let age = OffsetDateTime::now_utc().unix_timestamp() - auth.authenticated_at;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let age = now - auth.authenticated_at;
         if age > state.web.session_max.whole_seconds() || age < 0 {
             session.flush().await.map_err(ApiError::internal)?;
             return Err(ApiError::Unauthorized);
@@ -111,6 +123,13 @@ impl FromRequestParts<AppState> for Principal {
             session.flush().await.map_err(ApiError::internal)?;
             return Err(ApiError::Unauthorized);
         };
+        if now - auth.seen_at >= touch_interval(state.web.session_idle) {
+            auth.seen_at = now;
+            session
+                .insert(SESSION_KEY, auth)
+                .await
+                .map_err(ApiError::internal)?;
+        }
         Ok(Principal {
             account_id: account.id,
             email: account.email,

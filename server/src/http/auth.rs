@@ -43,12 +43,14 @@ pub async fn login(
     match accounts::login(&state.pool, &req.email, &req.password, source).await {
         Ok(account) => {
             session.cycle_id().await.map_err(ApiError::internal)?;
+            let now = OffsetDateTime::now_utc().unix_timestamp();
             session
                 .insert(
                     SESSION_KEY,
                     SessionAuth {
                         account_id: account.id,
-                        authenticated_at: OffsetDateTime::now_utc().unix_timestamp(),
+                        authenticated_at: now,
+                        seen_at: now,
                     },
                 )
                 .await

@@ -194,12 +194,17 @@ async fn absolute_and_idle_session_timeouts() {
     assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
     app.stop().await;
 
-    // Idle: a session unused for longer than the idle timeout is gone.
+    // Idle: a session in use stays alive past the idle timeout; one left alone for longer
+    // than the idle timeout is gone.
     let mut web = WebConfig::from_public_url(None, 30, 12);
-    web.session_idle = time::Duration::seconds(1);
+    web.session_idle = time::Duration::seconds(2);
     let app = TestApp::start_with(web).await;
     let mut c = app.admin().await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        assert_eq!(c.get("/api/v1/me").await.status, StatusCode::OK, "active session expired");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
