@@ -7,20 +7,15 @@
 //! of one zone builds a new catalog that reuses every other zone unchanged.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+
+use hickory_proto::rr::Name;
 
 use crate::model::LowerName;
-
-/// An immutable snapshot of one zone.
-///
-/// The zone model (records, SOA, delegations) arrives with the next issue. Until then this type
-/// has no values, so the compiler itself proves that a catalog is empty and that lookup can only
-/// refuse; turning it into a struct will point at every place that must learn to answer.
-#[derive(Debug)]
-pub enum Zone {}
+pub use crate::zone::Zone;
 
 /// The set of zones served, keyed by apex name.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Catalog {
     zones: HashMap<LowerName, Arc<Zone>>,
 }
@@ -29,6 +24,38 @@ impl Catalog {
     /// A catalog without zones: every query is refused.
     pub fn empty() -> Self {
         Self::default()
+    }
+
+    /// A catalog serving `zones`; of two zones with the same apex the later one wins.
+    pub fn from_zones(zones: impl IntoIterator<Item = Zone>) -> Self {
+        Self {
+            zones: zones
+                .into_iter()
+                .map(|zone| (zone.apex().clone(), Arc::new(zone)))
+                .collect(),
+        }
+    }
+
+    /// A new catalog with `zone` added, or replacing the zone with the same apex. Every other
+    /// zone is shared with `self`, not copied.
+    #[must_use]
+    pub fn with_zone(&self, zone: Arc<Zone>) -> Self {
+        let mut zones = self.zones.clone();
+        zones.insert(zone.apex().clone(), zone);
+        Self { zones }
+    }
+
+    /// A new catalog without the zone whose apex is `origin`.
+    #[must_use]
+    pub fn without_zone(&self, origin: &Name) -> Self {
+        let mut zones = self.zones.clone();
+        zones.remove(&LowerName::new(origin));
+        Self { zones }
+    }
+
+    /// The zone whose apex is exactly `origin`.
+    pub fn zone(&self, origin: &Name) -> Option<&Arc<Zone>> {
+        self.zones.get(&LowerName::new(origin))
     }
 
     /// How many zones the catalog holds.
@@ -62,19 +89,33 @@ impl Catalog {
 /// Cheap to clone; every clone sees the same current catalog. The lock only guards the pointer,
 /// is never held across an `.await`, and a poisoned lock still holds a valid snapshot, so
 /// poisoning is ignored rather than turned into a panic on the query path.
+///
+/// Changes to single zones ([`SharedCatalog::insert_zone`], [`SharedCatalog::remove_zone`]) are
+/// copy-on-write: a new catalog is built beside the current one (sharing every unchanged zone)
+/// and swapped in. Writers take turns on a separate mutex, so two concurrent reloads cannot lose
+/// each other's change, and readers only ever wait for the pointer swap itself.
 #[derive(Clone, Debug, Default)]
-pub struct SharedCatalog(Arc<RwLock<Arc<Catalog>>>);
+pub struct SharedCatalog(Arc<Shared>);
+
+#[derive(Debug, Default)]
+struct Shared {
+    current: RwLock<Arc<Catalog>>,
+    writer: Mutex<()>,
+}
 
 impl SharedCatalog {
     /// A handle serving `catalog`.
     pub fn new(catalog: Catalog) -> Self {
-        Self(Arc::new(RwLock::new(Arc::new(catalog))))
+        Self(Arc::new(Shared {
+            current: RwLock::new(Arc::new(catalog)),
+            writer: Mutex::new(()),
+        }))
     }
 
     /// The current snapshot. It stays valid (and unchanged) however often the catalog is
     /// replaced while it is in use.
     pub fn snapshot(&self) -> Arc<Catalog> {
-        match self.0.read() {
+        match self.0.current.read() {
             Ok(current) => Arc::clone(&current),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
@@ -82,8 +123,31 @@ impl SharedCatalog {
 
     /// Makes `catalog` the current snapshot and returns the previous one.
     pub fn replace(&self, catalog: Catalog) -> Arc<Catalog> {
-        let next = Arc::new(catalog);
-        match self.0.write() {
+        let _writer = self.0.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.swap(Arc::new(catalog))
+    }
+
+    /// Adds `zone`, or replaces the zone with the same apex, and returns the zone it replaced.
+    pub fn insert_zone(&self, zone: Zone) -> Option<Arc<Zone>> {
+        let zone = Arc::new(zone);
+        let _writer = self.0.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let current = self.snapshot();
+        let previous = current.zones.get(zone.apex()).cloned();
+        self.swap(Arc::new(current.with_zone(zone)));
+        previous
+    }
+
+    /// Stops serving the zone whose apex is `origin`; returns it if it was served.
+    pub fn remove_zone(&self, origin: &Name) -> Option<Arc<Zone>> {
+        let _writer = self.0.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let current = self.snapshot();
+        let previous = current.zone(origin).cloned()?;
+        self.swap(Arc::new(current.without_zone(origin)));
+        Some(previous)
+    }
+
+    fn swap(&self, next: Arc<Catalog>) -> Arc<Catalog> {
+        match self.0.current.write() {
             Ok(mut current) => std::mem::replace(&mut *current, next),
             Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), next),
         }
@@ -119,5 +183,54 @@ mod tests {
         // A clone of the handle sees the same current snapshot.
         assert!(Arc::ptr_eq(&shared.clone().snapshot(), &after));
         assert!(before.is_empty());
+    }
+
+    fn zone(origin: &str) -> Zone {
+        let origin = Name::from_ascii(origin).unwrap();
+        let soa =
+            crate::model::validate_rrset(&origin, "@", "SOA", 60, &["ns h 1 1 1 1 1"]).unwrap();
+        Zone::new(&origin, [soa]).unwrap()
+    }
+
+    #[test]
+    fn find_picks_the_longest_matching_zone() {
+        let catalog = Catalog::from_zones([zone("example.com."), zone("sub.Example.com.")]);
+        let find = |text: &str| {
+            let name = LowerName::new(&Name::from_ascii(text).unwrap());
+            catalog.find(&name).map(|zone| zone.origin().to_string())
+        };
+        assert_eq!(find("www.example.com.").as_deref(), Some("example.com."));
+        assert_eq!(
+            find("a.SUB.example.com.").as_deref(),
+            Some("sub.Example.com.")
+        );
+        assert_eq!(
+            find("sub.example.com.").as_deref(),
+            Some("sub.Example.com.")
+        );
+        assert_eq!(find("example.net."), None);
+        assert_eq!(find("com."), None);
+    }
+
+    #[test]
+    fn zones_are_swapped_copy_on_write() {
+        let shared = SharedCatalog::default();
+        assert!(shared.insert_zone(zone("example.com.")).is_none());
+        let first = shared.snapshot();
+        assert!(shared.insert_zone(zone("example.net.")).is_none());
+        let second = shared.snapshot();
+        assert_eq!((first.len(), second.len()), (1, 2));
+        let origin = Name::from_ascii("example.com.").unwrap();
+        // The unchanged zone is shared between snapshots, not copied.
+        assert!(Arc::ptr_eq(
+            first.zone(&origin).unwrap(),
+            second.zone(&origin).unwrap()
+        ));
+        let replaced = shared.insert_zone(zone("EXAMPLE.com.")).unwrap();
+        assert!(Arc::ptr_eq(&replaced, first.zone(&origin).unwrap()));
+        assert!(shared.remove_zone(&origin).is_some());
+        assert!(shared.remove_zone(&origin).is_none());
+        assert_eq!(shared.snapshot().len(), 1);
+        assert_eq!(first.len(), 1, "old snapshots never change");
     }
 }

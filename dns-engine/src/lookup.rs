@@ -4,38 +4,189 @@
 //! outcome, which makes lookup easy to test from tables and later to precompute. Turning an
 //! outcome into header bits, sections, EDNS and a size that fits the transport is the job of
 //! [`crate::wire`].
+//!
+//! The algorithm is RFC 1034 §4.3.2 for an authoritative-only server, with wildcards as RFC 4592
+//! §3.3.1 refines it: find the zone, look for a delegation on the way down to the name, then
+//! the name itself, then the wildcard at its closest encloser. Each step is a map lookup in the
+//! zone's ordered index, so no question ever costs a scan of the zone.
 
 use hickory_proto::op::Query;
+use hickory_proto::rr::rdata::{CNAME, NS};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::catalog::Catalog;
 use crate::model::LowerName;
+use crate::zone::{Node, Zone};
+
+/// How many CNAMEs are followed inside a zone before giving up. A longer chain is a loop or a
+/// mistake; the client gets the chain so far and can follow it itself.
+pub const MAX_CNAME_CHAIN: usize = 8;
+
+/// The records of a response, by section.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sections {
+    /// The answer section: the data asked for, after any CNAMEs that led to it.
+    pub answers: Vec<Record>,
+    /// The authority section: the SOA of negative answers, the NS of referrals.
+    pub authority: Vec<Record>,
+    /// The additional section: glue addresses of referrals.
+    pub additional: Vec<Record>,
+}
 
 /// What the catalog says about a question.
-///
-/// Answers, referrals, NXDOMAIN and NODATA arrive with zones; today the only reachable outcome
-/// is [`Outcome::Refused`], and variants are added when something can produce them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The name is in none of our zones. An authoritative-only server does not recurse and does
     /// not answer for other people's names, so it refuses (RFC 1035 §4.1.1, RCODE 5).
     Refused,
+    /// The data asked for (NOERROR, authoritative). Also a CNAME chain that leaves the zone or
+    /// is too long: the client follows it from there.
+    Answer(Sections),
+    /// The name exists but has no data of the type asked (RFC 2308 §2.2): NOERROR,
+    /// authoritative, the SOA in authority. Empty non-terminals are such names.
+    NoData(Sections),
+    /// The name does not exist (RFC 2308 §2.1): NXDOMAIN, authoritative, the SOA in authority.
+    /// After a CNAME the RCODE is about the last name of the chain (RFC 6604 §2.1).
+    NxDomain(Sections),
+    /// The name is at or below a delegation (RFC 1034 §4.3.2 step 3b): NOERROR, not
+    /// authoritative, the child's NS in authority and their glue in additional.
+    Referral(Sections),
 }
 
 /// Answers `query` from `catalog`.
 pub fn lookup(catalog: &Catalog, query: &Query) -> Outcome {
+    // This engine only hosts class IN; other classes (CH for server identity, …) are not ours.
+    if !matches!(query.query_class(), DNSClass::IN | DNSClass::ANY) {
+        return Outcome::Refused;
+    }
     let qname = LowerName::new(query.name());
-    match catalog.find(&qname) {
-        None => Outcome::Refused,
-        // `Zone` has no values yet (see `catalog::Zone`): this arm is where answering begins.
-        Some(zone) => match **zone {},
+    let qtype = query.query_type();
+    let Some(mut zone) = catalog.find(&qname) else {
+        return Outcome::Refused;
+    };
+    // RFC 4035 §3.1.4.1: the DS RRset of a zone lives in its parent. When we host both sides
+    // of the cut, the question for the DS at a child's apex goes to the parent.
+    if qtype == RecordType::DS && *zone.apex() == qname && qname.num_labels() > 0 {
+        if let Some(parent) = catalog.find(&qname.trim_to(qname.num_labels() - 1)) {
+            zone = parent;
+        }
+    }
+    lookup_in_zone(zone, query.name(), qtype)
+}
+
+/// Answers `qname`/`qtype` from one zone, which must be the zone `qname` belongs to.
+///
+/// Owner names of answer records are spelled as the question spelled them (RFC 4343 §4.1), or
+/// as the CNAME that led to them spelled its target.
+pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
+    let mut sections = Sections::default();
+    let mut name = qname.clone();
+    name.set_fqdn(true);
+    for _ in 0..=MAX_CNAME_CHAIN {
+        let key = LowerName::new(&name);
+        if let Some(cut) = delegation(zone, &key, qtype) {
+            referral(zone, cut, &mut sections);
+            return Outcome::Referral(sections);
+        }
+        let node = match zone.node(&key) {
+            Some(node) => node,
+            // RFC 4592 §3.3.1: no such name; the wildcard at the closest encloser (the deepest
+            // existing ancestor — an empty non-terminal counts, and blocks the wildcards above
+            // it) answers in its place, with the question's name as owner.
+            None => match wildcard(zone, &key) {
+                Some(node) => node,
+                None => {
+                    sections.authority.extend(zone.negative_soa());
+                    return Outcome::NxDomain(sections);
+                }
+            },
+        };
+
+        if qtype == RecordType::ANY && !node.is_empty() {
+            for rrset in node.rrsets() {
+                sections.answers.extend(rrset.records(&name));
+            }
+            return Outcome::Answer(sections);
+        }
+        if let Some(rrset) = node.rrset(qtype) {
+            sections.answers.extend(rrset.records(&name));
+            return Outcome::Answer(sections);
+        }
+        let target = node.rrset(RecordType::CNAME).and_then(|cname| {
+            sections.answers.extend(cname.records(&name));
+            match cname.data().first() {
+                Some(RData::CNAME(CNAME(target))) => Some(target.clone()),
+                _ => None,
+            }
+        });
+        match target {
+            // RFC 1034 §4.3.2 step 3a: "change QNAME to the canonical name in the CNAME RR,
+            // and go back to step 1" — within this zone; other zones are the resolver's job.
+            Some(target) if zone.origin().zone_of(&target) => name = target,
+            Some(_) => return Outcome::Answer(sections),
+            None => {
+                sections.authority.extend(zone.negative_soa());
+                return Outcome::NoData(sections);
+            }
+        }
+    }
+    Outcome::Answer(sections)
+}
+
+/// The delegation point at or above `key`, if any, below the apex.
+///
+/// A question for the DS type at the cut itself is the parent's to answer (RFC 4035 §3.1.4.1),
+/// so that cut does not count for it.
+fn delegation<'z>(zone: &'z Zone, key: &LowerName, qtype: RecordType) -> Option<&'z Node> {
+    let deepest = key.num_labels();
+    for labels in zone.apex().num_labels() + 1..=deepest {
+        // Ancestors of every node are nodes, so a missing one means nothing deeper exists.
+        let node = zone.node(&key.trim_to(labels))?;
+        if node.is_cut() && !(labels == deepest && qtype == RecordType::DS) {
+            return Some(node);
+        }
+    }
+    None
+}
+
+/// The wildcard node that synthesizes an answer for the nonexistent `key`, if any.
+fn wildcard<'z>(zone: &'z Zone, key: &LowerName) -> Option<&'z Node> {
+    let encloser = (zone.apex().num_labels()..key.num_labels())
+        .rev()
+        .map(|labels| key.trim_to(labels))
+        .find(|ancestor| zone.node(ancestor).is_some())?;
+    let source = encloser.as_name().prepend_label("*").ok()?;
+    zone.node(&LowerName::new(&source))
+}
+
+/// Fills `sections` with the referral to the child at `cut`: its NS in authority, and the
+/// addresses we hold for those name servers in additional (glue, RFC 1034 §4.2.1).
+fn referral(zone: &Zone, cut: &Node, sections: &mut Sections) {
+    let Some(ns) = cut.rrset(RecordType::NS) else {
+        return;
+    };
+    let owner = cut.name().cloned().unwrap_or_default();
+    sections.authority.extend(ns.records(&owner));
+    for data in ns.data() {
+        let RData::NS(NS(target)) = data else {
+            continue;
+        };
+        if !zone.origin().zone_of(target) {
+            continue;
+        }
+        if let Some(node) = zone.node(&LowerName::new(target)) {
+            for rtype in [RecordType::A, RecordType::AAAA] {
+                if let Some(addresses) = node.rrset(rtype) {
+                    sections.additional.extend(addresses.records(target));
+                }
+            }
+        }
     }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use hickory_proto::rr::{Name, RecordType};
-
     use super::*;
 
     #[test]

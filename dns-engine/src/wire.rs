@@ -233,15 +233,35 @@ pub fn parse(packet: &[u8]) -> Parsed {
 
 /// The response to a checked query, given what lookup made of it.
 pub fn answer(request: &Request, outcome: &Outcome, transport: Transport) -> Vec<u8> {
-    let message = response(
+    let mut message = response(
         &request.header,
         Some(&request.question),
         request.edns,
         Reply::Lookup(outcome),
     );
-    // The answer, authority and additional sections are filled here once outcomes carry
-    // records; REFUSED carries none, and AA stays clear because we are not an authority for
-    // the name (RFC 1035 §4.1.1).
+    // RFC 1035 §4.1.1: AA "specifies that the responding name server is an authority for the
+    // domain name in question section". A referral is not authoritative unless its answer
+    // section already holds a CNAME from our zone; REFUSED is never authoritative.
+    let sections = match outcome {
+        Outcome::Refused => None,
+        Outcome::Answer(sections) | Outcome::NoData(sections) | Outcome::NxDomain(sections) => {
+            message.metadata.authoritative = true;
+            Some(sections)
+        }
+        Outcome::Referral(sections) => {
+            message.metadata.authoritative = !sections.answers.is_empty();
+            Some(sections)
+        }
+    };
+    if let Some(sections) = sections {
+        message.answers.extend(sections.answers.iter().cloned());
+        message
+            .authorities
+            .extend(sections.authority.iter().cloned());
+        message
+            .additionals
+            .extend(sections.additional.iter().cloned());
+    }
     finish(message, transport.response_limit(request.edns))
 }
 
@@ -267,6 +287,10 @@ enum Reply<'a> {
 fn response_code(reply: Reply<'_>) -> ResponseCode {
     match reply {
         Reply::Lookup(Outcome::Refused) => ResponseCode::Refused,
+        Reply::Lookup(Outcome::NxDomain(_)) => ResponseCode::NXDomain,
+        Reply::Lookup(Outcome::Answer(_) | Outcome::NoData(_) | Outcome::Referral(_)) => {
+            ResponseCode::NoError
+        }
         Reply::Error(RequestError::Malformed | RequestError::QuestionCount(_)) => {
             ResponseCode::FormErr
         }
@@ -373,6 +397,7 @@ mod tests {
     use hickory_proto::rr::{Name, RData, Record, RecordType};
 
     use super::*;
+    use crate::lookup::Sections;
 
     fn query(name: &str) -> Message {
         let mut message = Message::query();
@@ -637,6 +662,22 @@ mod tests {
     fn every_result_has_its_rcode() {
         let table = [
             (Reply::Lookup(&Outcome::Refused), ResponseCode::Refused),
+            (
+                Reply::Lookup(&Outcome::Answer(Sections::default())),
+                ResponseCode::NoError,
+            ),
+            (
+                Reply::Lookup(&Outcome::NoData(Sections::default())),
+                ResponseCode::NoError,
+            ),
+            (
+                Reply::Lookup(&Outcome::Referral(Sections::default())),
+                ResponseCode::NoError,
+            ),
+            (
+                Reply::Lookup(&Outcome::NxDomain(Sections::default())),
+                ResponseCode::NXDomain,
+            ),
             (Reply::Error(RequestError::Malformed), ResponseCode::FormErr),
             (
                 Reply::Error(RequestError::QuestionCount(0)),

@@ -4,9 +4,9 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use dns_engine::{DnsServer, EngineHealth};
-use hickory_proto::op::{Edns, Message, Query};
-use hickory_proto::rr::{Name, RecordType};
+use dns_engine::{check_zone, validate_rrset, DnsServer, EngineHealth, Zone};
+use hickory_proto::op::{Edns, Message, Query, ResponseCode};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::oneshot;
@@ -178,4 +178,144 @@ pub fn frame(body: &[u8]) -> Vec<u8> {
     let mut framed = u16::try_from(body.len()).unwrap().to_be_bytes().to_vec();
     framed.extend_from_slice(body);
     framed
+}
+
+/// Builds a zone through the public API from lines of `owner ttl TYPE data` (owners relative to
+/// `origin`; records of the same owner and type form one RRset). Panics with the validation
+/// errors if the zone is not valid, so a typo in a test zone is loud.
+pub fn zone(origin: &str, text: &str) -> Zone {
+    let origin = Name::from_ascii(origin).unwrap();
+    let mut groups: Vec<(String, String, i64, Vec<String>)> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let mut rest = line;
+        let mut field = || {
+            let (head, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            rest = tail.trim_start();
+            head
+        };
+        let (owner, ttl, rtype) = (field(), field().parse::<i64>().unwrap(), field());
+        let data = rest.trim();
+        match groups
+            .iter_mut()
+            .find(|(o, t, _, _)| o.eq_ignore_ascii_case(owner) && t.eq_ignore_ascii_case(rtype))
+        {
+            Some(group) => group.3.push(data.to_owned()),
+            None => groups.push((owner.into(), rtype.into(), ttl, vec![data.to_owned()])),
+        }
+    }
+    let rrsets: Vec<_> = groups
+        .iter()
+        .map(|(owner, rtype, ttl, records)| {
+            validate_rrset(&origin, owner, rtype, *ttl, records)
+                .unwrap_or_else(|errors| panic!("{owner} {rtype}: {errors:?}"))
+        })
+        .collect();
+    let report = check_zone(&origin, &rrsets);
+    assert!(report.is_ok(), "{:?}", report.errors);
+    Zone::new(&origin, rrsets).unwrap()
+}
+
+/// Starts a server whose catalog holds `zones`.
+pub async fn serve(zones: Vec<Zone>) -> TestServer {
+    TestServer::start_with(|server| {
+        for zone in zones {
+            server.catalog().insert_zone(zone);
+        }
+        server
+    })
+    .await
+}
+
+/// One row of a behaviour table: a question and the response expected for it. Records are
+/// written `owner ttl TYPE data`, owners with the exact letter case expected.
+pub struct Case {
+    pub qname: &'static str,
+    pub qtype: RecordType,
+    pub rcode: ResponseCode,
+    pub aa: bool,
+    pub answer: &'static [&'static str],
+    pub authority: &'static [&'static str],
+    pub additional: &'static [&'static str],
+}
+
+fn render(records: &[Record]) -> Vec<String> {
+    let mut lines: Vec<String> = records
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r.name,
+                r.ttl,
+                r.record_type(),
+                rdata_text(&r.data)
+            )
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// Record data as the test tables write it. hickory without its DNSSEC features decodes DS as
+/// opaque data, so DS is printed here from its wire form (RFC 4034 §5.3).
+fn rdata_text(data: &RData) -> String {
+    match data {
+        RData::Unknown { code, rdata } if *code == RecordType::DS => {
+            let bytes = &rdata.anything;
+            let digest: String = bytes[4..].iter().map(|b| format!("{b:02X}")).collect();
+            let tag = u16::from_be_bytes([bytes[0], bytes[1]]);
+            format!("{tag} {} {} {digest}", bytes[2], bytes[3])
+        }
+        other => other.to_string(),
+    }
+}
+
+fn sorted(lines: &[&str]) -> Vec<String> {
+    let mut lines: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    lines.sort();
+    lines
+}
+
+/// Checks one response against its table row.
+pub fn check(case: &Case, request: &Message, response: &Message, transport: &str) {
+    let what = format!("{} {} over {transport}", case.qname, case.qtype);
+    assert_eq!(response.metadata.id, request.metadata.id, "{what}");
+    assert_eq!(response.metadata.response_code, case.rcode, "rcode: {what}");
+    assert_eq!(response.metadata.authoritative, case.aa, "AA: {what}");
+    assert!(!response.metadata.recursion_available, "RA: {what}");
+    assert!(!response.metadata.truncation, "TC: {what}");
+    assert!(
+        response.queries[0]
+            .name()
+            .eq_case(request.queries[0].name()),
+        "question echoed: {what}"
+    );
+    assert_eq!(
+        render(&response.answers),
+        sorted(case.answer),
+        "answer: {what}"
+    );
+    assert_eq!(
+        render(&response.authorities),
+        sorted(case.authority),
+        "authority: {what}"
+    );
+    assert_eq!(
+        render(&response.additionals),
+        sorted(case.additional),
+        "additional: {what}"
+    );
+}
+
+/// Serves `zones` and runs every case over UDP and over one TCP connection.
+pub async fn run_table(zones: Vec<Zone>, cases: &[Case]) {
+    let server = serve(zones).await;
+    let mut tcp = TcpClient::connect(server.addr).await;
+    for case in cases {
+        let request = query(case.qname, case.qtype);
+        let response = udp_query(server.addr, &request).await;
+        check(case, &request, &response, "UDP");
+        let response = tcp.query(&request).await;
+        check(case, &request, &response, "TCP");
+    }
+    server.stop().await;
 }

@@ -4,9 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod answer;
+mod case;
+mod cname;
+mod delegation;
 mod edns;
 mod harness;
 mod lifecycle;
 mod malformed;
+mod nodata;
+mod nxdomain;
 mod refused;
 mod tcp;
+mod wildcard;

@@ -1,0 +1,280 @@
+//! A zone snapshot: the immutable, indexed form of one zone that lookup answers from.
+//!
+//! Owner names are kept in a [`BTreeMap`] in canonical order (RFC 4034 §6.1), and every empty
+//! non-terminal (a name with no data but with names below it, RFC 4592 §2.2.2) is inserted as an
+//! empty node. Whether a name exists, is empty, or is covered by a wildcard is therefore decided
+//! by map lookups — O(log n) each, at most one per label of the query — never by a scan.
+//! Delegation points are marked once at build time.
+
+use std::collections::BTreeMap;
+
+use hickory_proto::rr::rdata::SOA;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use crate::model::{LowerName, Rrset};
+
+/// The records of one RRset as served: TTL and data, the owner being the node's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServedRrset {
+    rtype: RecordType,
+    ttl: u32,
+    data: Vec<RData>,
+}
+
+impl ServedRrset {
+    /// The type.
+    pub fn record_type(&self) -> RecordType {
+        self.rtype
+    }
+
+    /// The TTL.
+    pub fn ttl(&self) -> u32 {
+        self.ttl
+    }
+
+    /// The records' data.
+    pub fn data(&self) -> &[RData] {
+        &self.data
+    }
+
+    /// The records with `owner` as their name.
+    pub fn records(&self, owner: &Name) -> impl Iterator<Item = Record> + '_ {
+        let owner = owner.clone();
+        self.data
+            .iter()
+            .map(move |data| Record::from_rdata(owner.clone(), self.ttl, data.clone()))
+    }
+}
+
+/// One owner name: its RRsets (none for an empty non-terminal) and whether it is a delegation.
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    name: Option<Name>,
+    rrsets: Vec<ServedRrset>,
+    cut: bool,
+}
+
+impl Node {
+    /// The RRset of `rtype`, if any.
+    pub fn rrset(&self, rtype: RecordType) -> Option<&ServedRrset> {
+        self.rrsets.iter().find(|rrset| rrset.rtype == rtype)
+    }
+
+    /// Every RRset at this name.
+    pub fn rrsets(&self) -> &[ServedRrset] {
+        &self.rrsets
+    }
+
+    /// True for an empty non-terminal.
+    pub fn is_empty(&self) -> bool {
+        self.rrsets.is_empty()
+    }
+
+    /// True at a delegation point: NS below the apex (RFC 1034 §4.2.1).
+    pub fn is_cut(&self) -> bool {
+        self.cut
+    }
+
+    /// The owner name as spelled in the zone data (`None` for an empty non-terminal).
+    pub fn name(&self) -> Option<&Name> {
+        self.name.as_ref()
+    }
+}
+
+/// Why a set of RRsets cannot become a zone snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ZoneError {
+    /// RFC 1035 §5.2: a zone has exactly one SOA, at its apex.
+    #[error("zone {0} has no SOA record at its apex")]
+    MissingSoa(String),
+    /// An RRset whose owner is not in the zone.
+    #[error("{name} is outside the zone {origin}")]
+    OutsideZone {
+        /// The owner.
+        name: String,
+        /// The zone apex.
+        origin: String,
+    },
+}
+
+/// An immutable snapshot of one zone, ready to answer from.
+#[derive(Clone, Debug)]
+pub struct Zone {
+    origin: Name,
+    apex: LowerName,
+    soa: ServedRrset,
+    nodes: BTreeMap<LowerName, Node>,
+    record_count: usize,
+}
+
+impl Zone {
+    /// Builds the snapshot of zone `origin` from its RRsets (each checked by
+    /// [`crate::model::validate_rrset`]).
+    ///
+    /// Only what serving needs is enforced here — an SOA at the apex and every owner inside the
+    /// zone; the other zone rules ([`crate::model::check_zone`]) are the store's to enforce, and
+    /// a zone loaded from the store is served even if it breaks one, as other servers do. RRsets
+    /// of the same name and type are merged.
+    pub fn new(origin: &Name, rrsets: impl IntoIterator<Item = Rrset>) -> Result<Self, ZoneError> {
+        let mut origin = origin.clone();
+        origin.set_fqdn(true);
+        let apex = LowerName::new(&origin);
+        let mut nodes: BTreeMap<LowerName, Node> = BTreeMap::new();
+        let mut record_count = 0;
+        for rrset in rrsets {
+            let name = rrset.name();
+            if !origin.zone_of(name) {
+                return Err(ZoneError::OutsideZone {
+                    name: name.to_string(),
+                    origin: origin.to_string(),
+                });
+            }
+            let key = LowerName::new(name);
+            // Empty non-terminals: every ancestor between this name and the apex exists.
+            for labels in apex.num_labels()..key.num_labels() {
+                nodes.entry(key.trim_to(labels)).or_default();
+            }
+            let node = nodes.entry(key).or_default();
+            node.name.get_or_insert_with(|| name.clone());
+            let rtype = rrset.record_type();
+            let data: Vec<RData> = rrset.records().iter().map(|r| r.data().clone()).collect();
+            record_count += data.len();
+            match node.rrsets.iter_mut().find(|served| served.rtype == rtype) {
+                Some(served) => {
+                    for data in data {
+                        if !served.data.contains(&data) {
+                            served.data.push(data);
+                        }
+                    }
+                }
+                None => node.rrsets.push(ServedRrset {
+                    rtype,
+                    ttl: rrset.ttl(),
+                    data,
+                }),
+            }
+        }
+        let soa = nodes
+            .get(&apex)
+            .and_then(|node| node.rrset(RecordType::SOA))
+            .filter(|soa| soa.data.len() == 1)
+            .cloned()
+            .ok_or_else(|| ZoneError::MissingSoa(origin.to_string()))?;
+        for (key, node) in &mut nodes {
+            node.cut = *key != apex && node.rrset(RecordType::NS).is_some();
+        }
+        Ok(Self {
+            origin,
+            apex,
+            soa,
+            nodes,
+            record_count,
+        })
+    }
+
+    /// The apex name, spelled as given.
+    pub fn origin(&self) -> &Name {
+        &self.origin
+    }
+
+    /// The apex name in lower case: the catalog key.
+    pub fn apex(&self) -> &LowerName {
+        &self.apex
+    }
+
+    /// The SOA serial.
+    pub fn serial(&self) -> u32 {
+        self.soa_data().map_or(0, |soa| soa.serial)
+    }
+
+    /// How many records the zone holds.
+    pub fn record_count(&self) -> usize {
+        self.record_count
+    }
+
+    /// The node at `name`, if it exists (with data, or as an empty non-terminal).
+    pub fn node(&self, name: &LowerName) -> Option<&Node> {
+        self.nodes.get(name)
+    }
+
+    /// Every node in canonical order, with its key.
+    pub fn nodes(&self) -> impl Iterator<Item = (&LowerName, &Node)> {
+        self.nodes.iter()
+    }
+
+    fn soa_data(&self) -> Option<&SOA> {
+        match self.soa.data.first() {
+            Some(RData::SOA(soa)) => Some(soa),
+            _ => None,
+        }
+    }
+
+    /// The SOA record.
+    pub fn soa_record(&self) -> Option<Record> {
+        self.soa.records(&self.origin).next()
+    }
+
+    /// The SOA record for the authority section of a negative answer. RFC 2308 §3: "the TTL of
+    /// this record is set from the minimum of the MINIMUM field of the SOA record and the TTL
+    /// of the SOA itself".
+    pub fn negative_soa(&self) -> Option<Record> {
+        let minimum = self.soa_data().map_or(self.soa.ttl, |soa| soa.minimum);
+        let mut record = self.soa_record()?;
+        record.ttl = self.soa.ttl.min(minimum);
+        Some(record)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::model::validate_rrset;
+
+    fn origin() -> Name {
+        Name::from_ascii("example.com.").unwrap()
+    }
+
+    fn rrset(name: &str, rtype: &str, records: &[&str]) -> Rrset {
+        validate_rrset(&origin(), name, rtype, 3600, records).unwrap()
+    }
+
+    #[test]
+    fn empty_non_terminals_are_nodes_and_cuts_are_marked() {
+        let zone = Zone::new(
+            &origin(),
+            [
+                rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]),
+                rrset("a.b.c", "A", &["192.0.2.1"]),
+                rrset("sub", "NS", &["ns.sub"]),
+            ],
+        )
+        .unwrap();
+        let key = |text: &str| LowerName::new(&Name::from_ascii(text).unwrap());
+        assert!(zone.node(&key("c.example.com.")).unwrap().is_empty());
+        assert!(zone.node(&key("b.c.example.com.")).unwrap().is_empty());
+        assert!(!zone.node(&key("a.b.c.example.com.")).unwrap().is_empty());
+        assert!(zone.node(&key("d.example.com.")).is_none());
+        assert!(zone.node(&key("sub.example.com.")).unwrap().is_cut());
+        assert!(!zone.node(&key("example.com.")).unwrap().is_cut());
+        assert_eq!(zone.serial(), 7);
+        assert_eq!(zone.record_count(), 3);
+        assert_eq!(zone.negative_soa().unwrap().ttl, 300);
+    }
+
+    #[test]
+    fn a_zone_needs_its_soa_and_owners_inside() {
+        let err = Zone::new(&origin(), [rrset("www", "A", &["192.0.2.1"])]).unwrap_err();
+        assert!(matches!(err, ZoneError::MissingSoa(_)));
+        let other = validate_rrset(
+            &Name::from_ascii("example.net.").unwrap(),
+            "@",
+            "SOA",
+            60,
+            &["ns h 1 1 1 1 1"],
+        )
+        .unwrap();
+        let err = Zone::new(&origin(), [other]).unwrap_err();
+        assert!(matches!(err, ZoneError::OutsideZone { .. }));
+    }
+}
