@@ -159,3 +159,32 @@ pub struct Health {
     pub database: String,
     pub dns: String,
 }
+
+/// A forward zone as listed and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct Zone {
+    /// Absolute name in A-label form, with the trailing dot (`xn--mnchen-3ya.de.`).
+    pub name: String,
+    /// The same name for people, IDN labels in Unicode (`münchen.de.`).
+    pub display_name: String,
+    /// The owner's email (shown to admins, who see every zone).
+    pub owner: String,
+    pub serial: u32,
+    /// Number of records, not counting the SOA.
+    pub record_count: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The last change to the zone or any of its records.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// `POST /api/v1/zones`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateZoneRequest {
+    /// The zone's name; Unicode (IDN) names are converted to A-labels.
+    pub name: String,
+}

@@ -55,6 +55,7 @@ impl ApiError {
     fn from_constraint(constraint: &str) -> Option<ApiError> {
         let (field, message) = match constraint {
             "account_email_key" => ("email", "an account with this email already exists"),
+            "zone_name_key" => ("name", "this zone already exists"),
             _ => return None,
         };
         Some(ApiError::Conflict(FieldError {

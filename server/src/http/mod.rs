@@ -10,6 +10,7 @@ pub mod me;
 pub mod openapi;
 pub mod tokens;
 pub mod users;
+pub mod zones;
 
 use std::sync::Arc;
 
@@ -40,6 +41,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(me::router())
         .merge(tokens::router())
         .merge(users::router())
+        .merge(zones::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|method: Method| async move {

@@ -31,6 +31,10 @@ use crate::state::AppState;
         super::users::show,
         super::users::create,
         super::users::update,
+        super::zones::list,
+        super::zones::create,
+        super::zones::show,
+        super::zones::remove,
         super::health::healthz,
     ),
     components(schemas(
@@ -47,6 +51,8 @@ use crate::state::AppState;
         frontend::api::types::FieldError,
         frontend::api::types::Problem,
         frontend::api::types::Health,
+        frontend::api::types::Zone,
+        frontend::api::types::CreateZoneRequest,
     )),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
@@ -55,6 +61,7 @@ use crate::state::AppState;
         (name = "account", description = "The caller's own account"),
         (name = "tokens", description = "API tokens"),
         (name = "users", description = "Account administration (admin only)"),
+        (name = "zones", description = "Forward zones"),
         (name = "health", description = "Liveness"),
     )
 )]

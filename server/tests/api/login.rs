@@ -202,7 +202,11 @@ async fn absolute_and_idle_session_timeouts() {
     let mut c = app.admin().await;
     for _ in 0..5 {
         tokio::time::sleep(std::time::Duration::from_millis(800)).await;
-        assert_eq!(c.get("/api/v1/me").await.status, StatusCode::OK, "active session expired");
+        assert_eq!(
+            c.get("/api/v1/me").await.status,
+            StatusCode::OK,
+            "active session expired"
+        );
     }
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);

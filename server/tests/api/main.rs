@@ -13,3 +13,4 @@ mod cli;
 mod login;
 mod runtime;
 mod tokens;
+mod zones;

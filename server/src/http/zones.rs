@@ -1,0 +1,82 @@
+//! `/api/v1/zones`: the caller's forward zones (admins: all zones).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use frontend::api::types::{CreateZoneRequest, Problem, Zone};
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::Principal;
+use crate::service::zones;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/zones", get(list).post(create))
+        .route("/zones/{zone}", get(show).delete(remove))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Only zones whose name contains this text (Unicode or A-label spelling).
+    pub search: Option<String>,
+}
+
+/// List zones, with record counts, serials and the time of the last change.
+#[utoipa::path(get, path = "/api/v1/zones", tag = "zones", params(ListParams),
+    responses((status = 200, body = Vec<Zone>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<Vec<Zone>>, ApiError> {
+    Ok(Json(
+        zones::list(&state.pool, &who, params.search.as_deref()).await?,
+    ))
+}
+
+/// Create a zone. It gets its SOA and apex NS records from the operator's settings.
+#[utoipa::path(post, path = "/api/v1/zones", tag = "zones",
+    request_body = CreateZoneRequest,
+    responses(
+        (status = 201, body = Zone),
+        (status = 409, description = "The zone exists, or overlaps another account's zone", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name, or a public suffix", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiJson(req): ApiJson<CreateZoneRequest>,
+) -> Result<(StatusCode, Json<Zone>), ApiError> {
+    let zone = zones::create(&state.pool, &who, &req.name).await?;
+    Ok((StatusCode::CREATED, Json(zone)))
+}
+
+/// One zone.
+#[utoipa::path(get, path = "/api/v1/zones/{zone}", tag = "zones",
+    params(("zone" = String, Path, description = "Zone name, e.g. example.com (trailing dot optional)")),
+    responses((status = 200, body = Zone), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn show(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath(zone): ApiPath<String>,
+) -> Result<Json<Zone>, ApiError> {
+    Ok(Json(zones::get(&state.pool, &who, &zone).await?))
+}
+
+/// Delete a zone and all its records. The DNS engine stops answering for it at once.
+#[utoipa::path(delete, path = "/api/v1/zones/{zone}", tag = "zones",
+    params(("zone" = String, Path, description = "Zone name")),
+    responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn remove(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath(zone): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    zones::delete(&state.pool, &who, &zone).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,376 @@
+//! Forward zones: creating one (name rules, IDN, public suffixes, who may hold it), listing,
+//! showing and deleting. Every query is filtered by the caller: customers see their own zones,
+//! admins see all. Every change bumps nothing half-way: it runs in one transaction with its
+//! audit row and a `zone_changed` notification for the DNS engines.
+
+use frontend::api::types::{Role, Zone};
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+
+use super::audit::{self, Change};
+use crate::auth::Principal;
+use crate::http::error::{map_sqlx, ApiError};
+
+/// The channel DNS engines LISTEN on; the payload is the zone's name.
+pub const CHANGE_CHANNEL: &str = "zone_changed";
+
+/// Turn what a user typed into the zone's canonical name: trimmed, IDN labels converted to
+/// A-labels (UTS #46, strict STD3 rules so only host-name characters pass), lower-case,
+/// absolute (trailing dot). Refuses names that are too long, have empty or over-long labels,
+/// or are public suffixes (`com`, `co.uk`): nobody can register those here.
+pub fn canonical_zone_name(input: &str) -> Result<String, ApiError> {
+    let bad = |m: &str| ApiError::field("name", m.to_owned());
+    let trimmed = input.trim();
+    let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
+    if trimmed.is_empty() {
+        return Err(bad("must not be empty"));
+    }
+    if trimmed.split('.').any(str::is_empty) {
+        return Err(bad("must not contain empty labels (two dots in a row)"));
+    }
+    // Lengths are checked before IDN conversion too (which refuses them wholesale), so that
+    // an over-long name or label gets its own message.
+    if trimmed.is_ascii() && trimmed.len() + 2 > 255 {
+        return Err(bad("is longer than 255 octets"));
+    }
+    if let Some(l) = trimmed.split('.').find(|l| l.is_ascii() && l.len() > 63) {
+        return Err(ApiError::field(
+            "name",
+            format!(
+                "label \"{l}\" is {} octets long; at most 63 are allowed",
+                l.len()
+            ),
+        ));
+    }
+    let ascii = idna::domain_to_ascii_strict(trimmed).map_err(|_| {
+        bad("is not a valid domain name: use letters, digits and hyphens in dot-separated labels")
+    })?;
+    let labels: Vec<&str> = ascii.split('.').collect();
+    if let Some(l) = labels.iter().find(|l| l.len() > 63) {
+        return Err(ApiError::field(
+            "name",
+            format!(
+                "label \"{l}\" is {} octets long; at most 63 are allowed",
+                l.len()
+            ),
+        ));
+    }
+    // 255 octets on the wire: each label plus its length octet, plus the root's zero octet.
+    if ascii.len() + 2 > 255 {
+        return Err(bad("is longer than 255 octets"));
+    }
+    if labels.len() < 2 {
+        return Err(bad(
+            "is a top-level domain; a zone must be below a public suffix",
+        ));
+    }
+    if let Some(suffix) = psl::suffix(ascii.as_bytes()) {
+        if suffix.as_bytes().len() == ascii.len() {
+            return Err(ApiError::field(
+                "name",
+                format!("\"{ascii}\" is a public suffix; register a domain below it instead"),
+            ));
+        }
+    }
+    Ok(format!("{ascii}."))
+}
+
+/// The zone's name for people: A-labels shown in Unicode.
+pub fn display_name(name: &str) -> String {
+    let (unicode, result) = idna::domain_to_unicode(name.trim_end_matches('.'));
+    match result {
+        Ok(()) => format!("{unicode}."),
+        Err(_) => name.to_owned(),
+    }
+}
+
+/// The serial after a change (RFC 1982 arithmetic): today's `YYYYMMDD00` if that lies ahead
+/// of the current serial, otherwise the current serial plus one (wrapping at 2^32).
+pub fn next_serial(current: u32, today: time::Date) -> u32 {
+    let dated = date_serial(today);
+    if serial_gt(dated, current) {
+        dated
+    } else {
+        current.wrapping_add(1)
+    }
+}
+
+/// `YYYYMMDD00` for a date.
+pub fn date_serial(date: time::Date) -> u32 {
+    let y = u32::try_from(date.year()).unwrap_or(0);
+    (y * 10_000 + u32::from(u8::from(date.month())) * 100 + u32::from(date.day())) * 100
+}
+
+/// RFC 1982 §3.2: `a > b` in serial number arithmetic with SERIAL_BITS = 32.
+pub fn serial_gt(a: u32, b: u32) -> bool {
+    a != b && a.wrapping_sub(b) < (1 << 31)
+}
+
+#[derive(Debug)]
+struct ZoneRow {
+    name: String,
+    owner: String,
+    serial: i64,
+    record_count: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl ZoneRow {
+    fn into_zone(self) -> Zone {
+        Zone {
+            display_name: display_name(&self.name),
+            name: self.name,
+            owner: self.owner,
+            serial: u32::try_from(self.serial).unwrap_or(0),
+            record_count: self.record_count,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// Tell the DNS engines that a zone changed; delivered when the transaction commits.
+pub async fn notify_changed(conn: &mut PgConnection, zone: &str) -> sqlx::Result<()> {
+    sqlx::query!("select pg_notify($1, $2)", CHANGE_CHANNEL, zone)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Create a zone for the caller, with SOA and apex NS from the operator's settings.
+pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone, ApiError> {
+    let name = canonical_zone_name(input)?;
+    let mut tx = pool.begin().await?;
+    // Serialize zone creation so the "another account's zone above or below" rule cannot be
+    // raced past by two concurrent creations.
+    sqlx::query!("select pg_advisory_xact_lock(hashtext('zone.create'))")
+        .execute(&mut *tx)
+        .await?;
+    // A zone inside or above another account's zone would let one customer answer for
+    // another's names (or shadow them): refused. Nesting one's own zones is fine.
+    let clash = sqlx::query_scalar!(
+        "select name from zone
+          where account_id <> $2
+            and ($1 like '%.' || name or name like '%.' || $1)
+          limit 1",
+        name,
+        who.account_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if clash.is_some() {
+        return Err(ApiError::Conflict(frontend::api::types::FieldError {
+            field: "name".into(),
+            message: "overlaps a zone held by another account".into(),
+        }));
+    }
+    let settings = sqlx::query!(
+        "select nameservers, hostmaster, soa_refresh, soa_retry, soa_expire, soa_minimum, default_ttl
+           from setting"
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let serial = i64::from(date_serial(OffsetDateTime::now_utc().date()) + 1);
+    let zone_id = sqlx::query_scalar!(
+        "insert into zone (account_id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry,
+                           soa_expire, soa_minimum, soa_ttl)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         returning id",
+        who.account_id,
+        name,
+        serial,
+        settings.nameservers.first().cloned().unwrap_or_default(),
+        settings.hostmaster,
+        settings.soa_refresh,
+        settings.soa_retry,
+        settings.soa_expire,
+        settings.soa_minimum,
+        settings.default_ttl,
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(map_sqlx)?;
+    sqlx::query!(
+        "insert into record (zone_id, name, type, ttl, content)
+         select $1, $2, 'NS', $3, unnest($4::text[])",
+        zone_id,
+        name,
+        settings.default_ttl,
+        &settings.nameservers,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let zone = fetch(&mut tx, who, &name).await?;
+    audit::record(
+        &mut tx,
+        &who.actor(),
+        Change {
+            action: "zone.create",
+            object_type: "zone",
+            object_id: Some(name.clone()),
+            before: None,
+            after: serde_json::to_value(&zone).ok(),
+        },
+    )
+    .await?;
+    notify_changed(&mut tx, &name).await?;
+    tx.commit().await?;
+    Ok(zone)
+}
+
+/// One zone, if the caller may see it. Someone else's zone is "not found", like a zone that
+/// does not exist.
+async fn fetch(conn: &mut PgConnection, who: &Principal, name: &str) -> Result<Zone, ApiError> {
+    let row = sqlx::query_as!(
+        ZoneRow,
+        r#"select z.name, a.email as owner, z.serial, z.created_at,
+                  greatest(z.updated_at, max(r.updated_at)) as "updated_at!",
+                  count(r.id) as "record_count!"
+             from zone z
+             join account a on a.id = z.account_id
+             left join record r on r.zone_id = z.id
+            where z.name = $1 and (z.account_id = $2 or $3)
+            group by z.id, a.email"#,
+        name,
+        who.account_id,
+        who.role == Role::Admin,
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    Ok(row.into_zone())
+}
+
+/// The zone named in a URL (any spelling the user might use), if the caller may see it.
+pub async fn get(pool: &PgPool, who: &Principal, name: &str) -> Result<Zone, ApiError> {
+    let name = canonical_zone_name(name).map_err(|_| ApiError::NotFound)?;
+    let mut conn = pool.acquire().await?;
+    fetch(&mut conn, who, &name).await
+}
+
+/// The caller's zones (all zones for admins), optionally filtered by a substring of the
+/// name, in name order.
+pub async fn list(
+    pool: &PgPool,
+    who: &Principal,
+    search: Option<&str>,
+) -> Result<Vec<Zone>, ApiError> {
+    // Search in both spellings: typing "münchen" finds "xn--mnchen-3ya.de.".
+    let needle = search.map(str::trim).filter(|s| !s.is_empty()).map(|s| {
+        let lowered = s.to_lowercase();
+        let ascii = idna::domain_to_ascii(&lowered).unwrap_or_else(|_| lowered.clone());
+        (lowered, ascii)
+    });
+    let (unicode, ascii) = needle.unwrap_or_default();
+    let rows = sqlx::query_as!(
+        ZoneRow,
+        r#"select z.name, a.email as owner, z.serial, z.created_at,
+                  greatest(z.updated_at, max(r.updated_at)) as "updated_at!",
+                  count(r.id) as "record_count!"
+             from zone z
+             join account a on a.id = z.account_id
+             left join record r on r.zone_id = z.id
+            where (z.account_id = $1 or $2)
+              and ($3 = '' or strpos(z.name, $3) > 0 or strpos(z.name, $4) > 0)
+            group by z.id, a.email
+            order by z.name"#,
+        who.account_id,
+        who.role == Role::Admin,
+        ascii,
+        unicode,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(ZoneRow::into_zone).collect())
+}
+
+/// Delete a zone and all its records.
+pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), ApiError> {
+    let name = canonical_zone_name(name).map_err(|_| ApiError::NotFound)?;
+    let mut tx = pool.begin().await?;
+    let zone = fetch(&mut tx, who, &name).await?;
+    sqlx::query!("delete from zone where name = $1", name)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        &who.actor(),
+        Change {
+            action: "zone.delete",
+            object_type: "zone",
+            object_id: Some(name.clone()),
+            before: serde_json::to_value(&zone).ok(),
+            after: None,
+        },
+    )
+    .await?;
+    notify_changed(&mut tx, &name).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_message(r: Result<String, ApiError>) -> String {
+        match r {
+            Err(ApiError::Validation(v)) => {
+                assert_eq!(v[0].field, "name");
+                v[0].message.clone()
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn zone_names() {
+        assert_eq!(
+            canonical_zone_name(" Example.COM. ").unwrap(),
+            "example.com."
+        );
+        assert_eq!(
+            canonical_zone_name("münchen.de").unwrap(),
+            "xn--mnchen-3ya.de."
+        );
+        assert_eq!(
+            canonical_zone_name("0.203.in-addr.arpa").unwrap(),
+            "0.203.in-addr.arpa."
+        );
+        assert!(field_message(canonical_zone_name("com")).contains("top-level"));
+        assert!(field_message(canonical_zone_name("co.uk")).contains("public suffix"));
+        assert!(field_message(canonical_zone_name("in-addr.arpa")).contains("public suffix"));
+        assert!(
+            field_message(canonical_zone_name(&format!("{}.com", "a".repeat(64)))).contains("63")
+        );
+        assert!(field_message(canonical_zone_name(&format!(
+            "{}com",
+            "abcdefghi.".repeat(26)
+        )))
+        .contains("255"));
+        field_message(canonical_zone_name("exa mple.com"));
+        field_message(canonical_zone_name("exa_mple.com"));
+        field_message(canonical_zone_name("a..com"));
+        field_message(canonical_zone_name(""));
+        field_message(canonical_zone_name("<script>.com"));
+        assert_eq!(display_name("xn--mnchen-3ya.de."), "münchen.de.");
+    }
+
+    #[test]
+    fn serial_arithmetic() {
+        let day = time::macros::date!(2026 - 11 - 21);
+        assert_eq!(date_serial(day), 2026112100);
+        // Behind today's date: jump to it.
+        assert_eq!(next_serial(2025010105, day), 2026112100);
+        // Already today (or ahead): count up.
+        assert_eq!(next_serial(2026112100, day), 2026112101);
+        assert_eq!(next_serial(2026112199, day), 2026112200);
+        // A serial ahead of the date in serial space (RFC 1982) keeps counting.
+        assert_eq!(next_serial(3_000_000_000, day), 3_000_000_001);
+        assert!(serial_gt(0, u32::MAX));
+        assert!(serial_gt(5, 3));
+        assert!(!serial_gt(3, 5));
+        assert!(!serial_gt(7, 7));
+    }
+}

@@ -1,0 +1,199 @@
+//! Forward zones: creation rules, ownership, listing and deletion.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::TestApp;
+
+#[tokio::test]
+async fn create_list_show_delete() {
+    let app = TestApp::start().await;
+    let mut cust = app.customer("olga@example.com").await;
+    let r = cust
+        .post("/api/v1/zones", json!({"name": "Example.COM"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let z = r.json();
+    assert_eq!(z["name"], "example.com.");
+    assert_eq!(z["owner"], "olga@example.com");
+    // SOA and NS come from the operator's settings: two NS records at the apex.
+    assert_eq!(z["record_count"], 2);
+    let serial = z["serial"].as_u64().unwrap();
+    assert!(serial > 2026000000, "date-based serial: {serial}");
+    let (rname, mname): (String, String) = sqlx::query_as("select soa_rname, soa_mname from zone")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rname, "hostmaster.zonekeeper.invalid.");
+    assert_eq!(mname, "ns1.zonekeeper.invalid.");
+
+    // IDN input is stored as A-labels and shown in Unicode.
+    let r = cust
+        .post("/api/v1/zones", json!({"name": "münchen.de"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["name"], "xn--mnchen-3ya.de.");
+    assert_eq!(r.json()["display_name"], "münchen.de.");
+
+    let all = cust.get("/api/v1/zones").await.json();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let found = cust.get("/api/v1/zones?search=m%C3%BCnchen").await.json();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["name"], "xn--mnchen-3ya.de.");
+    cust.get("/api/v1/zones?color=red")
+        .await
+        .problem(StatusCode::BAD_REQUEST);
+
+    assert_eq!(
+        cust.get("/api/v1/zones/example.com").await.json()["name"],
+        "example.com."
+    );
+    assert_eq!(
+        cust.get("/api/v1/zones/example.com.").await.status,
+        StatusCode::OK
+    );
+
+    let audit: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action = 'zone.create'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(audit, 2);
+
+    assert_eq!(
+        cust.delete("/api/v1/zones/example.com").await.status,
+        StatusCode::NO_CONTENT
+    );
+    cust.get("/api/v1/zones/example.com")
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count("record where name = 'example.com.'").await,
+        0,
+        "records go with the zone"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn zone_names_are_validated() {
+    let app = TestApp::start().await;
+    let mut cust = app.customer("pete@example.com").await;
+    for (name, rule) in [
+        ("com", "top-level"),
+        ("co.uk", "public suffix"),
+        ("in-addr.arpa", "public suffix"),
+        ("exa mple.com", "valid domain name"),
+        ("a..example.com", "empty labels"),
+        ("", "empty"),
+    ] {
+        let p = cust
+            .post("/api/v1/zones", json!({"name": name}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(p["errors"][0]["field"], "name", "{name}");
+        assert!(
+            p["errors"][0]["message"].as_str().unwrap().contains(rule),
+            "{name}: {p}"
+        );
+    }
+    let long_label = format!("{}.example.com", "a".repeat(64));
+    let p = cust
+        .post("/api/v1/zones", json!({"name": long_label}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("63"));
+    cust.post("/api/v1/zones", json!({"name": "example.org", "ttl": 5}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("zone").await, 0);
+    assert_eq!(app.count("record").await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn zones_belong_to_one_account() {
+    let app = TestApp::start().await;
+    let mut quinn = app.customer("quinn@example.com").await;
+    let mut rita = app.customer("rita@example.com").await;
+    assert_eq!(
+        quinn
+            .post("/api/v1/zones", json!({"name": "quinn.example"}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+
+    // The same zone, a zone inside it, or a zone above it: refused for anyone else.
+    for name in ["quinn.example", "QUINN.example.", "www.quinn.example"] {
+        let p = rita
+            .post("/api/v1/zones", json!({"name": name}))
+            .await
+            .problem(StatusCode::CONFLICT);
+        assert_eq!(p["errors"][0]["field"], "name");
+    }
+    // The owner may nest her own zones.
+    assert_eq!(
+        quinn
+            .post("/api/v1/zones", json!({"name": "sub.quinn.example"}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    quinn
+        .post("/api/v1/zones", json!({"name": "quinn.example"}))
+        .await
+        .problem(StatusCode::CONFLICT);
+
+    // Another customer's zone does not exist for rita: not listed, not shown, not deletable.
+    assert_eq!(
+        rita.get("/api/v1/zones")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let p1 = rita
+        .get("/api/v1/zones/quinn.example")
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    let p2 = rita
+        .get("/api/v1/zones/nothing-here.example")
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    assert_eq!(p1, p2);
+    rita.delete("/api/v1/zones/quinn.example")
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    assert_eq!(app.count("zone").await, 2);
+
+    // Admins see every zone, with its owner.
+    let mut admin = app.admin().await;
+    let all = admin.get("/api/v1/zones").await.json();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    assert_eq!(all[0]["owner"], "quinn@example.com");
+
+    // A read-only token lists but cannot create.
+    let r = quinn
+        .post("/api/v1/tokens", json!({"name": "ro", "read_only": true}))
+        .await;
+    let mut ro = app.with_token(r.json()["secret"].as_str().unwrap());
+    assert_eq!(
+        ro.get("/api/v1/zones")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    ro.post("/api/v1/zones", json!({"name": "another.example"}))
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    ro.delete("/api/v1/zones/quinn.example")
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    app.stop().await;
+}
