@@ -188,3 +188,95 @@ pub struct CreateZoneRequest {
     /// The zone's name; Unicode (IDN) names are converted to A-labels.
     pub name: String,
 }
+
+/// One RRset of a zone: every record of one name and type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct RrSet {
+    /// Owner name relative to the zone; `@` is the apex.
+    pub name: String,
+    /// The absolute owner name, with the trailing dot.
+    pub fqdn: String,
+    /// Record type mnemonic (`A`, `MX`, ...).
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub ttl: u32,
+    /// The records' data in canonical presentation format.
+    pub records: Vec<String>,
+    #[serde(default)]
+    pub comment: String,
+    /// Whether the RRset can be edited here (the SOA is edited through the zone's settings).
+    pub editable: bool,
+}
+
+/// `PUT /api/v1/zones/{zone}/rrsets/{name}/{type}`: replaces the whole RRset.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PutRrSet {
+    /// 1..=2147483647; defaults to the operator's default TTL.
+    #[serde(default)]
+    pub ttl: Option<i64>,
+    /// The records' data in presentation format, e.g. `"10 mail.example.com."` for an MX.
+    pub records: Vec<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// One change of a `PATCH /api/v1/zones/{zone}/rrsets` batch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RrSetChange {
+    /// Owner name relative to the zone (`@` for the apex).
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `replace` (the default) sets the RRset to `records`; `delete` removes it.
+    #[serde(default)]
+    pub changetype: ChangeType,
+    #[serde(default)]
+    pub ttl: Option<i64>,
+    #[serde(default)]
+    pub records: Vec<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeType {
+    #[default]
+    Replace,
+    Delete,
+}
+
+/// `PATCH /api/v1/zones/{zone}/rrsets`: applied all or nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RrSetPatch {
+    pub changes: Vec<RrSetChange>,
+}
+
+/// A problem that does not block a save (e.g. data below a delegation, NS without glue).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct ZoneWarning {
+    /// Absolute owner name the warning is about.
+    pub name: String,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    pub message: String,
+}
+
+/// The answer to a successful RRset change: the zone's new serial, the RRsets as stored
+/// (absent ones were deleted), and the warnings of the zone as it now stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct RrSetChangeResult {
+    pub serial: u32,
+    pub rrsets: Vec<RrSet>,
+    pub warnings: Vec<ZoneWarning>,
+}

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 pub mod me;
 pub mod openapi;
+pub mod rrsets;
 pub mod tokens;
 pub mod users;
 pub mod zones;
@@ -42,6 +43,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(tokens::router())
         .merge(users::router())
         .merge(zones::router())
+        .merge(rrsets::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|method: Method| async move {

@@ -35,6 +35,11 @@ use crate::state::AppState;
         super::zones::create,
         super::zones::show,
         super::zones::remove,
+        super::rrsets::list,
+        super::rrsets::show,
+        super::rrsets::put,
+        super::rrsets::remove,
+        super::rrsets::patch,
         super::health::healthz,
     ),
     components(schemas(
@@ -53,6 +58,13 @@ use crate::state::AppState;
         frontend::api::types::Health,
         frontend::api::types::Zone,
         frontend::api::types::CreateZoneRequest,
+        frontend::api::types::RrSet,
+        frontend::api::types::PutRrSet,
+        frontend::api::types::RrSetChange,
+        frontend::api::types::ChangeType,
+        frontend::api::types::RrSetPatch,
+        frontend::api::types::ZoneWarning,
+        frontend::api::types::RrSetChangeResult,
     )),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
@@ -62,6 +74,7 @@ use crate::state::AppState;
         (name = "tokens", description = "API tokens"),
         (name = "users", description = "Account administration (admin only)"),
         (name = "zones", description = "Forward zones"),
+        (name = "records", description = "The RRsets of a zone"),
         (name = "health", description = "Liveness"),
     )
 )]

@@ -4,5 +4,6 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod rrsets;
 pub mod tokens;
 pub mod zones;

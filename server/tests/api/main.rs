@@ -11,6 +11,7 @@ mod authz;
 mod bad_input;
 mod cli;
 mod login;
+mod rrsets;
 mod runtime;
 mod tokens;
 mod zones;

@@ -1,0 +1,126 @@
+//! `/api/v1/zones/{zone}/rrsets`: a zone's records, an RRset at a time. Names in paths are
+//! relative to the zone, `@` for the apex.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use frontend::api::types::{
+    ChangeType, Problem, PutRrSet, RrSet, RrSetChange, RrSetChangeResult, RrSetPatch,
+};
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::Principal;
+use crate::service::rrsets;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/zones/{zone}/rrsets", get(list).patch(patch))
+        .route("/zones/{zone}/rrsets/{name}/{type}", get(show).put(put).delete(remove))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Only this owner name (relative to the zone, `@` for the apex).
+    pub name: Option<String>,
+    /// Only this type.
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+}
+
+/// The zone's RRsets, the SOA included (read-only here).
+#[utoipa::path(get, path = "/api/v1/zones/{zone}/rrsets", tag = "records",
+    params(("zone" = String, Path, description = "Zone name"), ListParams),
+    responses((status = 200, body = Vec<RrSet>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath(zone): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ListParams>,
+) -> Result<Json<Vec<RrSet>>, ApiError> {
+    Ok(Json(
+        rrsets::list(&state.pool, &who, &zone, q.name.as_deref(), q.type_.as_deref()).await?,
+    ))
+}
+
+/// One RRset.
+#[utoipa::path(get, path = "/api/v1/zones/{zone}/rrsets/{name}/{type}", tag = "records",
+    params(("zone" = String, Path), ("name" = String, Path, description = "Relative owner, `@` for the apex"), ("type" = String, Path)),
+    responses((status = 200, body = RrSet), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn show(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath((zone, name, rtype)): ApiPath<(String, String, String)>,
+) -> Result<Json<RrSet>, ApiError> {
+    rrsets::list(&state.pool, &who, &zone, Some(&name), Some(&rtype))
+        .await?
+        .into_iter()
+        .next()
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
+
+/// Create or replace one RRset. Warnings (e.g. occluded data, NS without glue) do not block.
+#[utoipa::path(put, path = "/api/v1/zones/{zone}/rrsets/{name}/{type}", tag = "records",
+    params(("zone" = String, Path), ("name" = String, Path), ("type" = String, Path)),
+    request_body = PutRrSet,
+    responses(
+        (status = 200, body = RrSetChangeResult),
+        (status = 422, description = "A record or zone rule is broken; nothing was stored", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath((zone, name, rtype)): ApiPath<(String, String, String)>,
+    ApiJson(body): ApiJson<PutRrSet>,
+) -> Result<Json<RrSetChangeResult>, ApiError> {
+    let change = RrSetChange {
+        name,
+        type_: rtype,
+        changetype: ChangeType::Replace,
+        ttl: body.ttl,
+        records: body.records,
+        comment: body.comment,
+    };
+    Ok(Json(rrsets::apply(&state.pool, &who, &zone, &[change], false).await?))
+}
+
+/// Delete one RRset.
+#[utoipa::path(delete, path = "/api/v1/zones/{zone}/rrsets/{name}/{type}", tag = "records",
+    params(("zone" = String, Path), ("name" = String, Path), ("type" = String, Path)),
+    responses((status = 200, body = RrSetChangeResult), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn remove(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath((zone, name, rtype)): ApiPath<(String, String, String)>,
+) -> Result<Json<RrSetChangeResult>, ApiError> {
+    let change = RrSetChange {
+        name,
+        type_: rtype,
+        changetype: ChangeType::Delete,
+        ttl: None,
+        records: vec![],
+        comment: None,
+    };
+    Ok(Json(rrsets::apply(&state.pool, &who, &zone, &[change], false).await?))
+}
+
+/// Apply several RRset changes atomically: all of them, or (with per-item errors) none.
+#[utoipa::path(patch, path = "/api/v1/zones/{zone}/rrsets", tag = "records",
+    params(("zone" = String, Path)),
+    request_body = RrSetPatch,
+    responses(
+        (status = 200, body = RrSetChangeResult),
+        (status = 422, description = "Errors named `changes[i].field`; nothing was stored", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn patch(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath(zone): ApiPath<String>,
+    ApiJson(body): ApiJson<RrSetPatch>,
+) -> Result<Json<RrSetChangeResult>, ApiError> {
+    Ok(Json(rrsets::apply(&state.pool, &who, &zone, &body.changes, true).await?))
+}
