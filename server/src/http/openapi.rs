@@ -40,6 +40,7 @@ use crate::state::AppState;
         super::rrsets::put,
         super::rrsets::remove,
         super::rrsets::patch,
+        super::rrsets::export,
         super::health::healthz,
     ),
     components(schemas(

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/zones/{zone}/rrsets", get(list).patch(patch))
         .route("/zones/{zone}/rrsets/{name}/{type}", get(show).put(put).delete(remove))
+        .route("/zones/{zone}/export", get(export))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -123,4 +124,18 @@ pub async fn patch(
     ApiJson(body): ApiJson<RrSetPatch>,
 ) -> Result<Json<RrSetChangeResult>, ApiError> {
     Ok(Json(rrsets::apply(&state.pool, &who, &zone, &body.changes, true).await?))
+}
+
+/// The zone as a BIND zone file (`text/dns`, RFC 4027), SOA first; `named-checkzone` reads it.
+#[utoipa::path(get, path = "/api/v1/zones/{zone}/export", tag = "records",
+    params(("zone" = String, Path)),
+    responses((status = 200, description = "The zone file", content_type = "text/dns", body = String),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn export(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath(zone): ApiPath<String>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let text = rrsets::export(&state.pool, &who, &zone).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/dns; charset=utf-8")], text))
 }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use dns_engine::model::{check_zone, relative_name, validate_rrset, Rrset};
+use dns_engine::model::{check_zone, relative_name, render_zone, validate_rrset, Rrset};
 use frontend::api::types::{
     ChangeType, FieldError, Role, RrSet, RrSetChange, RrSetChangeResult, ZoneWarning,
 };
@@ -173,6 +173,15 @@ pub async fn list(
         })
         .map(|(_, (rrset, comment))| to_api(&origin, rrset, comment))
         .collect())
+}
+
+/// The zone as a zone file (RFC 1035 §5), SOA first.
+pub async fn export(pool: &PgPool, who: &Principal, zone: &str) -> Result<String, ApiError> {
+    let mut conn = pool.acquire().await?;
+    let z = find_zone(&mut conn, who, zone, false).await?;
+    let origin = origin_of(&z.name)?;
+    let all: Vec<Rrset> = load(&mut conn, &z).await?.into_values().map(|(r, _)| r).collect();
+    Ok(render_zone(&origin, &all))
 }
 
 /// Longest comment kept with an RRset.

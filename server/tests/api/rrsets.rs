@@ -38,6 +38,12 @@ async fn put_get_delete_an_rrset() {
 
     let got = c.get("/api/v1/zones/sam.example/rrsets/www/A").await.json();
     assert_eq!(got["ttl"], 300);
+    let file = c.get("/api/v1/zones/sam.example/export").await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.headers["content-type"].to_str().unwrap().starts_with("text/dns"));
+    assert!(file.body.starts_with("$ORIGIN sam.example.\n@\t3600\tIN\tSOA\t"), "{}", file.body);
+    assert!(file.body.contains("www\t300\tIN\tA\t192.0.2.1\n"), "{}", file.body);
+    app.customer("yves@example.com").await.get("/api/v1/zones/sam.example/export").await.problem(StatusCode::NOT_FOUND);
     assert_eq!(got["records"], json!(["192.0.2.1", "192.0.2.2"]));
     assert_eq!(got["comment"], "web");
 
@@ -201,5 +207,45 @@ async fn records_belong_to_the_zone_owner() {
         .problem(StatusCode::NOT_FOUND);
     let got = owner.get("/api/v1/zones/wes.example/rrsets/www/A").await.json();
     assert_eq!(got["records"], json!(["192.0.2.1"]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn export_passes_named_checkzone() {
+    let app = TestApp::start().await;
+    let mut c = with_zone(&app, "zack@example.com", "zack.example").await;
+    let r = c
+        .patch("/api/v1/zones/zack.example/rrsets", json!({"changes": [
+            {"name": "@", "type": "A", "records": ["192.0.2.1"]},
+            {"name": "@", "type": "MX", "records": ["10 mail.zack.example."]},
+            {"name": "@", "type": "TXT", "records": ["v=spf1 mx -all", "x".repeat(300)]},
+            {"name": "@", "type": "CAA", "records": ["0 issue \"letsencrypt.org\""]},
+            {"name": "mail", "type": "A", "records": ["192.0.2.2"]},
+            {"name": "mail", "type": "AAAA", "records": ["2001:db8::2"]},
+            {"name": "www", "type": "CNAME", "records": ["zack.example."]},
+            {"name": "*.dev", "type": "A", "records": ["192.0.2.3"]},
+            {"name": "_sip._tcp", "type": "SRV", "records": ["10 5 5060 sip.zack.example."]},
+            {"name": "sip", "type": "A", "records": ["192.0.2.4"]},
+            {"name": "sub", "type": "NS", "records": ["ns1.sub.zack.example."]},
+            {"name": "ns1.sub", "type": "A", "records": ["192.0.2.53"]},
+            {"name": "sub", "type": "DS", "records": ["12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]},
+            {"name": "_443._tcp.www", "type": "TLSA", "records": ["3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]},
+            {"name": "host", "type": "SSHFP", "records": ["4 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]},
+            {"name": "host", "type": "A", "records": ["192.0.2.5"]},
+        ]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let file = c.get("/api/v1/zones/zack.example/export").await.body;
+    let path = std::env::temp_dir().join(format!("zk-export-{}.zone", std::process::id()));
+    std::fs::write(&path, &file).unwrap();
+    let out = std::process::Command::new("named-checkzone")
+        .arg("zack.example")
+        .arg(&path)
+        .output()
+        .expect("named-checkzone (Debian bind9-utils; ./zk test installs it)");
+    let _ = std::fs::remove_file(&path);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "named-checkzone refused the export:\n{report}\n{file}");
+    assert!(report.contains("OK"), "{report}");
     app.stop().await;
 }
