@@ -66,7 +66,6 @@ test('admin logs in, adds a customer and an API token, logs out', async ({ page 
 
   // The sections that are not there yet say so honestly.
   for (const [link, url, name] of [
-    ['Zones', '/zones', 'zones'],
     ['Reverse DNS', '/rdns', 'rdns'],
     ['DS records', '/ds', 'ds'],
   ] as const) {

@@ -10,12 +10,14 @@ use leptos_router::{path, SsrMode};
 use crate::components::layout::ConsoleLayout;
 use crate::components::ui::Hydrated;
 use crate::pages::account::AccountPage;
-use crate::pages::coming_soon::{DsRecordsPage, ReverseDnsPage, ZonesPage};
+use crate::pages::coming_soon::{DsRecordsPage, ReverseDnsPage};
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::tokens::TokensPage;
 use crate::pages::users::UsersPage;
+use crate::pages::zone::ZonePage;
+use crate::pages::zones::ZonesPage;
 
 /// The whole HTML document. The server renders this for every page route; the browser then
 /// hydrates only `<body>` (see `hydrate` in `lib.rs`).
@@ -66,6 +68,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("zones") view=ZonesPage/>
+                    <Route path=path!("zones/:name") view=ZonePage/>
                     <Route path=path!("rdns") view=ReverseDnsPage/>
                     <Route path=path!("ds") view=DsRecordsPage/>
                     <Route path=path!("tokens") view=TokensPage/>

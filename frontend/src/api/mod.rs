@@ -236,6 +236,101 @@ pub fn update_user(
     send_json(Method::PATCH, &format!("/api/v1/users/{id}"), req)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Zones and their RRsets
+
+/// Percent-encodes one path segment or query value: everything but RFC 3986's unreserved
+/// characters (`A-Z a-z 0-9 - . _ ~`). Zone names travel as A-labels, so they are ASCII
+/// already; owner names may hold `*` or `_`, and a typed search may hold anything.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn zone_path(zone: &str) -> String {
+    format!("/api/v1/zones/{}", encode_component(zone))
+}
+
+fn rrset_path(zone: &str, name: &str, type_: &str) -> String {
+    format!(
+        "{}/rrsets/{}/{}",
+        zone_path(zone),
+        encode_component(name),
+        encode_component(type_)
+    )
+}
+
+/// `GET /api/v1/zones?search=TEXT`: the zones the caller may see (all of them for admins).
+pub fn list_zones(search: &str) -> impl Future<Output = ApiResult<Vec<Zone>>> + Send + 'static {
+    let search = search.trim();
+    if search.is_empty() {
+        get_json("/api/v1/zones")
+    } else {
+        get_json(&format!(
+            "/api/v1/zones?search={}",
+            encode_component(search)
+        ))
+    }
+}
+
+/// `POST /api/v1/zones` (201 with the new zone).
+pub fn create_zone(
+    req: &CreateZoneRequest,
+) -> impl Future<Output = ApiResult<Zone>> + Send + 'static {
+    send_json(Method::POST, "/api/v1/zones", req)
+}
+
+/// `GET /api/v1/zones/{zone}`
+pub fn get_zone(zone: &str) -> impl Future<Output = ApiResult<Zone>> + Send + 'static {
+    get_json(&zone_path(zone))
+}
+
+/// `DELETE /api/v1/zones/{zone}`: the zone and all its records (204).
+pub fn delete_zone(zone: &str) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::DELETE, &zone_path(zone), None)
+}
+
+/// `GET /api/v1/zones/{zone}/rrsets`: every RRset, the SOA included, by name then type.
+pub fn list_rrsets(zone: &str) -> impl Future<Output = ApiResult<Vec<RrSet>>> + Send + 'static {
+    get_json(&format!("{}/rrsets", zone_path(zone)))
+}
+
+/// `PUT /api/v1/zones/{zone}/rrsets/{name}/{type}`: creates or replaces one RRset. `name` is
+/// relative to the zone, `@` for the apex.
+pub fn put_rrset(
+    zone: &str,
+    name: &str,
+    type_: &str,
+    req: &PutRrSet,
+) -> impl Future<Output = ApiResult<RrSetChangeResult>> + Send + 'static {
+    send_json(Method::PUT, &rrset_path(zone, name, type_), req)
+}
+
+/// `DELETE /api/v1/zones/{zone}/rrsets/{name}/{type}`
+pub fn delete_rrset(
+    zone: &str,
+    name: &str,
+    type_: &str,
+) -> impl Future<Output = ApiResult<RrSetChangeResult>> + Send + 'static {
+    let fut = request(Method::DELETE, &rrset_path(zone, name, type_), None);
+    async move { decode(fut.await?) }
+}
+
+/// `PATCH /api/v1/zones/{zone}/rrsets`: several changes, applied all or nothing.
+pub fn patch_rrsets(
+    zone: &str,
+    patch: &RrSetPatch,
+) -> impl Future<Output = ApiResult<RrSetChangeResult>> + Send + 'static {
+    send_json(Method::PATCH, &format!("{}/rrsets", zone_path(zone)), patch)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +364,18 @@ mod tests {
         let e = ApiError::from_response(&resp(502, "<html>bad gateway</html>"));
         assert_eq!(e.status, 502);
         assert_eq!(e.message(), "Bad Gateway");
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(encode_component("example.com."), "example.com.");
+        assert_eq!(encode_component("xn--mnchen-3ya.de."), "xn--mnchen-3ya.de.");
+        assert_eq!(encode_component("*.a b/c"), "%2A.a%20b%2Fc");
+        assert_eq!(encode_component("ü"), "%C3%BC");
+        assert_eq!(
+            rrset_path("example.com.", "@", "A"),
+            "/api/v1/zones/example.com./rrsets/%40/A"
+        );
     }
 
     #[test]

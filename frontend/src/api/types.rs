@@ -280,3 +280,23 @@ pub struct RrSetChangeResult {
     pub rrsets: Vec<RrSet>,
     pub warnings: Vec<ZoneWarning>,
 }
+
+/// One RRset as it was and as it will be (absent: created / deleted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct RrSetDiff {
+    pub before: Option<RrSet>,
+    pub after: Option<RrSet>,
+}
+
+/// The answer to `POST /api/v1/zones/{zone}/import`: what changed, or with `dry_run=true`
+/// what would change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct ImportResult {
+    pub dry_run: bool,
+    /// The zone's serial after the import (unchanged for a dry run or when nothing changed).
+    pub serial: u32,
+    pub changes: Vec<RrSetDiff>,
+    pub warnings: Vec<ZoneWarning>,
+}

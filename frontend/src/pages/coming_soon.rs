@@ -1,4 +1,4 @@
-//! `/zones`, `/rdns`, `/ds`: sections whose API does not exist yet.
+//! `/rdns`, `/ds`: sections whose API does not exist yet.
 //!
 //! They say so plainly instead of showing invented data: the console only ever shows what the
 //! REST API can do.
@@ -18,17 +18,6 @@ fn ComingSoon(title: &'static str, summary: &'static str, plan: &'static str) ->
             <h2>"Not available yet"</h2>
             <p>{plan}</p>
         </section>
-    }
-}
-
-#[component]
-pub fn ZonesPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Zones"
-            summary="Forward DNS zones: records, SOA and serials, validated on save."
-            plan="Forward zones are coming in the next release. Until then there is nothing to edit here."
-        />
     }
 }
 

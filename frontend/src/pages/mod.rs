@@ -7,3 +7,5 @@ pub mod login;
 pub mod not_found;
 pub mod tokens;
 pub mod users;
+pub mod zone;
+pub mod zones;

@@ -41,6 +41,7 @@ use crate::state::AppState;
         super::rrsets::remove,
         super::rrsets::patch,
         super::rrsets::export,
+        super::rrsets::import,
         super::health::healthz,
     ),
     components(schemas(
@@ -66,6 +67,8 @@ use crate::state::AppState;
         frontend::api::types::RrSetPatch,
         frontend::api::types::ZoneWarning,
         frontend::api::types::RrSetChangeResult,
+        frontend::api::types::RrSetDiff,
+        frontend::api::types::ImportResult,
     )),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use frontend::api::types::{
-    ChangeType, Problem, PutRrSet, RrSet, RrSetChange, RrSetChangeResult, RrSetPatch,
+    ChangeType, ImportResult, Problem, PutRrSet, RrSet, RrSetChange, RrSetChangeResult, RrSetPatch,
 };
 use serde::Deserialize;
 
@@ -18,8 +18,17 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/zones/{zone}/rrsets", get(list).patch(patch))
-        .route("/zones/{zone}/rrsets/{name}/{type}", get(show).put(put).delete(remove))
+        .route(
+            "/zones/{zone}/rrsets/{name}/{type}",
+            get(show).put(put).delete(remove),
+        )
         .route("/zones/{zone}/export", get(export))
+        .route(
+            "/zones/{zone}/import",
+            axum::routing::post(import).layer(axum::extract::DefaultBodyLimit::max(
+                rrsets::IMPORT_MAX_BYTES,
+            )),
+        )
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -43,7 +52,14 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Vec<RrSet>>, ApiError> {
     Ok(Json(
-        rrsets::list(&state.pool, &who, &zone, q.name.as_deref(), q.type_.as_deref()).await?,
+        rrsets::list(
+            &state.pool,
+            &who,
+            &zone,
+            q.name.as_deref(),
+            q.type_.as_deref(),
+        )
+        .await?,
     ))
 }
 
@@ -86,7 +102,9 @@ pub async fn put(
         records: body.records,
         comment: body.comment,
     };
-    Ok(Json(rrsets::apply(&state.pool, &who, &zone, &[change], false).await?))
+    Ok(Json(
+        rrsets::apply(&state.pool, &who, &zone, &[change], false).await?,
+    ))
 }
 
 /// Delete one RRset.
@@ -106,7 +124,9 @@ pub async fn remove(
         records: vec![],
         comment: None,
     };
-    Ok(Json(rrsets::apply(&state.pool, &who, &zone, &[change], false).await?))
+    Ok(Json(
+        rrsets::apply(&state.pool, &who, &zone, &[change], false).await?,
+    ))
 }
 
 /// Apply several RRset changes atomically: all of them, or (with per-item errors) none.
@@ -123,7 +143,9 @@ pub async fn patch(
     ApiPath(zone): ApiPath<String>,
     ApiJson(body): ApiJson<RrSetPatch>,
 ) -> Result<Json<RrSetChangeResult>, ApiError> {
-    Ok(Json(rrsets::apply(&state.pool, &who, &zone, &body.changes, true).await?))
+    Ok(Json(
+        rrsets::apply(&state.pool, &who, &zone, &body.changes, true).await?,
+    ))
 }
 
 /// The zone as a BIND zone file (`text/dns`, RFC 4027), SOA first; `named-checkzone` reads it.
@@ -137,5 +159,56 @@ pub async fn export(
     ApiPath(zone): ApiPath<String>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let text = rrsets::export(&state.pool, &who, &zone).await?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "text/dns; charset=utf-8")], text))
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/dns; charset=utf-8")],
+        text,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportParams {
+    /// Only compute and return what would change; store nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Replace the zone's records with a BIND zone file (body: `text/dns` or `text/plain`).
+/// RRsets not in the file are deleted; the file's SOA is ignored (the SOA is managed here).
+#[utoipa::path(post, path = "/api/v1/zones/{zone}/import", tag = "records",
+    params(("zone" = String, Path), ImportParams),
+    request_body(content = String, content_type = "text/dns", description = "A zone file (RFC 1035 §5); no $INCLUDE"),
+    responses(
+        (status = 200, body = ImportResult),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unreadable file or broken rules (field `zone_file`); nothing was stored", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn import(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath(zone): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<ImportResult>, ApiError> {
+    let media = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if !matches!(media.as_deref(), Some("text/dns" | "text/plain")) {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the zone file as `Content-Type: text/dns` (or text/plain)".into(),
+        ));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::field("zone_file", "must be UTF-8 text"))?;
+    Ok(Json(
+        rrsets::import(&state.pool, &who, &zone, text, params.dry_run).await?,
+    ))
 }

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use dns_engine::model::{check_zone, relative_name, render_zone, validate_rrset, Rrset};
 use frontend::api::types::{
-    ChangeType, FieldError, Role, RrSet, RrSetChange, RrSetChangeResult, ZoneWarning,
+    ChangeType, FieldError, ImportResult, Role, RrSet, RrSetChange, RrSetChangeResult, RrSetDiff,
+    ZoneWarning,
 };
 use hickory_proto::rr::{Name, RecordType};
 use sqlx::{PgConnection, PgPool};
@@ -113,8 +114,14 @@ async fn load(
         entry.1.push(r.content);
     }
     let mut out = BTreeMap::new();
-    let soa = validate_rrset(&origin, "@", "SOA", i64::from(zone.soa_ttl), &[zone.soa_text()])
-        .map_err(|e| ApiError::internal(format!("stored SOA of {} is invalid: {e:?}", zone.name)))?;
+    let soa = validate_rrset(
+        &origin,
+        "@",
+        "SOA",
+        i64::from(zone.soa_ttl),
+        &[zone.soa_text()],
+    )
+    .map_err(|e| ApiError::internal(format!("stored SOA of {} is invalid: {e:?}", zone.name)))?;
     out.insert((zone.name.clone(), RecordType::SOA), (soa, String::new()));
     for ((name, rtype), (ttl, contents, comment)) in grouped {
         // Stored data passed these checks when it was saved; if a rule has since become
@@ -123,7 +130,9 @@ async fn load(
             Ok(rrset) => {
                 out.insert((name, rrset.record_type()), (rrset, comment));
             }
-            Err(e) => tracing::warn!(zone = %zone.name, %name, %rtype, ?e, "stored RRset no longer validates"),
+            Err(e) => {
+                tracing::warn!(zone = %zone.name, %name, %rtype, ?e, "stored RRset no longer validates")
+            }
         }
     }
     Ok(out)
@@ -180,7 +189,11 @@ pub async fn export(pool: &PgPool, who: &Principal, zone: &str) -> Result<String
     let mut conn = pool.acquire().await?;
     let z = find_zone(&mut conn, who, zone, false).await?;
     let origin = origin_of(&z.name)?;
-    let all: Vec<Rrset> = load(&mut conn, &z).await?.into_values().map(|(r, _)| r).collect();
+    let all: Vec<Rrset> = load(&mut conn, &z)
+        .await?
+        .into_values()
+        .map(|(r, _)| r)
+        .collect();
     Ok(render_zone(&origin, &all))
 }
 
@@ -196,6 +209,21 @@ pub async fn apply(
     changes: &[RrSetChange],
     batch: bool,
 ) -> Result<RrSetChangeResult, ApiError> {
+    apply_inner(pool, who, zone, changes, batch, false)
+        .await
+        .map(|(result, _)| result)
+}
+
+/// [`apply`], optionally without storing anything (`dry_run`), also returning each touched
+/// RRset as it was and as it is (or would be) after the change.
+async fn apply_inner(
+    pool: &PgPool,
+    who: &Principal,
+    zone: &str,
+    changes: &[RrSetChange],
+    batch: bool,
+    dry_run: bool,
+) -> Result<(RrSetChangeResult, Vec<RrSetDiff>), ApiError> {
     if changes.is_empty() {
         return Err(ApiError::field("changes", "must list at least one change"));
     }
@@ -212,15 +240,27 @@ pub async fn apply(
     let mut errors: Vec<FieldError> = Vec::new();
     let mut touched: Vec<Key> = Vec::new();
     for (i, change) in changes.iter().enumerate() {
-        let prefix = if batch { format!("changes[{i}].") } else { String::new() };
+        let prefix = if batch {
+            format!("changes[{i}].")
+        } else {
+            String::new()
+        };
         let push = |errors: &mut Vec<FieldError>, field: &str, message: String| {
             errors.push(FieldError {
                 field: format!("{prefix}{field}"),
                 message,
             })
         };
-        if change.comment.as_ref().is_some_and(|c| c.chars().count() > COMMENT_MAX) {
-            push(&mut errors, "comment", format!("must be at most {COMMENT_MAX} characters"));
+        if change
+            .comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > COMMENT_MAX)
+        {
+            push(
+                &mut errors,
+                "comment",
+                format!("must be at most {COMMENT_MAX} characters"),
+            );
         }
         let (name_text, type_text) = (change.name.as_str(), change.type_.as_str());
         if type_text.trim().eq_ignore_ascii_case("SOA") {
@@ -260,7 +300,11 @@ pub async fn apply(
         match checked {
             Ok((key, rrset)) => {
                 if touched.contains(&key) {
-                    push(&mut errors, "name", "this RRset is changed twice in one batch".into());
+                    push(
+                        &mut errors,
+                        "name",
+                        "this RRset is changed twice in one batch".into(),
+                    );
                     continue;
                 }
                 touched.push(key.clone());
@@ -293,7 +337,16 @@ pub async fn apply(
 
     // Then the zone as a whole, as it would be after the change.
     let all: Vec<Rrset> = current.values().map(|(r, _)| r.clone()).collect();
-    let report = check_zone(&origin, &all);
+    let mut report = check_zone(&origin, &all);
+    // RFC 1034 §4.2.1: a zone has NS records at its apex; without them it cannot be
+    // delegated to, so removing the last one is refused.
+    if !current.contains_key(&(z.name.clone(), RecordType::NS)) {
+        report.errors.push(dns_engine::model::ZoneIssue {
+            name: origin.clone(),
+            rtype: Some(RecordType::NS),
+            message: "the zone must keep NS records at its apex".into(),
+        });
+    }
     if !report.is_ok() {
         return Err(ApiError::Validation(
             report
@@ -305,6 +358,32 @@ pub async fn apply(
                 })
                 .collect(),
         ));
+    }
+
+    let warnings: Vec<ZoneWarning> = report
+        .warnings
+        .iter()
+        .map(|w| ZoneWarning {
+            name: w.name.to_lowercase().to_ascii(),
+            type_: w.rtype.map(|t| t.to_string()),
+            message: w.message.clone(),
+        })
+        .collect();
+    let diffs: Vec<RrSetDiff> = touched
+        .iter()
+        .map(|key| RrSetDiff {
+            before: before.get(key).map(|(r, c)| to_api(&origin, r, c)),
+            after: current.get(key).map(|(r, c)| to_api(&origin, r, c)),
+        })
+        .collect();
+    if dry_run {
+        // Nothing was written; dropping the transaction releases the zone's lock.
+        let result = RrSetChangeResult {
+            serial: u32::try_from(z.serial).unwrap_or(0),
+            rrsets: diffs.iter().filter_map(|d| d.after.clone()).collect(),
+            warnings,
+        };
+        return Ok((result, diffs));
     }
 
     // Store: replace the rows of every touched RRset.
@@ -344,7 +423,11 @@ pub async fn apply(
             &mut tx,
             &who.actor(),
             Change {
-                action: if after.is_some() { "rrset.replace" } else { "rrset.delete" },
+                action: if after.is_some() {
+                    "rrset.replace"
+                } else {
+                    "rrset.delete"
+                },
                 object_type: "rrset",
                 object_id: Some(format!("{} {} {}", z.name, key.0, key.1)),
                 before: before.and_then(|b| serde_json::to_value(b).ok()),
@@ -366,18 +449,133 @@ pub async fn apply(
     notify_changed(&mut tx, &z.name).await?;
     tx.commit().await?;
 
-    Ok(RrSetChangeResult {
-        serial,
-        rrsets: stored,
-        warnings: report
-            .warnings
-            .iter()
-            .map(|w| ZoneWarning {
-                name: w.name.to_lowercase().to_ascii(),
-                type_: w.rtype.map(|t| t.to_string()),
-                message: w.message.clone(),
-            })
-            .collect(),
+    Ok((
+        RrSetChangeResult {
+            serial,
+            rrsets: stored,
+            warnings,
+        },
+        diffs,
+    ))
+}
+
+/// Largest zone file accepted by import.
+pub const IMPORT_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// Replace the zone's records with those of a BIND zone file (RFC 1035 §5): RRsets in the
+/// file are created or replaced, RRsets not in it are deleted. The file's SOA is ignored —
+/// the SOA is managed through the zone's settings and its serial by Zonekeeper. With
+/// `dry_run`, nothing is stored and the answer says what would change.
+pub async fn import(
+    pool: &PgPool,
+    who: &Principal,
+    zone: &str,
+    text: &str,
+    dry_run: bool,
+) -> Result<ImportResult, ApiError> {
+    let bad = |m: String| ApiError::field("zone_file", m);
+    // `$INCLUDE` would make the server read files of its own choosing: never.
+    if text
+        .lines()
+        .any(|l| l.trim_start().to_ascii_uppercase().starts_with("$INCLUDE"))
+    {
+        return Err(bad(
+            "$INCLUDE is not supported; paste the included records instead".into(),
+        ));
+    }
+    let (origin, existing, serial) = {
+        let mut conn = pool.acquire().await?;
+        let z = find_zone(&mut conn, who, zone, false).await?;
+        let origin = origin_of(&z.name)?;
+        let existing: Vec<Key> = load(&mut conn, &z).await?.into_keys().collect();
+        (origin, existing, u32::try_from(z.serial).unwrap_or(0))
+    };
+    let parsed = hickory_proto::serialize::txt::Parser::new(text, None, Some(origin.clone()))
+        .parse()
+        .map_err(|e| bad(format!("cannot be read: {e}")))?;
+    let mut changes: Vec<RrSetChange> = Vec::new();
+    let mut in_file: Vec<Key> = Vec::new();
+    for set in parsed.1.values() {
+        let rtype = set.record_type();
+        if rtype == RecordType::SOA {
+            continue;
+        }
+        let owner = set.name().to_lowercase();
+        if !origin.zone_of(&owner) {
+            return Err(bad(format!(
+                "{owner} {rtype}: is outside the zone {origin}"
+            )));
+        }
+        in_file.push((owner.to_ascii(), rtype));
+        changes.push(RrSetChange {
+            name: owner.to_ascii(),
+            type_: rtype.to_string(),
+            changetype: ChangeType::Replace,
+            ttl: Some(i64::from(set.ttl())),
+            records: set
+                .records_without_rrsigs()
+                .map(|r| r.data.to_string())
+                .collect(),
+            comment: None,
+        });
+    }
+    for key in existing {
+        if key.1 != RecordType::SOA && !in_file.contains(&key) {
+            changes.push(RrSetChange {
+                name: key.0.clone(),
+                type_: key.1.to_string(),
+                changetype: ChangeType::Delete,
+                ttl: None,
+                records: vec![],
+                comment: None,
+            });
+        }
+    }
+    if changes.is_empty() {
+        // An empty file of an empty zone: nothing to do.
+        return Ok(ImportResult {
+            dry_run,
+            serial,
+            changes: vec![],
+            warnings: vec![],
+        });
+    }
+    // Errors name the RRset in the file rather than a position in an internal batch.
+    let labels: Vec<String> = changes
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.type_))
+        .collect();
+    let (result, diffs) = match apply_inner(pool, who, zone, &changes, true, dry_run).await {
+        Err(ApiError::Validation(errors)) => {
+            return Err(ApiError::Validation(
+                errors
+                    .into_iter()
+                    .map(|e| {
+                        let index = e
+                            .field
+                            .strip_prefix("changes[")
+                            .and_then(|rest| rest.split(']').next())
+                            .and_then(|i| i.parse::<usize>().ok());
+                        let rest = e.field.split("].").nth(1).unwrap_or(&e.field).to_owned();
+                        FieldError {
+                            field: "zone_file".into(),
+                            message: match index.and_then(|i| labels.get(i)) {
+                                Some(label) => format!("{label}: {rest}: {}", e.message),
+                                None => e.message,
+                            },
+                        }
+                    })
+                    .collect(),
+            ))
+        }
+        other => other?,
+    };
+    Ok(ImportResult {
+        dry_run,
+        serial: result.serial,
+        // Replacing an RRset by the same data is no change worth showing.
+        changes: diffs.into_iter().filter(|d| d.before != d.after).collect(),
+        warnings: result.warnings,
     })
 }
 

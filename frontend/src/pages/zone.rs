@@ -1,0 +1,831 @@
+//! `/zones/:name`: one zone — its serial, the records table with inline editing, adding an
+//! RRset, and deleting the zone after typing its name.
+//!
+//! Every change is one API call on one RRset (`PUT`/`DELETE .../rrsets/{name}/{type}`); the
+//! server validates it against the whole zone and answers with the new serial and the zone's
+//! warnings, which are shown but never block a save. After each change the table reloads from
+//! the server, so it always shows what is stored, in the server's canonical form.
+//!
+//! Record data is only ever put into text nodes: a TXT record holding markup shows as text.
+
+use std::future::Future;
+
+use leptos::ev::SubmitEvent;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::NavigateOptions;
+
+use crate::api::{
+    self, ApiError, ApiResult, FieldError, PutRrSet, RrSet, RrSetChangeResult, Zone, ZoneWarning,
+};
+use crate::components::ui::{
+    field_error, format_time, input_value, use_hydrated, Alert, ErrorPanel, Loading, Submission,
+};
+
+/// The types offered when adding an RRset (SOA is managed by the server).
+pub const RECORD_TYPES: &[&str] = &[
+    "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SRV", "CAA", "PTR", "DS", "TLSA", "SSHFP", "NAPTR",
+    "SVCB", "HTTPS",
+];
+
+#[component]
+pub fn ZonePage() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
+    let zone = Resource::new(move || name.get(), |zone| api::get_zone(&zone));
+    view! {
+        <Title text=move || name.get().trim_end_matches('.').to_owned()/>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match zone.await {
+                    Ok(zone) => view! { <ZoneEditor zone/> }.into_any(),
+                    // Someone else's zone is "not found" too: its existence is not our business.
+                    Err(error) if error.status == 404 || error.is_forbidden() => {
+                        view! { <ZoneNotFound name=name.get_untracked()/> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ZoneNotFound(name: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="page-head">
+            <p class="crumbs"><A href="/zones">"← All zones"</A></p>
+            <h1>"Zone not found"</h1>
+        </section>
+        <section class="panel">
+            <p>{format!("There is no zone “{name}” in your account.")}</p>
+            <p><A href="/zones">"Back to the zone list"</A></p>
+        </section>
+    }
+}
+
+/// What every part of the editor shares: which zone, and what happens after a change.
+#[derive(Clone, Copy)]
+struct Editor {
+    /// The zone's name as the API knows it (A-label, trailing dot).
+    zone: StoredValue<String>,
+    serial: RwSignal<u32>,
+    /// Bumped after every successful change: the table reloads.
+    reload: RwSignal<u64>,
+    /// The outcome of the last successful change, with the zone's warnings.
+    last_change: RwSignal<Option<ChangeNotice>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct ChangeNotice {
+    what: String,
+    serial: u32,
+    warnings: Vec<ZoneWarning>,
+}
+
+impl Editor {
+    fn zone(self) -> String {
+        self.zone.get_value()
+    }
+
+    /// Wraps one change call: on success the serial, the notice and the table follow it.
+    async fn change(
+        self,
+        what: String,
+        call: impl Future<Output = ApiResult<RrSetChangeResult>> + 'static,
+    ) -> ApiResult<RrSetChangeResult> {
+        let result = call.await;
+        if let Ok(done) = &result {
+            self.serial.set(done.serial);
+            self.last_change.set(Some(ChangeNotice {
+                what,
+                serial: done.serial,
+                warnings: done.warnings.clone(),
+            }));
+            self.reload.update(|v| *v += 1);
+        }
+        result
+    }
+}
+
+#[component]
+fn ZoneEditor(zone: Zone) -> impl IntoView {
+    let editor = Editor {
+        zone: StoredValue::new(zone.name.clone()),
+        serial: RwSignal::new(zone.serial),
+        reload: RwSignal::new(0),
+        last_change: RwSignal::new(None),
+    };
+    let rrsets = Resource::new(
+        move || editor.reload.get(),
+        move |_| api::list_rrsets(&editor.zone()),
+    );
+    let filter = RwSignal::new(String::new());
+    let a_label = (zone.display_name != zone.name).then(|| zone.name.clone());
+
+    view! {
+        <section class="page-head zone-head">
+            <p class="crumbs"><A href="/zones">"← All zones"</A></p>
+            <h1 data-testid="zone-name">{zone.display_name.clone()}</h1>
+            <p class="muted zone-meta">
+                {a_label.map(|name| view! { <span class="mono">{name}</span> " · " })}
+                "Serial " <span class="mono" data-testid="zone-serial">{move || editor.serial.get().to_string()}</span>
+                " · Owner " {zone.owner.clone()}
+                " · Created " {format_time(zone.created_at)}
+            </p>
+        </section>
+        <ChangeNoticeBox editor/>
+        <section class="panel">
+            <h2>"Records"</h2>
+            <AddRrSetForm editor rrsets/>
+            <div class="table-tools">
+                <label class="sr-only" for="record-filter">"Filter records"</label>
+                <input id="record-filter" type="search" placeholder="Filter by name, type or data"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| filter.set(event_target_value(&ev))/>
+            </div>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match rrsets.await {
+                        Ok(list) => view! { <RrSetTable rrsets=list filter editor/> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        <DeleteZonePanel zone/>
+    }
+}
+
+/// The outcome of the last save: the new serial, and the warnings of the zone as it stands.
+#[component]
+fn ChangeNoticeBox(editor: Editor) -> impl IntoView {
+    move || {
+        editor.last_change.get().map(|notice| {
+            let dismiss = move |_| editor.last_change.set(None);
+            let summary = format!("{} The zone's serial is now {}.", notice.what, notice.serial);
+            if notice.warnings.is_empty() {
+                view! {
+                    <Alert kind="success">
+                        {summary}
+                        " "
+                        <button type="button" class="btn-link" on:click=dismiss>"Dismiss"</button>
+                    </Alert>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <div class="alert alert-warning" role="status" data-testid="zone-warnings">
+                        <p><strong>{summary}</strong>" The zone has these warnings (they do not stop it from being served):"</p>
+                        <ul>
+                            {notice.warnings.into_iter().map(|w| view! {
+                                <li>
+                                    <span class="mono">{w.name}</span>
+                                    {w.type_.map(|t| format!(" {t}"))}
+                                    ": " {w.message}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <button type="button" class="btn btn-quiet" on:click=dismiss>"Dismiss"</button>
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Form helpers shared by the add form and the inline editor
+
+/// The records of a textarea, one per non-empty line, with the (1-based) line each came from,
+/// so that the server's `records[i]` errors can point at the line the user sees.
+fn parse_records(text: &str) -> (Vec<String>, Vec<usize>) {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let line = line.trim();
+            (!line.is_empty()).then(|| (line.to_owned(), i + 1))
+        })
+        .unzip()
+}
+
+/// `records[3]` (or `records/3`) → 3.
+fn record_index(field: &str) -> Option<usize> {
+    let rest = field.strip_prefix("records")?;
+    let index = rest
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .or_else(|| rest.strip_prefix('/'))?;
+    index.parse().ok()
+}
+
+/// Empty means "the default TTL".
+fn parse_ttl(text: &str) -> Result<Option<i64>, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<i64>() {
+        Ok(ttl) if (1..=2_147_483_647).contains(&ttl) => Ok(Some(ttl)),
+        _ => Err(field_error(
+            "ttl",
+            "Enter a number of seconds (1 to 2147483647), or leave it empty for the default.",
+        )),
+    }
+}
+
+fn api_error<T>(result: &Option<ApiResult<T>>) -> Option<&ApiError> {
+    result.as_ref()?.as_ref().err()
+}
+
+/// The messages about the records field: `records` itself and each `records[i]`, the latter
+/// as "line N: message" with N the line of the textarea the record came from.
+fn record_messages<T>(result: &Option<ApiResult<T>>, lines: &[usize]) -> Vec<String> {
+    let Some(err) = api_error(result) else {
+        return Vec::new();
+    };
+    err.problem
+        .errors
+        .iter()
+        .filter_map(|e| {
+            if e.field == "records" {
+                Some(e.message.clone())
+            } else {
+                let i = record_index(&e.field)?;
+                let line = lines.get(i).copied().unwrap_or(i + 1);
+                Some(format!("line {line}: {}", e.message))
+            }
+        })
+        .collect()
+}
+
+/// The message for the top of a form: zone-level rules (field `zone`) and anything not shown
+/// next to one of `placed` or the records.
+fn general_message<T>(result: &Option<ApiResult<T>>, placed: &[&str]) -> Option<String> {
+    let err = api_error(result)?;
+    let unplaced: Vec<&FieldError> = err
+        .problem
+        .errors
+        .iter()
+        .filter(|e| {
+            !placed.contains(&e.field.as_str())
+                && e.field != "records"
+                && record_index(&e.field).is_none()
+        })
+        .collect();
+    if !err.problem.errors.is_empty() && unplaced.is_empty() {
+        return None;
+    }
+    let mut msg = err.message();
+    for e in unplaced {
+        if e.field == "zone" {
+            msg.push_str(&format!(" {}", e.message));
+        } else {
+            msg.push_str(&format!(" {}: {}", e.field, e.message));
+        }
+    }
+    Some(msg)
+}
+
+fn textarea_value(node: NodeRef<html::Textarea>) -> String {
+    node.get_untracked()
+        .map(|el| el.value())
+        .unwrap_or_default()
+}
+
+/// The owner name relative to the zone (`@` for the apex), from what the user typed: empty,
+/// `@`, a relative name, or an absolute one inside the zone.
+fn relative_name(typed: &str, zone: &str) -> String {
+    let typed = typed.trim();
+    let zone = zone.trim_end_matches('.').to_ascii_lowercase();
+    if typed.is_empty() || typed == "@" {
+        return "@".into();
+    }
+    if let Some(absolute) = typed.strip_suffix('.') {
+        let lower = absolute.to_ascii_lowercase();
+        if lower == zone {
+            return "@".into();
+        }
+        if let Some(prefix) = lower.strip_suffix(&format!(".{zone}")) {
+            return prefix.to_owned();
+        }
+    }
+    typed.to_owned()
+}
+
+/// Everything the filter box can match in one RRset, lower-cased.
+fn haystack(rrset: &RrSet) -> String {
+    let mut text = format!(
+        "{} {} {} {}",
+        rrset.name, rrset.fqdn, rrset.type_, rrset.comment
+    );
+    for record in &rrset.records {
+        text.push(' ');
+        text.push_str(record);
+    }
+    text.to_lowercase()
+}
+
+fn matches_filter(haystack: &str, filter: &str) -> bool {
+    let filter = filter.trim().to_lowercase();
+    filter.is_empty() || haystack.contains(&filter)
+}
+
+/// Field errors under an input; `None` shows nothing.
+fn error_line(message: Option<String>) -> impl IntoView {
+    message.map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+}
+
+fn error_lines(messages: Vec<String>) -> impl IntoView {
+    (!messages.is_empty()).then(|| {
+        view! {
+            <ul class="field-error record-errors" role="alert">
+                {messages.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adding an RRset
+
+#[component]
+fn AddRrSetForm(editor: Editor, rrsets: Resource<ApiResult<Vec<RrSet>>>) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let add = Submission::<RrSetChangeResult>::new();
+    let lines = RwSignal::new(Vec::<usize>::new());
+    let name = NodeRef::<html::Input>::new();
+    let rtype = NodeRef::<html::Select>::new();
+    let ttl = NodeRef::<html::Input>::new();
+    let records = NodeRef::<html::Textarea>::new();
+    let comment = NodeRef::<html::Input>::new();
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let zone = editor.zone();
+        let owner = relative_name(&input_value(name), &zone);
+        let type_ = rtype
+            .get_untracked()
+            .map(|el| el.value())
+            .unwrap_or_else(|| "A".into());
+        let (data, line_numbers) = parse_records(&textarea_value(records));
+        let mut errors = Vec::new();
+        let ttl_value = parse_ttl(&input_value(ttl)).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        if data.is_empty() {
+            errors.push(field_error(
+                "records",
+                "Enter at least one record, one per line.",
+            ));
+        }
+        // A PUT replaces the whole RRset: adding to an existing one would silently drop its
+        // records, so that is done by editing it instead.
+        let exists = rrsets.get_untracked().is_some_and(|list| {
+            list.is_ok_and(|list| {
+                list.iter().any(|r| {
+                    r.type_.eq_ignore_ascii_case(&type_) && r.name.eq_ignore_ascii_case(&owner)
+                })
+            })
+        });
+        if exists {
+            errors.push(field_error(
+                "name",
+                &format!("{owner} already has a {type_} record set; edit it in the table below."),
+            ));
+        }
+        if !errors.is_empty() {
+            add.reject(errors);
+            return;
+        }
+        lines.set(line_numbers);
+        let comment_text = input_value(comment).trim().to_owned();
+        let req = PutRrSet {
+            ttl: ttl_value,
+            records: data,
+            comment: (!comment_text.is_empty()).then_some(comment_text),
+        };
+        let what = format!("Added {owner} {type_}.");
+        add.run(editor.change(what, api::put_rrset(&zone, &owner, &type_, &req)));
+    };
+
+    Effect::new(move |_| {
+        if matches!(add.result.get(), Some(Ok(_))) {
+            for node in [name, ttl, comment] {
+                if let Some(el) = node.get_untracked() {
+                    el.set_value("");
+                }
+            }
+            if let Some(el) = records.get_untracked() {
+                el.set_value("");
+            }
+        }
+    });
+
+    let placed = ["name", "type", "ttl", "comment"];
+    let general = move || add.result.with(|r| general_message(r, &placed));
+    let field =
+        move |f: &'static str| move || add.result.with(|r| api_error(r).and_then(|e| e.field(f)));
+    let record_errors = move || add.result.with(|r| lines.with(|l| record_messages(r, l)));
+    let invalid_if = |has: bool| has.then_some("true");
+
+    view! {
+        <form class="add-rrset" aria-label="Add record set" on:submit=on_submit novalidate>
+            <h3>"Add record set"</h3>
+            {move || general().map(|msg| view! { <Alert kind="error">{msg}</Alert> })}
+            <div class="add-grid">
+                <div class="field">
+                    <label for="rr-name">"Name"</label>
+                    <input node_ref=name id="rr-name" name="name" type="text" autocomplete="off"
+                        spellcheck="false" placeholder="@ or www"
+                        aria-invalid=move || invalid_if(field("name")().is_some())/>
+                    {move || error_line(field("name")())}
+                </div>
+                <div class="field">
+                    <label for="rr-type">"Type"</label>
+                    <select node_ref=rtype id="rr-type" name="type"
+                        aria-invalid=move || invalid_if(field("type")().is_some())>
+                        {RECORD_TYPES.iter().map(|t| view! { <option value=*t>{*t}</option> }).collect_view()}
+                    </select>
+                    {move || error_line(field("type")())}
+                </div>
+                <div class="field">
+                    <label for="rr-ttl">"TTL"</label>
+                    <input node_ref=ttl id="rr-ttl" name="ttl" type="text" inputmode="numeric"
+                        placeholder="default" autocomplete="off"
+                        aria-invalid=move || invalid_if(field("ttl")().is_some())/>
+                    {move || error_line(field("ttl")())}
+                </div>
+                <div class="field records-field">
+                    <label for="rr-records">"Records (one per line)"</label>
+                    <textarea node_ref=records id="rr-records" name="records" rows="2"
+                        spellcheck="false" placeholder="192.0.2.10"
+                        aria-invalid=move || invalid_if(!record_errors().is_empty())></textarea>
+                    {move || error_lines(record_errors())}
+                </div>
+                <div class="field">
+                    <label for="rr-comment">"Comment"</label>
+                    <input node_ref=comment id="rr-comment" name="comment" type="text" autocomplete="off"
+                        aria-invalid=move || invalid_if(field("comment")().is_some())/>
+                    {move || error_line(field("comment")())}
+                </div>
+                <div class="field actions">
+                    <button type="submit" class="btn btn-primary"
+                        disabled=move || !hydrated.get() || add.pending.get()>
+                        {move || if add.pending.get() { "Adding…" } else { "Add" }}
+                    </button>
+                </div>
+            </div>
+            <p class="hint">"Names are relative to the zone (@ is the zone itself). Data in zone-file format, e.g. "
+                <code>"10 mail.example.com."</code>" for MX or "<code>"\"v=spf1 -all\""</code>" for TXT."</p>
+        </form>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The records table
+
+#[component]
+fn RrSetTable(rrsets: Vec<RrSet>, filter: RwSignal<String>, editor: Editor) -> impl IntoView {
+    if rrsets.is_empty() {
+        return view! { <p class="muted empty">"This zone has no records yet."</p> }.into_any();
+    }
+    let haystacks: Vec<String> = rrsets.iter().map(haystack).collect();
+    let nothing_matches = move || filter.with(|f| !haystacks.iter().any(|h| matches_filter(h, f)));
+    view! {
+        <div class="table-wrap">
+            <table class="data rrsets" data-testid="rrsets-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col" class="num">"TTL"</th>
+                        <th scope="col">"Records"</th>
+                        <th scope="col">"Comment"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rrsets
+                        .into_iter()
+                        .map(|rrset| view! { <RrSetRow rrset filter editor/> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {move || nothing_matches().then(|| view! {
+            <p class="muted empty">"No record set matches the filter."</p>
+        })}
+    }
+    .into_any()
+}
+
+#[component]
+fn RrSetRow(rrset: RrSet, filter: RwSignal<String>, editor: Editor) -> impl IntoView {
+    let text = haystack(&rrset);
+    let hidden = move || filter.with(|f| !matches_filter(&text, f));
+    let editing = RwSignal::new(false);
+    let editable = rrset.editable;
+    let rrset = StoredValue::new(rrset);
+    view! {
+        <tr hidden=hidden class:editing=move || editing.get() class:readonly=!editable>
+            {move || {
+                if editing.get() {
+                    view! { <EditCells rrset=rrset.get_value() editing editor/> }.into_any()
+                } else {
+                    view! { <ShowCells rrset=rrset.get_value() editing editor/> }.into_any()
+                }
+            }}
+        </tr>
+    }
+}
+
+/// One RRset as text, with Edit and Delete (after a confirmation) unless it is read-only.
+#[component]
+fn ShowCells(rrset: RrSet, editing: RwSignal<bool>, editor: Editor) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let confirming = RwSignal::new(false);
+    let remove = Submission::<RrSetChangeResult>::new();
+    let remove_error = move || remove.result.with(|r| general_message(r, &[]));
+    let owner = rrset.name.clone();
+    let type_ = rrset.type_.clone();
+    let label = format!("{} {}", rrset.name, rrset.type_);
+    let on_delete = move |_| {
+        let what = format!("Deleted {owner} {type_}.");
+        remove.run(editor.change(what, api::delete_rrset(&editor.zone(), &owner, &type_)));
+    };
+    view! {
+        <td data-label="Name" class="mono rr-name" title=rrset.fqdn.clone()>{rrset.name.clone()}</td>
+        <td data-label="Type"><span class="badge">{rrset.type_.clone()}</span></td>
+        <td data-label="TTL" class="num mono">{rrset.ttl.to_string()}</td>
+        <td data-label="Records" class="records">
+            {rrset.records.into_iter().map(|r| view! { <div class="rdata mono">{r}</div> }).collect_view()}
+        </td>
+        <td data-label="Comment" class="comment">{rrset.comment.clone()}</td>
+        <td class="row-actions">
+            {if rrset.editable {
+                view! {
+                    <Show
+                        when=move || confirming.get()
+                        fallback=move || view! {
+                            <button type="button" class="btn btn-quiet"
+                                disabled=move || !hydrated.get()
+                                on:click=move |_| editing.set(true)>
+                                "Edit"
+                            </button>
+                            <button type="button" class="btn btn-danger-quiet"
+                                disabled=move || !hydrated.get()
+                                on:click=move |_| confirming.set(true)>
+                                "Delete"
+                            </button>
+                        }
+                    >
+                        <span class="confirm">
+                            {format!("Delete {label}?")}
+                            <button type="button" class="btn btn-danger"
+                                disabled=move || remove.pending.get()
+                                on:click=on_delete.clone()>
+                                "Yes, delete"
+                            </button>
+                            <button type="button" class="btn btn-quiet"
+                                on:click=move |_| { confirming.set(false); remove.result.set(None); }>
+                                "Cancel"
+                            </button>
+                        </span>
+                    </Show>
+                    {move || error_line(remove_error())}
+                }
+                .into_any()
+            } else {
+                view! { <span class="muted" title="Managed by the server">"read-only"</span> }.into_any()
+            }}
+        </td>
+    }
+}
+
+/// The inline editor of one RRset: TTL, records (one per line), comment. Cancel throws the
+/// inputs away; the row shows the stored RRset again.
+#[component]
+fn EditCells(rrset: RrSet, editing: RwSignal<bool>, editor: Editor) -> impl IntoView {
+    let save = Submission::<RrSetChangeResult>::new();
+    let lines = RwSignal::new(Vec::<usize>::new());
+    let ttl = NodeRef::<html::Input>::new();
+    let records = NodeRef::<html::Textarea>::new();
+    let comment = NodeRef::<html::Input>::new();
+    let owner = rrset.name.clone();
+    let type_ = rrset.type_.clone();
+    let label = format!("{} {}", rrset.name, rrset.type_);
+    let rows = rrset.records.len().clamp(2, 12).to_string();
+
+    let on_save = move |_| {
+        let (data, line_numbers) = parse_records(&textarea_value(records));
+        let mut errors = Vec::new();
+        let ttl_value = parse_ttl(&input_value(ttl)).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        if data.is_empty() {
+            errors.push(field_error(
+                "records",
+                "Enter at least one record, one per line (or delete the record set).",
+            ));
+        }
+        if !errors.is_empty() {
+            save.reject(errors);
+            return;
+        }
+        lines.set(line_numbers);
+        let req = PutRrSet {
+            ttl: ttl_value,
+            records: data,
+            comment: Some(input_value(comment).trim().to_owned()),
+        };
+        let what = format!("Saved {owner} {type_}.");
+        let call = api::put_rrset(&editor.zone(), &owner, &type_, &req);
+        save.run(async move {
+            let result = editor.change(what, call).await;
+            if result.is_ok() {
+                editing.set(false);
+            }
+            result
+        });
+    };
+
+    let general = move || {
+        save.result
+            .with(|r| general_message(r, &["ttl", "comment"]))
+    };
+    let field =
+        move |f: &'static str| move || save.result.with(|r| api_error(r).and_then(|e| e.field(f)));
+    let record_errors = move || save.result.with(|r| lines.with(|l| record_messages(r, l)));
+    let invalid_if = |has: bool| has.then_some("true");
+
+    view! {
+        <td data-label="Name" class="mono rr-name" title=rrset.fqdn.clone()>{rrset.name.clone()}</td>
+        <td data-label="Type"><span class="badge">{rrset.type_.clone()}</span></td>
+        <td data-label="TTL" class="num">
+            <input node_ref=ttl type="text" inputmode="numeric" class="ttl-input"
+                aria-label=format!("TTL of {label}") value=rrset.ttl.to_string()
+                aria-invalid=move || invalid_if(field("ttl")().is_some())/>
+            {move || error_line(field("ttl")())}
+        </td>
+        <td data-label="Records" class="records">
+            <textarea node_ref=records rows=rows spellcheck="false"
+                aria-label=format!("Records of {label}, one per line")
+                prop:value=rrset.records.join("\n")
+                aria-invalid=move || invalid_if(!record_errors().is_empty())></textarea>
+            {move || error_lines(record_errors())}
+            {move || general().map(|msg| view! { <p class="field-error" role="alert">{msg}</p> })}
+        </td>
+        <td data-label="Comment" class="comment">
+            <input node_ref=comment type="text" aria-label=format!("Comment of {label}")
+                value=rrset.comment.clone()
+                aria-invalid=move || invalid_if(field("comment")().is_some())/>
+            {move || error_line(field("comment")())}
+        </td>
+        <td class="row-actions">
+            <button type="button" class="btn btn-primary"
+                disabled=move || save.pending.get() on:click=on_save>
+                {move || if save.pending.get() { "Saving…" } else { "Save" }}
+            </button>
+            <button type="button" class="btn btn-quiet" on:click=move |_| editing.set(false)>
+                "Cancel"
+            </button>
+        </td>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deleting the zone
+
+/// Whether what the user typed names this zone (case and the trailing dot do not matter; the
+/// Unicode and the A-label form both count).
+fn confirms_zone(typed: &str, zone: &Zone) -> bool {
+    let norm = |s: &str| s.trim().trim_end_matches('.').to_lowercase();
+    let typed = norm(typed);
+    !typed.is_empty() && (typed == norm(&zone.name) || typed == norm(&zone.display_name))
+}
+
+#[component]
+fn DeleteZonePanel(zone: Zone) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let navigate = use_navigate();
+    let open = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let remove = Submission::<()>::new();
+    let shown_name = zone.display_name.trim_end_matches('.').to_owned();
+    let api_name = zone.name.clone();
+    let zone = StoredValue::new(zone);
+    let confirmed = move || typed.with(|t| zone.with_value(|z| confirms_zone(t, z)));
+    let error = move || remove.result.with(|r| general_message(r, &[]));
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if !confirmed() {
+            return;
+        }
+        let call = api::delete_zone(&api_name);
+        let navigate = navigate.clone();
+        remove.run(async move {
+            let result = call.await;
+            if result.is_ok() {
+                navigate(
+                    "/zones",
+                    NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                );
+            }
+            result
+        });
+    };
+
+    view! {
+        <section class="panel danger-zone">
+            <h2>"Delete this zone"</h2>
+            <p>"Deleting removes the zone and all its records; it is no longer served. This cannot be undone."</p>
+            {move || error().map(|msg| view! { <Alert kind="error">{format!("Could not delete the zone: {msg}")}</Alert> })}
+            <Show
+                when=move || open.get()
+                fallback=move || view! {
+                    <button type="button" class="btn btn-danger-quiet"
+                        disabled=move || !hydrated.get()
+                        on:click=move |_| open.set(true)>
+                        "Delete zone…"
+                    </button>
+                }
+            >
+                <form class="form-row" on:submit=on_submit.clone() novalidate>
+                    <div class="field grow">
+                        <label for="confirm-zone">
+                            "Type " <strong class="mono">{shown_name.clone()}</strong> " to confirm"
+                        </label>
+                        <input id="confirm-zone" type="text" autocomplete="off" spellcheck="false"
+                            prop:value=move || typed.get()
+                            on:input=move |ev| typed.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field actions">
+                        <button type="submit" class="btn btn-danger"
+                            disabled=move || !confirmed() || remove.pending.get()>
+                            {move || if remove.pending.get() { "Deleting…" } else { "Delete zone" }}
+                        </button>
+                    </div>
+                    <div class="field actions">
+                        <button type="button" class="btn btn-quiet"
+                            on:click=move |_| { open.set(false); typed.set(String::new()); }>
+                            "Cancel"
+                        </button>
+                    </div>
+                </form>
+            </Show>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_keep_their_line_numbers() {
+        let (records, lines) = parse_records("192.0.2.1\n\n  192.0.2.2  \n");
+        assert_eq!(records, vec!["192.0.2.1", "192.0.2.2"]);
+        assert_eq!(lines, vec![1, 3]);
+    }
+
+    #[test]
+    fn record_fields_are_recognised() {
+        assert_eq!(record_index("records[2]"), Some(2));
+        assert_eq!(record_index("records/0"), Some(0));
+        assert_eq!(record_index("records"), None);
+        assert_eq!(record_index("ttl"), None);
+    }
+
+    #[test]
+    fn names_become_relative() {
+        assert_eq!(relative_name("", "example.com."), "@");
+        assert_eq!(relative_name("@", "example.com."), "@");
+        assert_eq!(relative_name("www", "example.com."), "www");
+        assert_eq!(relative_name("WWW.Example.com.", "example.com."), "www");
+        assert_eq!(relative_name("example.com.", "example.com."), "@");
+        assert_eq!(relative_name("other.org.", "example.com."), "other.org.");
+    }
+
+    #[test]
+    fn ttl_is_optional_but_numeric() {
+        assert_eq!(parse_ttl(" ").unwrap(), None);
+        assert_eq!(parse_ttl("3600").unwrap(), Some(3600));
+        assert!(parse_ttl("0").is_err());
+        assert!(parse_ttl("1h").is_err());
+    }
+}
