@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod dnssync;
 pub mod http;
 pub mod pg;
 pub mod secret;

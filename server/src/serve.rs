@@ -11,6 +11,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::ServeArgs;
 use crate::db::Store;
+use crate::dnssync::ZoneSync;
 use crate::service::accounts;
 use crate::state::{AppState, WebConfig};
 use std::future::IntoFuture;
@@ -87,6 +88,7 @@ pub struct Running {
     stop_tx: watch::Sender<bool>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     dns: tokio::task::JoinHandle<std::io::Result<()>>,
+    sync: ZoneSync,
     cleanup: tokio::task::JoinHandle<()>,
 }
 
@@ -95,6 +97,10 @@ impl Running {
     pub async fn start(pool: sqlx::PgPool, settings: Settings) -> Result<Running, BoxError> {
         let dns = dns_engine::DnsServer::bind(settings.dns_addr)?;
         let dns_addr = dns.local_addr();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        // Every zone is in the catalog before the engine answers its first query; from then
+        // on each committed change is swapped in as it is notified.
+        let sync = ZoneSync::start(pool.clone(), dns.catalog(), stop_rx.clone()).await?;
         let state = AppState {
             pool: pool.clone(),
             web: Arc::new(settings.web),
@@ -105,7 +111,6 @@ impl Running {
         let listener = tokio::net::TcpListener::bind(settings.http_addr).await?;
         let http_addr = listener.local_addr()?;
 
-        let (stop_tx, stop_rx) = watch::channel(false);
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
@@ -130,11 +135,12 @@ impl Running {
             stop_tx,
             http,
             dns,
+            sync,
             cleanup,
         })
     }
 
-    /// Stop accepting, finish the requests in flight, and stop the DNS engine.
+    /// Stop accepting, finish the requests in flight, and stop the DNS engine and its zone sync.
     pub async fn stop(self) -> Result<(), BoxError> {
         let _ = self.stop_tx.send(true);
         self.cleanup.abort();
@@ -144,6 +150,7 @@ impl Running {
             Ok(Err(e)) => tracing::error!(error = %e, "DNS engine stopped with an error"),
             Err(e) => tracing::error!(error = %e, "DNS engine task failed"),
         }
+        self.sync.join().await;
         http??;
         Ok(())
     }

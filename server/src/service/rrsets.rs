@@ -52,6 +52,9 @@ impl ZoneRow {
 /// Key of an RRset inside one zone: lower-case absolute owner and type.
 type Key = (String, RecordType);
 
+/// Problems with one input, as (field, rule) pairs.
+type Problems = Vec<(String, String)>;
+
 fn origin_of(zone: &str) -> Result<Name, ApiError> {
     Name::from_ascii(zone).map_err(ApiError::internal)
 }
@@ -285,7 +288,7 @@ async fn apply_inner(
         };
         let ttl = change.ttl.unwrap_or(i64::from(default_ttl));
         // A deletion needs only a valid owner and type; a replacement is checked in full.
-        let checked: Result<(Key, Option<Rrset>), Vec<(String, String)>> = if records.is_empty() {
+        let checked: Result<(Key, Option<Rrset>), Problems> = if records.is_empty() {
             owner_and_type(&origin, name_text, type_text).map(|key| (key, None))
         } else {
             validate_rrset(&origin, name_text, type_text, ttl, records)
@@ -580,7 +583,7 @@ pub async fn import(
 }
 
 /// The owner and type of a deletion, checked without records.
-fn owner_and_type(origin: &Name, name: &str, rtype: &str) -> Result<Key, Vec<(String, String)>> {
+fn owner_and_type(origin: &Name, name: &str, rtype: &str) -> Result<Key, Problems> {
     use dns_engine::model::{parse_name, parse_type, NameRole};
     let owner = parse_name(name, origin, NameRole::Owner);
     let t = parse_type(rtype);

@@ -10,6 +10,7 @@ mod harness;
 mod authz;
 mod bad_input;
 mod cli;
+mod dns_live;
 mod login;
 mod rrsets;
 mod runtime;

@@ -224,7 +224,7 @@ async fn record_and_zone_rules_reject_and_store_nothing() {
             "name",
         ),
         (
-            &"/api/v1/zones/tina.example/rrsets/LONGLABEL/A",
+            "/api/v1/zones/tina.example/rrsets/LONGLABEL/A",
             json!({"records": ["192.0.2.1"]}),
             "name",
         ),

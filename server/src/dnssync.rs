@@ -1,0 +1,609 @@
+//! Keeping the DNS engine's catalog equal to the store.
+//!
+//! The store is the truth; the engine serves immutable per-zone snapshots. At start
+//! [`ZoneSync::start`] LISTENs on [`CHANGE_CHANNEL`] and then loads every zone ([`load_all`]),
+//! so the catalog is complete before the first query is answered and no change can fall into
+//! the gap between loading and listening. After that, each committed change arrives as a
+//! notification carrying the zone's name; the zone is re-read in one statement (one MVCC
+//! snapshot, so never half a change) and swapped into the catalog whole, or removed when its
+//! row is gone.
+//!
+//! Two tasks split the work: the *listener* only moves notifications into a queue, the
+//! *worker* drains the queue, so a burst of notifications for one zone costs one reload. When
+//! the LISTEN connection drops (Postgres restarted, the backend was killed), the engine keeps
+//! answering from its last snapshots while the listener reconnects with backoff; notifications
+//! sent meanwhile are lost (Postgres does not queue them for absent listeners), so after a
+//! reconnect every zone is reloaded.
+//!
+//! A row the engine cannot parse costs only its RRset (logged and skipped); a zone that cannot
+//! be built at all (no valid SOA) keeps its previous snapshot. Nothing here panics, and no lock
+//! is held across an `.await` (the catalog's own locks are taken only inside its synchronous
+//! methods).
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use dns_engine::catalog::Catalog;
+use dns_engine::model::validate_rrset;
+use dns_engine::{Rrset, SharedCatalog, Zone};
+use hickory_proto::rr::Name;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::service::zones::CHANGE_CHANNEL;
+
+/// First wait before reconnecting or retrying a failed reload; doubled up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// What a full load did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadStats {
+    /// Zones now served from fresh data.
+    pub zones: usize,
+    /// Records served, the SOA of each zone included.
+    pub records: usize,
+    /// RRsets left out because a row failed validation.
+    pub skipped_rrsets: usize,
+    /// Zones that could not be built; each keeps its previous snapshot, if it had one.
+    pub failed_zones: usize,
+    /// Zones that were served before and are gone from the store.
+    pub removed_zones: usize,
+    /// Wall time of the load: queries, building, swap.
+    pub elapsed: Duration,
+}
+
+/// What reloading one zone did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZoneReload {
+    /// A new snapshot is served, with this serial.
+    Loaded { serial: u32, records: usize },
+    /// The zone is not in the store (any more); it is not served.
+    Removed,
+    /// The zone's data could not be built into a zone; the previous snapshot (if any) stays.
+    Kept,
+}
+
+/// The zone columns the SOA is built from.
+#[derive(Clone, Debug, sqlx::FromRow)]
+struct ZoneRow {
+    name: String,
+    serial: i64,
+    soa_mname: String,
+    soa_rname: String,
+    soa_refresh: i32,
+    soa_retry: i32,
+    soa_expire: i32,
+    soa_minimum: i32,
+    soa_ttl: i32,
+}
+
+/// A zone row of [`load_all`], with its id.
+#[derive(sqlx::FromRow)]
+struct ZoneIdRow {
+    id: i64,
+    #[sqlx(flatten)]
+    zone: ZoneRow,
+}
+
+/// One record row: owner, type, TTL, data in presentation format.
+#[derive(Clone, Debug, sqlx::FromRow)]
+struct RecordRow {
+    name: String,
+    #[sqlx(rename = "type")]
+    rtype: String,
+    ttl: i32,
+    content: String,
+}
+
+/// A record row of [`load_all`], with its zone's id.
+#[derive(sqlx::FromRow)]
+struct ZoneIdRecordRow {
+    zone_id: i64,
+    #[sqlx(flatten)]
+    record: RecordRow,
+}
+
+/// A row of [`reload_zone`]'s left join: the zone and one of its records (none for a zone
+/// without records).
+#[derive(sqlx::FromRow)]
+struct ZoneRecordRow {
+    #[sqlx(flatten)]
+    zone: ZoneRow,
+    r_name: Option<String>,
+    r_type: Option<String>,
+    r_ttl: Option<i32>,
+    r_content: Option<String>,
+}
+
+/// Loads every zone of the store and makes them the whole catalog: zones gone from the store
+/// stop being served, zones that fail to build keep their previous snapshot.
+///
+/// Two statements (zones, then all records, grouped here) inside one repeatable-read,
+/// read-only transaction, so both see the same committed state.
+pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStats, sqlx::Error> {
+    let started = Instant::now();
+    let mut tx = pool.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    let zones: Vec<ZoneIdRow> = sqlx::query_as(
+        "select id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire,
+                soa_minimum, soa_ttl
+           from zone",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    // Ordered so that the rows of one RRset are adjacent.
+    let records: Vec<ZoneIdRecordRow> = sqlx::query_as(
+        "select zone_id, name, type, ttl, content from record order by zone_id, name, type, id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    let mut by_zone: HashMap<i64, Vec<RecordRow>> = HashMap::with_capacity(zones.len());
+    for row in records {
+        by_zone.entry(row.zone_id).or_default().push(row.record);
+    }
+
+    let previous = catalog.snapshot();
+    let mut stats = LoadStats::default();
+    let mut built = Vec::with_capacity(zones.len());
+    for ZoneIdRow { id, zone: row } in &zones {
+        let rows = by_zone.remove(id).unwrap_or_default();
+        let (result, skipped) = build_zone(row, &rows);
+        stats.skipped_rrsets += skipped;
+        match result {
+            Ok(zone) => {
+                stats.zones += 1;
+                stats.records += zone.record_count();
+                built.push(zone);
+            }
+            Err(()) => {
+                stats.failed_zones += 1;
+                if let Some(old) = parse_origin(&row.name).and_then(|o| previous.zone(&o)) {
+                    // A deep copy, but only of zones that are broken in the store: rare.
+                    built.push(Zone::clone(old));
+                }
+            }
+        }
+    }
+    let next = Catalog::from_zones(built);
+    stats.removed_zones = count_removed(&previous, &next, &zones);
+    catalog.replace(next);
+    stats.elapsed = started.elapsed();
+    Ok(stats)
+}
+
+/// How many zones of `previous` are absent from `next` (gone from the store).
+fn count_removed(previous: &Catalog, next: &Catalog, zones: &[ZoneIdRow]) -> usize {
+    let kept = zones
+        .iter()
+        .filter_map(|row| parse_origin(&row.zone.name))
+        .filter(|origin| previous.zone(origin).is_some() && next.zone(origin).is_some())
+        .count();
+    previous.len().saturating_sub(kept)
+}
+
+/// Re-reads one zone (its name as the store spells it, absolute, lower case) and swaps the new
+/// snapshot into the catalog, or removes the zone if its row is gone.
+///
+/// One statement, hence one consistent view of the zone row and its records.
+pub async fn reload_zone(
+    pool: &PgPool,
+    catalog: &SharedCatalog,
+    name: &str,
+) -> Result<ZoneReload, sqlx::Error> {
+    let Some(origin) = parse_origin(name) else {
+        tracing::warn!(
+            zone = name,
+            "ignoring a change notification with an invalid zone name"
+        );
+        return Ok(ZoneReload::Kept);
+    };
+    let rows: Vec<ZoneRecordRow> = sqlx::query_as(
+        "select z.name, z.serial, z.soa_mname, z.soa_rname, z.soa_refresh, z.soa_retry,
+                z.soa_expire, z.soa_minimum, z.soa_ttl,
+                r.name as r_name, r.type as r_type, r.ttl as r_ttl, r.content as r_content
+           from zone z
+           left join record r on r.zone_id = z.id
+          where z.name = $1
+          order by r.name, r.type, r.id",
+    )
+    .bind(name)
+    .fetch_all(pool)
+    .await?;
+    let Some(zone_row) = rows.first().map(|r| r.zone.clone()) else {
+        catalog.remove_zone(&origin);
+        return Ok(ZoneReload::Removed);
+    };
+    let records: Vec<RecordRow> = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(RecordRow {
+                name: r.r_name?,
+                rtype: r.r_type?,
+                ttl: r.r_ttl?,
+                content: r.r_content?,
+            })
+        })
+        .collect();
+    match build_zone(&zone_row, &records).0 {
+        Ok(zone) => {
+            let (serial, count) = (zone.serial(), zone.record_count());
+            catalog.insert_zone(zone);
+            Ok(ZoneReload::Loaded {
+                serial,
+                records: count,
+            })
+        }
+        Err(()) => Ok(ZoneReload::Kept),
+    }
+}
+
+fn parse_origin(name: &str) -> Option<Name> {
+    let mut origin = Name::from_ascii(name).ok()?;
+    origin.set_fqdn(true);
+    Some(origin)
+}
+
+/// Builds one zone snapshot from its row and its record rows (adjacent per RRset). Returns
+/// the zone, or `Err` when it cannot be served (the cause is logged), and how many RRsets were
+/// skipped.
+fn build_zone(zone: &ZoneRow, records: &[RecordRow]) -> (Result<Zone, ()>, usize) {
+    let ZoneRow {
+        name,
+        serial,
+        soa_mname,
+        soa_rname,
+        soa_refresh,
+        soa_retry,
+        soa_expire,
+        soa_minimum,
+        soa_ttl,
+    } = zone;
+    let Some(origin) = parse_origin(name) else {
+        tracing::error!(zone = %name, "zone name in the store is not a valid DNS name; not served");
+        return (Err(()), 0);
+    };
+    // The SOA is not a record row: it is built from the zone's columns (RFC 1035 §3.3.13).
+    let soa_text = format!(
+        "{soa_mname} {soa_rname} {serial} {soa_refresh} {soa_retry} {soa_expire} {soa_minimum}"
+    );
+    let soa = match validate_rrset(&origin, name, "SOA", i64::from(*soa_ttl), &[soa_text]) {
+        Ok(soa) => soa,
+        Err(errors) => {
+            tracing::error!(zone = %name, errors = %join(&errors), "invalid SOA fields; zone keeps its previous snapshot");
+            return (Err(()), 0);
+        }
+    };
+    let mut rrsets: Vec<Rrset> = Vec::with_capacity(records.len() + 1);
+    rrsets.push(soa);
+    let mut skipped = 0;
+    for group in records.chunk_by(|a, b| a.name == b.name && a.rtype == b.rtype) {
+        let (owner, rtype) = (&group[0].name, &group[0].rtype);
+        if rtype.eq_ignore_ascii_case("SOA") {
+            tracing::warn!(zone = %name, owner = %owner, "SOA row in the record table ignored: the SOA comes from the zone row");
+            skipped += 1;
+            continue;
+        }
+        // The service keeps the TTLs of an RRset equal (RFC 2181 §5.2); should they differ,
+        // the lowest is the safe one to serve.
+        let ttl = group.iter().map(|r| r.ttl).min().unwrap_or(group[0].ttl);
+        let contents: Vec<&str> = group.iter().map(|r| r.content.as_str()).collect();
+        match validate_rrset(&origin, owner, rtype, i64::from(ttl), &contents) {
+            Ok(rrset) => rrsets.push(rrset),
+            Err(errors) => {
+                tracing::warn!(zone = %name, owner = %owner, rtype = %rtype, errors = %join(&errors), "invalid RRset in the store skipped");
+                skipped += 1;
+            }
+        }
+    }
+    match Zone::new(&origin, rrsets) {
+        Ok(zone) => (Ok(zone), skipped),
+        Err(e) => {
+            tracing::error!(zone = %name, error = %e, "zone cannot be served; it keeps its previous snapshot");
+            (Err(()), skipped)
+        }
+    }
+}
+
+fn join(errors: &[dns_engine::FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What the listener hands to the worker.
+#[derive(Debug)]
+enum Change {
+    /// This zone changed.
+    Zone(String),
+    /// Notifications may have been missed: reload everything.
+    All,
+}
+
+/// The running synchronisation: a listener task and a worker task, both ending when the stop
+/// channel turns `true`.
+pub struct ZoneSync {
+    listener: JoinHandle<()>,
+    worker: JoinHandle<()>,
+}
+
+impl ZoneSync {
+    /// LISTENs for changes, loads every zone into `catalog`, and starts following changes.
+    /// Returns once the catalog holds every zone; fails if the store cannot be read.
+    pub async fn start(
+        pool: PgPool,
+        catalog: SharedCatalog,
+        stop: watch::Receiver<bool>,
+    ) -> Result<ZoneSync, sqlx::Error> {
+        // Listen first, then load: a change committed during the load is then both in the
+        // load or after it, and in the queue; reloading it once more is harmless.
+        let listener = connect(&pool).await?;
+        let stats = load_all(&pool, &catalog).await?;
+        tracing::info!(
+            zones = stats.zones,
+            records = stats.records,
+            skipped_rrsets = stats.skipped_rrsets,
+            failed_zones = stats.failed_zones,
+            elapsed_ms = stats.elapsed.as_secs_f64() * 1000.0,
+            "DNS engine loaded all zones"
+        );
+        let (tx, rx) = mpsc::unbounded_channel();
+        let listener = tokio::spawn(listen(pool.clone(), listener, tx, stop.clone()));
+        let worker = tokio::spawn(work(pool, catalog, rx, stop));
+        Ok(ZoneSync { listener, worker })
+    }
+
+    /// Waits for both tasks to end (after the stop channel turned `true`).
+    pub async fn join(self) {
+        for (what, task) in [("listener", self.listener), ("worker", self.worker)] {
+            if let Err(e) = task.await {
+                tracing::error!(task = what, error = %e, "zone sync task failed");
+            }
+        }
+    }
+}
+
+async fn connect(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    // A lost connection is reported at once (`Ok(None)`) and re-established by us, with
+    // backoff, rather than inside `try_recv` where the loss would be invisible.
+    listener.eager_reconnect(false);
+    listener.listen(CHANGE_CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Resolves when the stop channel is `true` (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+fn pool_closed(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::PoolClosed)
+}
+
+/// Moves notifications into the queue; on a lost connection reconnects with backoff and then
+/// asks for a full reload.
+async fn listen(
+    pool: PgPool,
+    listener: PgListener,
+    tx: mpsc::UnboundedSender<Change>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut listener = Some(listener);
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        let Some(active) = listener.as_mut() else {
+            // Reconnecting. The pool being closed means the process is shutting down.
+            if pool.is_closed() {
+                tracing::info!("store closed; no longer following zone changes");
+                return;
+            }
+            tokio::select! {
+                () = stopped(&mut stop) => return,
+                result = connect(&pool) => match result {
+                    Ok(l) => {
+                        tracing::info!("change listener reconnected; reloading all zones");
+                        listener = Some(l);
+                        backoff = MIN_BACKOFF;
+                        if tx.send(Change::All).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "cannot reconnect the change listener; serving the last snapshots");
+                        tokio::select! {
+                            () = stopped(&mut stop) => return,
+                            () = tokio::time::sleep(backoff) => {}
+                        }
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
+                },
+            }
+            continue;
+        };
+        tokio::select! {
+            () = stopped(&mut stop) => return,
+            result = active.try_recv() => match result {
+                Ok(Some(n)) => {
+                    if tx.send(Change::Zone(n.payload().to_owned())).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => {
+                    tracing::warn!("change listener lost its connection; reconnecting");
+                    listener = None;
+                }
+                Err(e) if pool_closed(&e) => {
+                    tracing::info!("store closed; no longer following zone changes");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "change listener failed; reconnecting");
+                    listener = None;
+                }
+            },
+        }
+    }
+}
+
+/// Applies queued changes: drains everything pending, reloads each zone once (or all zones),
+/// and retries what failed with backoff.
+async fn work(
+    pool: PgPool,
+    catalog: SharedCatalog,
+    mut rx: mpsc::UnboundedReceiver<Change>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut all = false;
+    let mut zones: BTreeSet<String> = BTreeSet::new();
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        if !all && zones.is_empty() {
+            tokio::select! {
+                () = stopped(&mut stop) => return,
+                change = rx.recv() => match change {
+                    Some(change) => queue(change, &mut all, &mut zones),
+                    None => return,
+                },
+            }
+        }
+        // Coalesce: whatever else is already queued is served by this same pass.
+        while let Ok(change) = rx.try_recv() {
+            queue(change, &mut all, &mut zones);
+        }
+        let failed = if all {
+            match load_all(&pool, &catalog).await {
+                Ok(stats) => {
+                    tracing::info!(
+                        zones = stats.zones,
+                        records = stats.records,
+                        removed_zones = stats.removed_zones,
+                        skipped_rrsets = stats.skipped_rrsets,
+                        failed_zones = stats.failed_zones,
+                        elapsed_ms = stats.elapsed.as_secs_f64() * 1000.0,
+                        "reloaded all zones"
+                    );
+                    // The full load covered every zone queued before it started.
+                    all = false;
+                    zones.clear();
+                    None
+                }
+                Err(e) => Some(e),
+            }
+        } else {
+            let mut failed = None;
+            while let Some(zone) = zones.pop_first() {
+                let started = Instant::now();
+                match reload_zone(&pool, &catalog, &zone).await {
+                    Ok(outcome) => tracing::debug!(
+                        zone = %zone,
+                        outcome = ?outcome,
+                        elapsed_us = started.elapsed().as_micros() as u64,
+                        "zone reloaded"
+                    ),
+                    Err(e) => {
+                        zones.insert(zone);
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            failed
+        };
+        match failed {
+            None => backoff = MIN_BACKOFF,
+            Some(e) if pool_closed(&e) => {
+                tracing::info!("store closed; no longer applying zone changes");
+                return;
+            }
+            Some(e) => {
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "cannot read zone changes from the store; serving the last snapshots");
+                tokio::select! {
+                    () = stopped(&mut stop) => return,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+fn queue(change: Change, all: &mut bool, zones: &mut BTreeSet<String>) {
+    match change {
+        Change::Zone(zone) => {
+            zones.insert(zone);
+        }
+        Change::All => *all = true,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn zone_row(name: &str) -> ZoneRow {
+        ZoneRow {
+            name: name.into(),
+            serial: 2026010101,
+            soa_mname: "ns1.example.net.".into(),
+            soa_rname: "hostmaster.example.net.".into(),
+            soa_refresh: 7200,
+            soa_retry: 1800,
+            soa_expire: 1209600,
+            soa_minimum: 300,
+            soa_ttl: 3600,
+        }
+    }
+
+    fn row(name: &str, rtype: &str, ttl: i32, content: &str) -> RecordRow {
+        RecordRow {
+            name: name.into(),
+            rtype: rtype.into(),
+            ttl,
+            content: content.into(),
+        }
+    }
+
+    #[test]
+    fn builds_soa_from_the_zone_row_and_groups_rrsets() {
+        let records = [
+            row("example.com.", "NS", 3600, "ns1.example.net."),
+            row("example.com.", "NS", 3600, "ns2.example.net."),
+            row("www.example.com.", "A", 300, "192.0.2.1"),
+            row("www.example.com.", "A", 60, "192.0.2.2"),
+        ];
+        let (zone, skipped) = build_zone(&zone_row("example.com."), &records);
+        let zone = zone.unwrap();
+        assert_eq!(skipped, 0);
+        assert_eq!(zone.serial(), 2026010101);
+        assert_eq!(zone.record_count(), 5);
+    }
+
+    #[test]
+    fn a_bad_row_costs_only_its_rrset() {
+        let records = [
+            row("bad.example.com.", "A", 300, "not an address"),
+            row("good.example.com.", "A", 300, "192.0.2.1"),
+            row("example.com.", "SOA", 300, "a. b. 1 2 3 4 5"),
+        ];
+        let (zone, skipped) = build_zone(&zone_row("example.com."), &records);
+        assert_eq!(skipped, 2);
+        assert_eq!(zone.unwrap().record_count(), 2);
+    }
+
+    #[test]
+    fn a_zone_without_valid_soa_is_not_built() {
+        let mut z = zone_row("example.com.");
+        z.soa_mname = "not a name!".into();
+        assert!(build_zone(&z, &[]).0.is_err());
+    }
+}
