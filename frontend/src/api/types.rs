@@ -300,3 +300,59 @@ pub struct ImportResult {
     pub changes: Vec<RrSetDiff>,
     pub warnings: Vec<ZoneWarning>,
 }
+
+/// The SOA values of a zone that people edit (the serial is managed by Zonekeeper).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct SoaSettings {
+    /// MNAME: the primary name server (absolute host name).
+    pub mname: String,
+    /// RNAME: the responsible mailbox, as a name (`hostmaster.example.net.`); an email
+    /// address (`hostmaster@example.net`) is accepted and converted.
+    pub rname: String,
+    pub refresh: i32,
+    pub retry: i32,
+    pub expire: i32,
+    /// Negative-caching TTL (RFC 2308).
+    pub minimum: i32,
+    /// TTL of the SOA record itself.
+    pub ttl: i32,
+}
+
+/// `PATCH /api/v1/zones/{zone}`: change the zone's SOA values; absent fields keep theirs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateZoneRequest {
+    #[serde(default)]
+    pub mname: Option<String>,
+    #[serde(default)]
+    pub rname: Option<String>,
+    #[serde(default)]
+    pub refresh: Option<i32>,
+    #[serde(default)]
+    pub retry: Option<i32>,
+    #[serde(default)]
+    pub expire: Option<i32>,
+    #[serde(default)]
+    pub minimum: Option<i32>,
+    #[serde(default)]
+    pub ttl: Option<i32>,
+}
+
+/// The operator's defaults for new zones (`GET`/`PUT /api/v1/settings`, admin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Name servers put at the apex of every new zone; the first is the SOA MNAME.
+    pub nameservers: Vec<String>,
+    /// SOA RNAME of new zones (a name, or an email address that is converted).
+    pub hostmaster: String,
+    pub soa_refresh: i32,
+    pub soa_retry: i32,
+    pub soa_expire: i32,
+    pub soa_minimum: i32,
+    /// TTL of new records without one, and of new zones' SOA and apex NS.
+    pub default_ttl: i32,
+}

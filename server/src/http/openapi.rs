@@ -35,6 +35,9 @@ use crate::state::AppState;
         super::zones::create,
         super::zones::show,
         super::zones::remove,
+        super::zones::update,
+        super::zones::show_settings,
+        super::zones::put_settings,
         super::rrsets::list,
         super::rrsets::show,
         super::rrsets::put,
@@ -60,6 +63,9 @@ use crate::state::AppState;
         frontend::api::types::Health,
         frontend::api::types::Zone,
         frontend::api::types::CreateZoneRequest,
+        frontend::api::types::UpdateZoneRequest,
+        frontend::api::types::SoaSettings,
+        frontend::api::types::Settings,
         frontend::api::types::RrSet,
         frontend::api::types::PutRrSet,
         frontend::api::types::RrSetChange,
@@ -79,6 +85,7 @@ use crate::state::AppState;
         (name = "users", description = "Account administration (admin only)"),
         (name = "zones", description = "Forward zones"),
         (name = "records", description = "The RRsets of a zone"),
+        (name = "settings", description = "Operator defaults for new zones (admin only)"),
         (name = "health", description = "Liveness"),
     )
 )]

@@ -4,19 +4,20 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use frontend::api::types::{CreateZoneRequest, Problem, Zone};
+use frontend::api::types::{CreateZoneRequest, Problem, Settings, UpdateZoneRequest, Zone};
 use serde::Deserialize;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::auth::Principal;
-use crate::service::zones;
+use crate::auth::{Admin, Principal};
+use crate::service::{settings, zones};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/zones", get(list).post(create))
-        .route("/zones/{zone}", get(show).delete(remove))
+        .route("/zones/{zone}", get(show).delete(remove).patch(update))
+        .route("/settings", get(show_settings).put(put_settings))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -79,4 +80,46 @@ pub async fn remove(
 ) -> Result<StatusCode, ApiError> {
     zones::delete(&state.pool, &who, &zone).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change the zone's SOA values (MNAME, RNAME, timers, SOA TTL). The serial is bumped.
+#[utoipa::path(patch, path = "/api/v1/zones/{zone}", tag = "zones",
+    params(("zone" = String, Path, description = "Zone name")),
+    request_body = UpdateZoneRequest,
+    responses((status = 200, body = Zone),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath(zone): ApiPath<String>,
+    ApiJson(req): ApiJson<UpdateZoneRequest>,
+) -> Result<Json<Zone>, ApiError> {
+    Ok(Json(
+        settings::update_zone(&state.pool, &who, &zone, &req).await?,
+    ))
+}
+
+/// The operator's defaults for new zones (admin).
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
+    responses((status = 200, body = Settings), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn show_settings(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<Settings>, ApiError> {
+    Ok(Json(settings::get(&state.pool).await?))
+}
+
+/// Replace the operator's defaults for new zones (admin). Existing zones keep their values.
+#[utoipa::path(put, path = "/api/v1/settings", tag = "settings",
+    request_body = Settings,
+    responses((status = 200, body = Settings),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    Admin(who): Admin,
+    ApiJson(req): ApiJson<Settings>,
+) -> Result<Json<Settings>, ApiError> {
+    Ok(Json(settings::put(&state.pool, &who, &req).await?))
 }

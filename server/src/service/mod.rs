@@ -5,5 +5,6 @@
 pub mod accounts;
 pub mod audit;
 pub mod rrsets;
+pub mod settings;
 pub mod tokens;
 pub mod zones;

@@ -197,3 +197,115 @@ async fn zones_belong_to_one_account() {
         .problem(StatusCode::FORBIDDEN);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn soa_values_are_edited_through_the_zone() {
+    let app = TestApp::start().await;
+    let mut c = app.customer("ada@example.com").await;
+    let z = c
+        .post("/api/v1/zones", json!({"name": "ada.example"}))
+        .await
+        .json();
+    let s0 = z["serial"].as_u64().unwrap();
+    let r = c
+        .patch(
+            "/api/v1/zones/ada.example",
+            json!({"rname": "dns@ada.example", "refresh": 3600, "minimum": 60}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["serial"].as_u64().unwrap() > s0);
+    let soa = c.get("/api/v1/zones/ada.example/rrsets/@/SOA").await.json();
+    let text = soa["records"][0].as_str().unwrap();
+    assert!(text.contains(" dns.ada.example. "), "{text}");
+    assert!(text.ends_with(" 3600 1800 1209600 60"), "{text}");
+
+    let p = c
+        .patch(
+            "/api/v1/zones/ada.example",
+            json!({"mname": "192.0.2.1", "retry": 0, "ttl": -5, "rname": "a.b@c.example"}),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in ["mname", "rname", "retry", "ttl"] {
+        assert!(fields.contains(&f), "{f} missing: {p}");
+    }
+    c.patch("/api/v1/zones/ada.example", json!({"serial": 7}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut other = app.customer("bob@example.com").await;
+    other
+        .patch("/api/v1/zones/ada.example", json!({"refresh": 60}))
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    let soa_after = c.get("/api/v1/zones/ada.example/rrsets/@/SOA").await.json();
+    assert_eq!(
+        soa_after["records"], soa["records"],
+        "refused changes stored nothing"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn operator_settings_shape_new_zones() {
+    let app = TestApp::start().await;
+    let mut cust = app.customer("cy@example.com").await;
+    cust.get("/api/v1/settings")
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    let mut admin = app.admin().await;
+    let mut s = admin.get("/api/v1/settings").await.json();
+    assert_eq!(s["nameservers"][0], "ns1.zonekeeper.invalid.");
+
+    let bad = json!({"nameservers": [], "hostmaster": "nobody", "soa_refresh": 0, "soa_retry": 1, "soa_expire": 1, "soa_minimum": -1, "default_ttl": 0});
+    let p = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings",
+            Some("application/json"),
+            bad.to_string().into_bytes(),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p["errors"].as_array().unwrap().len() >= 5, "{p}");
+
+    s["nameservers"] = json!(["a.ns.provider.example.", "b.ns.provider.example."]);
+    s["hostmaster"] = json!("noc@provider.example");
+    s["default_ttl"] = json!(1800);
+    let r = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/settings",
+            Some("application/json"),
+            s.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["hostmaster"], "noc.provider.example.");
+    cust.post("/api/v1/zones", json!({"name": "cy.example"}))
+        .await;
+    let ns = cust
+        .get("/api/v1/zones/cy.example/rrsets/@/NS")
+        .await
+        .json();
+    assert_eq!(
+        ns["records"],
+        json!(["a.ns.provider.example.", "b.ns.provider.example."])
+    );
+    assert_eq!(ns["ttl"], 1800);
+    let soa = cust
+        .get("/api/v1/zones/cy.example/rrsets/@/SOA")
+        .await
+        .json();
+    assert!(soa["records"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("a.ns.provider.example. noc.provider.example. "));
+    app.stop().await;
+}
