@@ -18,6 +18,10 @@ pub use crate::zone::Zone;
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     zones: HashMap<LowerName, Arc<Zone>>,
+    /// The label counts of the apexes held, deepest first: `find` only tries suffixes of
+    /// those lengths, a handful of lookups instead of one per label of the query name (34
+    /// labels for an ip6.arpa PTR name).
+    depths: Vec<u8>,
 }
 
 impl Catalog {
@@ -28,12 +32,19 @@ impl Catalog {
 
     /// A catalog serving `zones`; of two zones with the same apex the later one wins.
     pub fn from_zones(zones: impl IntoIterator<Item = Zone>) -> Self {
-        Self {
-            zones: zones
+        Self::indexed(
+            zones
                 .into_iter()
                 .map(|zone| (zone.apex().clone(), Arc::new(zone)))
                 .collect(),
-        }
+        )
+    }
+
+    fn indexed(zones: HashMap<LowerName, Arc<Zone>>) -> Self {
+        let mut depths: Vec<u8> = zones.keys().map(LowerName::num_labels).collect();
+        depths.sort_unstable_by(|a, b| b.cmp(a));
+        depths.dedup();
+        Self { zones, depths }
     }
 
     /// A new catalog with `zone` added, or replacing the zone with the same apex. Every other
@@ -42,7 +53,7 @@ impl Catalog {
     pub fn with_zone(&self, zone: Arc<Zone>) -> Self {
         let mut zones = self.zones.clone();
         zones.insert(zone.apex().clone(), zone);
-        Self { zones }
+        Self::indexed(zones)
     }
 
     /// A new catalog without the zone whose apex is `origin`.
@@ -50,7 +61,7 @@ impl Catalog {
     pub fn without_zone(&self, origin: &Name) -> Self {
         let mut zones = self.zones.clone();
         zones.remove(&LowerName::new(origin));
-        Self { zones }
+        Self::indexed(zones)
     }
 
     /// The zone whose apex is exactly `origin`.
@@ -78,9 +89,11 @@ impl Catalog {
             // Nothing to find, and nothing to allocate while not finding it.
             return None;
         }
-        (0..=name.num_labels())
-            .rev()
-            .find_map(|labels| self.zones.get(&name.trim_to(labels)))
+        let labels = name.num_labels();
+        self.depths
+            .iter()
+            .filter(|&&depth| depth <= labels)
+            .find_map(|&depth| self.zones.get(&name.trim_to(depth)))
     }
 }
 
@@ -232,5 +245,29 @@ mod tests {
         assert!(shared.remove_zone(&origin).is_none());
         assert_eq!(shared.snapshot().len(), 1);
         assert_eq!(first.len(), 1, "old snapshots never change");
+    }
+
+    #[test]
+    fn find_follows_zones_added_and_removed() {
+        // The depth index must track every swap, or a zone would become unreachable.
+        let catalog = Catalog::empty().with_zone(Arc::new(zone("example.com.")));
+        let deep = "8.b.d.0.1.0.0.2.ip6.arpa.";
+        let catalog = catalog.with_zone(Arc::new(zone(deep)));
+        let find = |catalog: &Catalog, text: &str| {
+            let name = LowerName::new(&Name::from_ascii(text).unwrap());
+            catalog.find(&name).map(|zone| zone.origin().to_string())
+        };
+        let ptr = "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.";
+        assert_eq!(find(&catalog, ptr).as_deref(), Some(deep));
+        assert_eq!(
+            find(&catalog, "a.b.example.com.").as_deref(),
+            Some("example.com.")
+        );
+        let catalog = catalog.without_zone(&Name::from_ascii(deep).unwrap());
+        assert_eq!(find(&catalog, ptr), None);
+        assert_eq!(
+            find(&catalog, "example.com.").as_deref(),
+            Some("example.com.")
+        );
     }
 }

@@ -138,6 +138,10 @@ pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
 /// A question for the DS type at the cut itself is the parent's to answer (RFC 4035 §3.1.4.1),
 /// so that cut does not count for it.
 fn delegation<'z>(zone: &'z Zone, key: &LowerName, qtype: RecordType) -> Option<&'z Node> {
+    if !zone.has_cuts() {
+        // The common case, and the only one for most reverse zones: no walk at all.
+        return None;
+    }
     let deepest = key.num_labels();
     for labels in zone.apex().num_labels() + 1..=deepest {
         // Ancestors of every node are nodes, so a missing one means nothing deeper exists.
@@ -151,6 +155,9 @@ fn delegation<'z>(zone: &'z Zone, key: &LowerName, qtype: RecordType) -> Option<
 
 /// The wildcard node that synthesizes an answer for the nonexistent `key`, if any.
 fn wildcard<'z>(zone: &'z Zone, key: &LowerName) -> Option<&'z Node> {
+    if !zone.has_wildcards() {
+        return None;
+    }
     let encloser = (zone.apex().num_labels()..key.num_labels())
         .rev()
         .map(|labels| key.trim_to(labels))

@@ -105,6 +105,11 @@ pub struct Zone {
     soa: ServedRrset,
     nodes: BTreeMap<LowerName, Node>,
     record_count: usize,
+    /// Whether any name below the apex is a delegation point. Most zones (reverse zones
+    /// especially) have none, and then lookup need not walk the query name's ancestors.
+    has_cuts: bool,
+    /// Whether the zone holds any `*` owner; without one no wildcard can synthesize an answer.
+    has_wildcards: bool,
 }
 
 impl Zone {
@@ -160,8 +165,12 @@ impl Zone {
             .filter(|soa| soa.data.len() == 1)
             .cloned()
             .ok_or_else(|| ZoneError::MissingSoa(origin.to_string()))?;
+        let mut has_cuts = false;
+        let mut has_wildcards = false;
         for (key, node) in &mut nodes {
             node.cut = *key != apex && node.rrset(RecordType::NS).is_some();
+            has_cuts |= node.cut;
+            has_wildcards |= key.as_name().is_wildcard();
         }
         Ok(Self {
             origin,
@@ -169,6 +178,8 @@ impl Zone {
             soa,
             nodes,
             record_count,
+            has_cuts,
+            has_wildcards,
         })
     }
 
@@ -193,6 +204,16 @@ impl Zone {
     }
 
     /// The node at `name`, if it exists (with data, or as an empty non-terminal).
+    /// Whether any name below the apex is a delegation point.
+    pub fn has_cuts(&self) -> bool {
+        self.has_cuts
+    }
+
+    /// Whether any owner name is a wildcard (`*.…`).
+    pub fn has_wildcards(&self) -> bool {
+        self.has_wildcards
+    }
+
     pub fn node(&self, name: &LowerName) -> Option<&Node> {
         self.nodes.get(name)
     }
