@@ -5,45 +5,21 @@
 // ZK_ADMIN_PASSWORD). Every page visited is saved as e2e/artifacts/<name>.png so a person
 // can look at what the test saw.
 import { test, expect, type Page } from '@playwright/test';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
-const ADMIN_EMAIL = process.env.ZK_ADMIN_EMAIL ?? '';
-const ADMIN_PASSWORD = process.env.ZK_ADMIN_PASSWORD ?? '';
-const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
-
-/** A suffix that keeps names unique across runs against the same database. */
-function unique(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-}
-
-async function snap(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-/** Waits until the wasm has taken over the page (an Effect sets the attribute; never SSR). */
-async function waitForHydration(page: Page): Promise<void> {
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
-}
-
-async function logIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/login');
-  await waitForHydration(page);
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-}
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  logIn,
+  requireAdminAccount,
+  snap,
+  unique,
+  waitForHydration,
+} from './support';
 
 function mainNav(page: Page) {
   return page.getByRole('navigation', { name: 'Main' });
 }
 
-test.beforeAll(() => {
-  if (!ADMIN_EMAIL || !ADMIN_PASSWORD) {
-    throw new Error('Set ZK_ADMIN_EMAIL and ZK_ADMIN_PASSWORD to an existing admin account.');
-  }
-});
+test.beforeAll(requireAdminAccount);
 
 // An uncaught exception in the page (a wasm panic included) fails the test that caused it.
 let pageErrors: string[] = [];

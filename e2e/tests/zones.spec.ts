@@ -5,42 +5,17 @@
 // Needs a running server (ZK_BASE_URL) and an admin account (ZK_ADMIN_EMAIL,
 // ZK_ADMIN_PASSWORD). Screenshots go to e2e/artifacts (zones-list.png, zone-editor.png).
 import { test, expect, type Page } from '@playwright/test';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  logIn,
+  requireAdminAccount,
+  snap,
+  unique,
+  waitForHydration,
+} from './support';
 
-const ADMIN_EMAIL = process.env.ZK_ADMIN_EMAIL ?? '';
-const ADMIN_PASSWORD = process.env.ZK_ADMIN_PASSWORD ?? '';
-const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
-
-/** A suffix that keeps names unique across runs against the same database. */
-function unique(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-}
-
-async function snap(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-/** Waits until the wasm has taken over the page (an Effect sets the attribute; never SSR). */
-async function waitForHydration(page: Page): Promise<void> {
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
-}
-
-async function logIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/login');
-  await waitForHydration(page);
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/$/);
-}
-
-test.beforeAll(() => {
-  if (!ADMIN_EMAIL || !ADMIN_PASSWORD) {
-    throw new Error('Set ZK_ADMIN_EMAIL and ZK_ADMIN_PASSWORD to an existing admin account.');
-  }
-});
+test.beforeAll(requireAdminAccount);
 
 // An uncaught exception in the page (a wasm panic included) fails the test that caused it;
 // so does any dialog (an `alert(1)` from record data would be one).
@@ -63,6 +38,7 @@ test.afterEach(() => {
 test('admin creates a zone, edits its records and deletes it', async ({ page }) => {
   const zone = `e2e-${unique()}.example`;
   await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await expect(page).toHaveURL(/\/$/);
 
   // ---- Zone list: create
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Zones', exact: true }).click();
