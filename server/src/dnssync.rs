@@ -270,8 +270,11 @@ fn build_zone(zone: &ZoneRow, records: &[RecordRow]) -> (Result<Zone, ()>, usize
         return (Err(()), 0);
     };
     // The SOA is not a record row: it is built from the zone's columns (RFC 1035 §3.3.13).
-    let soa_text = format!(
-        "{soa_mname} {soa_rname} {serial} {soa_refresh} {soa_retry} {soa_expire} {soa_minimum}"
+    let soa_text = crate::service::zones::soa_rdata(
+        soa_mname,
+        soa_rname,
+        *serial,
+        [*soa_refresh, *soa_retry, *soa_expire, *soa_minimum],
     );
     let soa = match validate_rrset(&origin, name, "SOA", i64::from(*soa_ttl), &[soa_text]) {
         Ok(soa) => soa,

@@ -36,15 +36,16 @@ struct ZoneRow {
 
 impl ZoneRow {
     fn soa_text(&self) -> String {
-        format!(
-            "{} {} {} {} {} {} {}",
-            self.soa_mname,
-            self.soa_rname,
+        super::zones::soa_rdata(
+            &self.soa_mname,
+            &self.soa_rname,
             self.serial,
-            self.soa_refresh,
-            self.soa_retry,
-            self.soa_expire,
-            self.soa_minimum
+            [
+                self.soa_refresh,
+                self.soa_retry,
+                self.soa_expire,
+                self.soa_minimum,
+            ],
         )
     }
 }

@@ -101,6 +101,18 @@ pub fn date_serial(date: time::Date) -> u32 {
     (y * 10_000 + u32::from(u8::from(date.month())) * 100 + u32::from(date.day())) * 100
 }
 
+/// The SOA record's data in presentation format, built from a zone row's columns: the SOA is
+/// never a record row, so the store and the engine both build it here (RFC 1035 §3.3.13 order:
+/// MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM).
+pub fn soa_rdata(
+    mname: &str,
+    rname: &str,
+    serial: i64,
+    [refresh, retry, expire, minimum]: [i32; 4],
+) -> String {
+    format!("{mname} {rname} {serial} {refresh} {retry} {expire} {minimum}")
+}
+
 /// RFC 1982 §3.2: `a > b` in serial number arithmetic with SERIAL_BITS = 32.
 pub fn serial_gt(a: u32, b: u32) -> bool {
     a != b && a.wrapping_sub(b) < (1 << 31)
