@@ -4,7 +4,10 @@
 //! non-terminal (a name with no data but with names below it, RFC 4592 §2.2.2) is inserted as an
 //! empty node. Whether a name exists, is empty, or is covered by a wildcard is therefore decided
 //! by map lookups — O(log n) each, at most one per label of the query — never by a scan.
-//! Delegation points are marked once at build time.
+//! Delegation points are marked once at build time. Default reverse names and their forward
+//! addresses are not nodes at all: [`synth`] computes them per query.
+
+pub mod synth;
 
 use std::collections::BTreeMap;
 
@@ -110,6 +113,8 @@ pub struct Zone {
     has_cuts: bool,
     /// Whether the zone holds any `*` owner; without one no wildcard can synthesize an answer.
     has_wildcards: bool,
+    /// Default reverse names and their addresses, answered for names without a node.
+    synth: synth::Synth,
 }
 
 impl Zone {
@@ -180,6 +185,39 @@ impl Zone {
             record_count,
             has_cuts,
             has_wildcards,
+            synth: synth::Synth::default(),
+        })
+    }
+
+    /// The same zone, also synthesizing what `synth` describes for names without a node.
+    #[must_use]
+    pub fn with_synth(mut self, synth: synth::Synth) -> Self {
+        self.synth = synth;
+        self
+    }
+
+    /// The synthesis rules.
+    pub fn synth(&self) -> &synth::Synth {
+        &self.synth
+    }
+
+    /// The node [`synth`] makes up for `name`, which has no node of its own: a default PTR, the
+    /// address of a default name, or an empty non-terminal above such names.
+    pub fn synthesize(&self, name: &LowerName) -> Option<Node> {
+        if self.synth.is_empty() {
+            return None;
+        }
+        Some(match self.synth.lookup(name)? {
+            synth::Synthesized::Empty => Node::default(),
+            synth::Synthesized::Data { rtype, ttl, data } => Node {
+                name: None,
+                rrsets: vec![ServedRrset {
+                    rtype,
+                    ttl,
+                    data: vec![data],
+                }],
+                cut: false,
+            },
         })
     }
 
