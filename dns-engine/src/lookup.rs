@@ -16,7 +16,7 @@ use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::catalog::Catalog;
 use crate::model::LowerName;
-use crate::zone::{Node, Zone};
+use crate::zone::{Node, ServedRrset, Zone};
 
 /// How many CNAMEs are followed inside a zone before giving up. A longer chain is a loop or a
 /// mistake; the client gets the chain so far and can follow it itself.
@@ -102,14 +102,19 @@ pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
             },
         };
 
-        if qtype == RecordType::ANY && !node.is_empty() {
-            for rrset in node.rrsets() {
-                sections.answers.extend(rrset.records(&name));
-            }
-            return Outcome::Answer(sections);
-        }
-        if let Some(rrset) = node.rrset(qtype) {
+        // RFC 8482 §4.1: a responder "MAY ... select one RRset" for an ANY question rather than
+        // all of them, which keeps ANY from being the amplifier it used to be. Like Knot, we
+        // answer with the RRset of the lowest type number, over UDP and TCP alike.
+        let rrset = if qtype == RecordType::ANY {
+            node.rrsets()
+                .iter()
+                .min_by_key(|rrset| u16::from(rrset.record_type()))
+        } else {
+            node.rrset(qtype)
+        };
+        if let Some(rrset) = rrset {
             sections.answers.extend(rrset.records(&name));
+            additional_for(zone, rrset, &mut sections);
             return Outcome::Answer(sections);
         }
         let target = node.rrset(RecordType::CNAME).and_then(|cname| {
@@ -174,18 +179,56 @@ fn referral(zone: &Zone, cut: &Node, sections: &mut Sections) {
     };
     let owner = cut.name().cloned().unwrap_or_default();
     sections.authority.extend(ns.records(&owner));
-    for data in ns.data() {
-        let RData::NS(NS(target)) = data else {
-            continue;
+    add_addresses(zone, ns, sections);
+}
+
+/// RFC 1035 §3.3.9, §3.3.11 and RFC 2782: the addresses of the hosts that NS, MX and SRV
+/// answers name are put in the additional section, so that the client need not ask for them.
+/// Other types need nothing, and cost nothing here.
+fn additional_for(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections) {
+    if matches!(
+        rrset.record_type(),
+        RecordType::NS | RecordType::MX | RecordType::SRV
+    ) {
+        add_addresses(zone, rrset, sections);
+    }
+}
+
+/// Adds to the additional section the A and AAAA RRsets this zone holds for the host names in
+/// `rrset`'s data, each RRset once.
+///
+/// Only data of this zone is used, glue below its cuts included (RFC 1034 §4.3.2 step 6: "add
+/// other RRs which may be useful to the additional section"); a host name covered by a
+/// wildcard gets the wildcard's addresses under its own name, as it would in an answer. CNAMEs
+/// are not followed: such a target is a configuration error (RFC 2181 §10.3).
+fn add_addresses(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections) {
+    for data in rrset.data() {
+        let target = match data {
+            RData::NS(NS(target)) => target,
+            RData::MX(mx) => &mx.exchange,
+            RData::SRV(srv) => &srv.target,
+            _ => continue,
         };
         if !zone.origin().zone_of(target) {
             continue;
         }
-        if let Some(node) = zone.node(&LowerName::new(target)) {
-            for rtype in [RecordType::A, RecordType::AAAA] {
-                if let Some(addresses) = node.rrset(rtype) {
-                    sections.additional.extend(addresses.records(target));
-                }
+        let key = LowerName::new(target);
+        let Some(node) = zone.node(&key).or_else(|| wildcard(zone, &key)) else {
+            continue;
+        };
+        for rtype in [RecordType::A, RecordType::AAAA] {
+            let Some(addresses) = node.rrset(rtype) else {
+                continue;
+            };
+            // Two MX records naming one host, or a host named both in the answer and by
+            // another record, still give one RRset.
+            let present = |records: &[Record]| {
+                records
+                    .iter()
+                    .any(|r| r.record_type() == rtype && LowerName::new(&r.name) == key)
+            };
+            if !present(&sections.additional) && !present(&sections.answers) {
+                sections.additional.extend(addresses.records(target));
             }
         }
     }

@@ -10,6 +10,8 @@
 use hickory_proto::op::{
     Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
 };
+use hickory_proto::rr::rdata::opt::EdnsOption;
+use hickory_proto::rr::Record;
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use tracing::{debug, warn};
 
@@ -31,6 +33,12 @@ const HEADER_LEN: usize = 12;
 
 /// The EDNS version this engine implements (RFC 6891 §6.1.3).
 const EDNS_VERSION: u8 = 0;
+
+/// RFC 8914 §2: the EDNS option code of Extended DNS Errors.
+const EDE_OPTION: u16 = 15;
+
+/// RFC 8914 §4.21: "Not Authoritative", for questions about names in none of our zones.
+const EDE_NOT_AUTHORITATIVE: u16 = 20;
 
 /// The transport a request arrived on, which bounds the size of its response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -243,7 +251,17 @@ pub fn answer(request: &Request, outcome: &Outcome, transport: Transport) -> Vec
     // domain name in question section". A referral is not authoritative unless its answer
     // section already holds a CNAME from our zone; REFUSED is never authoritative.
     let sections = match outcome {
-        Outcome::Refused => None,
+        Outcome::Refused => {
+            // RFC 8914 §4.21, Extended DNS Error 20 "Not Authoritative": say why, to clients
+            // that can hear it.
+            if let Some(edns) = message.edns.as_mut() {
+                edns.options_mut().insert(EdnsOption::Unknown(
+                    EDE_OPTION,
+                    EDE_NOT_AUTHORITATIVE.to_be_bytes().to_vec(),
+                ));
+            }
+            None
+        }
         Outcome::Answer(sections) | Outcome::NoData(sections) | Outcome::NxDomain(sections) => {
             message.metadata.authoritative = true;
             Some(sections)
@@ -262,7 +280,14 @@ pub fn answer(request: &Request, outcome: &Outcome, transport: Transport) -> Vec
             .additionals
             .extend(sections.additional.iter().cloned());
     }
-    finish(message, transport.response_limit(request.edns))
+    // RFC 9471 §3: the glue of a referral is not optional, so it only goes with TC; the
+    // addresses added to other answers are a courtesy that may be left out instead.
+    let additional = if matches!(outcome, Outcome::Referral(_)) {
+        Additional::Required
+    } else {
+        Additional::Optional
+    };
+    finish(message, transport.response_limit(request.edns), additional)
 }
 
 /// The error response to a rejected request.
@@ -273,7 +298,11 @@ pub fn reject(rejection: &Rejection, transport: Transport) -> Vec<u8> {
         rejection.edns,
         Reply::Error(rejection.error),
     );
-    finish(message, transport.response_limit(rejection.edns))
+    finish(
+        message,
+        transport.response_limit(rejection.edns),
+        Additional::Required,
+    )
 }
 
 /// Everything that can decide a response's RCODE.
@@ -332,23 +361,39 @@ fn response(
     message
 }
 
+/// Whether the additional section of a response may be left out to make it fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Additional {
+    /// Glue of a referral: without it the client may not be able to continue.
+    Required,
+    /// Addresses for NS, MX and SRV targets: the client can ask for them itself.
+    Optional,
+}
+
 /// Encodes `message` in at most `limit` bytes.
 ///
 /// RFC 2181 §9: when a response does not fit, TC is set and the client retries over TCP. We then
 /// send the header, the question and the OPT record (RFC 6891 §7 keeps OPT in truncated
-/// responses) and no records at all, which resolvers handle best.
-fn finish(mut message: Message, limit: usize) -> Vec<u8> {
-    match message.to_vec() {
-        Ok(bytes) if bytes.len() <= limit => return bytes,
-        Ok(bytes) => debug!(
-            id = message.metadata.id,
-            len = bytes.len(),
-            limit,
-            "response truncated"
-        ),
-        Err(err) => {
-            warn!(id = message.metadata.id, %err, "response could not be encoded");
-            return header_only(&message.metadata, Reply::Error(RequestError::Encode));
+/// responses) and no records at all, which resolvers handle best. Optional additional data is
+/// dropped first, RRset by RRset from the end, without TC (RFC 2181 §9: TC is only for data
+/// that was required).
+fn finish(mut message: Message, limit: usize, additional: Additional) -> Vec<u8> {
+    loop {
+        match message.to_vec() {
+            Ok(bytes) if bytes.len() <= limit => return bytes,
+            Ok(bytes) => debug!(
+                id = message.metadata.id,
+                len = bytes.len(),
+                limit,
+                "response does not fit"
+            ),
+            Err(err) => {
+                warn!(id = message.metadata.id, %err, "response could not be encoded");
+                return header_only(&message.metadata, Reply::Error(RequestError::Encode));
+            }
+        }
+        if additional == Additional::Required || !drop_last_rrset(&mut message.additionals) {
+            break;
         }
     }
     message.metadata.truncation = true;
@@ -363,6 +408,21 @@ fn finish(mut message: Message, limit: usize) -> Vec<u8> {
             header_only(&message.metadata, Reply::Error(RequestError::Encode))
         }
     }
+}
+
+/// Removes the last RRset (the trailing records sharing a name and type) of `records`; false if
+/// there was none.
+fn drop_last_rrset(records: &mut Vec<Record>) -> bool {
+    let Some(last) = records.pop() else {
+        return false;
+    };
+    while records
+        .last()
+        .is_some_and(|r| r.record_type() == last.record_type() && r.name == last.name)
+    {
+        records.pop();
+    }
+    true
 }
 
 /// A bare 12-byte response header, written by hand so that it cannot fail: the last resort
@@ -619,7 +679,7 @@ mod tests {
     #[test]
     fn oversize_responses_are_truncated_with_tc() {
         for edns in [false, true] {
-            let bytes = finish(big_response(100, edns), 512);
+            let bytes = finish(big_response(100, edns), 512, Additional::Required);
             assert!(bytes.len() <= 512);
             let response = Message::from_vec(&bytes).unwrap();
             assert!(response.metadata.truncation);
@@ -632,7 +692,7 @@ mod tests {
 
     #[test]
     fn responses_that_fit_are_not_truncated() {
-        let bytes = finish(big_response(10, false), 512);
+        let bytes = finish(big_response(10, false), 512, Additional::Required);
         let response = Message::from_vec(&bytes).unwrap();
         assert!(!response.metadata.truncation);
         assert_eq!(response.answers.len(), 10);
@@ -640,6 +700,7 @@ mod tests {
         let bytes = finish(
             big_response(100, false),
             Transport::Tcp.response_limit(None),
+            Additional::Required,
         );
         let response = Message::from_vec(&bytes).unwrap();
         assert!(!response.metadata.truncation);

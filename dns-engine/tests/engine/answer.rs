@@ -30,14 +30,21 @@ const fn ok(qname: &'static str, qtype: RecordType, answer: &'static [&'static s
     }
 }
 
+const fn with_additional(case: Case, additional: &'static [&'static str]) -> Case {
+    Case { additional, ..case }
+}
+
 const CASES: &[Case] = &[
     ok("www.example.com.", A, &["www.example.com. 300 A 192.0.2.1", "www.example.com. 300 A 192.0.2.2"]),
     ok("www.example.com.", AAAA, &["www.example.com. 300 AAAA 2001:db8::1"]),
-    ok("example.com.", MX, &["example.com. 3600 MX 10 mail.example.com."]),
-    ok("example.com.", NS, &["example.com. 3600 NS ns1.example.com.", "example.com. 3600 NS ns2.example.net."]),
+    // RFC 1035 §3.3.9 and §3.3.11: the addresses of in-zone MX and NS hosts come along in
+    // additional; hosts in other zones are the resolver's to look up.
+    with_additional(ok("example.com.", MX, &["example.com. 3600 MX 10 mail.example.com."]), &["mail.example.com. 300 A 192.0.2.25"]),
+    with_additional(ok("example.com.", NS, &["example.com. 3600 NS ns1.example.com.", "example.com. 3600 NS ns2.example.net."]), &["ns1.example.com. 3600 A 192.0.2.53"]),
     ok("example.com.", SOA, &["example.com. 3600 SOA ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 300"]),
     ok("_dmarc.example.com.", TXT, &["_dmarc.example.com. 300 TXT v=DMARC1; p=reject"]),
-    ok("www.example.com.", ANY, &["www.example.com. 300 A 192.0.2.1", "www.example.com. 300 A 192.0.2.2", "www.example.com. 300 AAAA 2001:db8::1"]),
+    // RFC 8482 §4.1: ANY gets one RRset, the one of the lowest type number (as Knot does).
+    ok("www.example.com.", ANY, &["www.example.com. 300 A 192.0.2.1", "www.example.com. 300 A 192.0.2.2"]),
 ];
 
 #[tokio::test]

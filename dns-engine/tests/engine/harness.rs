@@ -257,7 +257,7 @@ fn render(records: &[Record]) -> Vec<String> {
 
 /// Record data as the test tables write it. hickory without its DNSSEC features decodes DS as
 /// opaque data, so DS is printed here from its wire form (RFC 4034 §5.3).
-fn rdata_text(data: &RData) -> String {
+pub fn rdata_text(data: &RData) -> String {
     match data {
         RData::Unknown { code, rdata } if *code == RecordType::DS => {
             let bytes = &rdata.anything;

@@ -8,6 +8,7 @@ mod answer;
 mod case;
 mod cname;
 mod delegation;
+mod differential;
 mod edns;
 mod harness;
 mod lifecycle;

@@ -39,7 +39,7 @@ const CASES: &[Case] = &[
         aa: true,
         answer: &["a.b.c.example.com. 300 MX 10 mail.example.com."],
         authority: &[],
-        additional: &[],
+        additional: &["mail.example.com. 300 A 192.0.2.25"],
     },
     // The wildcard exists but not with this type: NODATA.
     Case {
