@@ -18,9 +18,10 @@ use crate::catalog::Catalog;
 use crate::model::LowerName;
 use crate::zone::{Node, ServedRrset, Zone};
 
-/// How many CNAMEs are followed inside a zone before giving up. A longer chain is a loop or a
-/// mistake; the client gets the chain so far and can follow it itself.
-pub const MAX_CNAME_CHAIN: usize = 8;
+/// How many CNAMEs an answer holds at most: the data at the end of a chain this long is still
+/// looked up, a further CNAME is not. A longer chain is most likely a mistake; the client gets
+/// the chain so far and can follow it itself. Five, as in Knot.
+pub const MAX_CNAME_CHAIN: usize = 5;
 
 /// The records of a response, by section.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -82,7 +83,7 @@ pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
     let mut sections = Sections::default();
     let mut name = qname.clone();
     name.set_fqdn(true);
-    for _ in 0..=MAX_CNAME_CHAIN {
+    for hop in 0..=MAX_CNAME_CHAIN {
         let key = LowerName::new(&name);
         if let Some(cut) = delegation(zone, &key, qtype) {
             referral(zone, cut, &mut sections);
@@ -117,23 +118,28 @@ pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
             additional_for(zone, rrset, &mut sections);
             return Outcome::Answer(sections);
         }
-        let target = node.rrset(RecordType::CNAME).and_then(|cname| {
-            sections.answers.extend(cname.records(&name));
-            match cname.data().first() {
-                Some(RData::CNAME(CNAME(target))) => Some(target.clone()),
-                _ => None,
-            }
-        });
-        match target {
-            // RFC 1034 §4.3.2 step 3a: "change QNAME to the canonical name in the CNAME RR,
-            // and go back to step 1" — within this zone; other zones are the resolver's job.
-            Some(target) if zone.origin().zone_of(&target) => name = target,
-            Some(_) => return Outcome::Answer(sections),
-            None => {
-                sections.authority.extend(zone.negative_soa());
-                return Outcome::NoData(sections);
-            }
+        let Some(cname) = node.rrset(RecordType::CNAME) else {
+            sections.authority.extend(zone.negative_soa());
+            return Outcome::NoData(sections);
+        };
+        if hop == MAX_CNAME_CHAIN {
+            // Long enough: the client gets the chain so far and follows it itself.
+            return Outcome::Answer(sections);
         }
+        sections.answers.extend(cname.records(&name));
+        let Some(RData::CNAME(CNAME(target))) = cname.data().first() else {
+            return Outcome::Answer(sections);
+        };
+        // RFC 1034 §3.6.2: a CNAME loop is an error the server should notice. A target that
+        // already owns a CNAME in the answer closes a loop: each link is sent once.
+        let looped = sections.answers.iter().any(|record| record.name == *target);
+        if looped || !zone.origin().zone_of(target) {
+            // Out of the zone, other zones are the resolver's job.
+            return Outcome::Answer(sections);
+        }
+        // RFC 1034 §4.3.2 step 3a: "change QNAME to the canonical name in the CNAME RR, and go
+        // back to step 1" — within this zone.
+        name = target.clone();
     }
     Outcome::Answer(sections)
 }

@@ -67,6 +67,21 @@ to-away    300  CNAME away
 dangling   300  CNAME nowhere
 to-wild    300  CNAME host.wild
 to-mixed   300  CNAME MIXED
+to-sub     300  CNAME host.sub
+loop1      300  CNAME loop2
+loop2      300  CNAME Loop1
+self       300  CNAME self
+c1         300  CNAME c2
+c2         300  CNAME c3
+c3         300  CNAME c4
+c4         300  CNAME c5
+c5         300  CNAME c6
+c6         300  CNAME c7
+c7         300  CNAME c8
+c8         300  CNAME c9
+c9         300  CNAME c10
+c10        300  CNAME c11
+c11        300  CNAME www
 *.wild     300  A     192.0.2.9
 *.wild     300  TXT   "wild"
 a.b.ent    300  A     192.0.2.10
@@ -90,6 +105,34 @@ mx-many    300  MX    10 mail
 mx-many    300  MX    20 www
 mx-many    300  MX    30 ns1
 mx-many    300  MX    40 mail.example.net.
+mx-big     300  MX    10 host1.big
+host1.big 300 A     198.51.100.1
+mx-big     300  MX    20 host2.big
+host2.big 300 A     198.51.100.2
+mx-big     300  MX    30 host3.big
+host3.big 300 A     198.51.100.3
+mx-big     300  MX    40 host4.big
+host4.big 300 A     198.51.100.4
+mx-big     300  MX    50 host5.big
+host5.big 300 A     198.51.100.5
+mx-big     300  MX    60 host6.big
+host6.big 300 A     198.51.100.6
+mx-big     300  MX    70 host7.big
+host7.big 300 A     198.51.100.7
+mx-big     300  MX    80 host8.big
+host8.big 300 A     198.51.100.8
+mx-big     300  MX    90 host9.big
+host9.big 300 A     198.51.100.9
+mx-big     300  MX    100 host10.big
+host10.big 300 A     198.51.100.10
+mx-big     300  MX    110 host11.big
+host11.big 300 A     198.51.100.11
+mx-big     300  MX    120 host12.big
+host12.big 300 A     198.51.100.12
+mx-big     300  MX    130 host13.big
+host13.big 300 A     198.51.100.13
+mx-big     300  MX    140 host14.big
+host14.big 300 A     198.51.100.14
 long       300  TXT   "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234" "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234" "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234"
 "#;
 
@@ -119,6 +162,12 @@ const EXAMPLE_NAMES: &[&str] = &[
     "to-wild",
     "to-mixed",
     "host.wild",
+    "to-sub",
+    "loop1",
+    "self",
+    "c1",
+    "c6",
+    "c7",
     "a.b.wild",
     "wild",
     "*.wild",
@@ -431,6 +480,80 @@ fn known_deviation(request: &Message, ours: &Message, knot: &Message) -> Option<
     None
 }
 
+/// Which kinds of response the corpus drew from Knot, so that an edit of the zones or the
+/// tables cannot quietly stop the comparison from covering one.
+#[derive(Debug, Default)]
+struct Coverage {
+    answer: usize,
+    cname_chain: usize,
+    nodata: usize,
+    nxdomain: usize,
+    referral: usize,
+    refused: usize,
+    truncated: usize,
+    additional: usize,
+}
+
+impl Coverage {
+    fn see(&mut self, response: &Message) {
+        let meta = &response.metadata;
+        let count = |rtype| {
+            response
+                .answers
+                .iter()
+                .filter(|r| r.record_type() == rtype)
+                .count()
+        };
+        match (meta.response_code, meta.authoritative) {
+            _ if meta.truncation => self.truncated += 1,
+            (ResponseCode::Refused, _) => self.refused += 1,
+            (ResponseCode::NXDomain, _) => self.nxdomain += 1,
+            (ResponseCode::NoError, false) => self.referral += 1,
+            (ResponseCode::NoError, true) if response.answers.is_empty() => self.nodata += 1,
+            (ResponseCode::NoError, true) => self.answer += 1,
+            _ => {}
+        }
+        if count(RecordType::CNAME) > 0 && response.answers.len() > count(RecordType::CNAME) {
+            self.cname_chain += 1;
+        }
+        if response
+            .additionals
+            .iter()
+            .any(|r| r.record_type() != RecordType::OPT)
+        {
+            self.additional += 1;
+        }
+    }
+
+    fn check(&self) {
+        let Self {
+            answer,
+            cname_chain,
+            nodata,
+            nxdomain,
+            referral,
+            refused,
+            truncated,
+            additional,
+        } = *self;
+        assert!(
+            [
+                answer,
+                cname_chain,
+                nodata,
+                nxdomain,
+                referral,
+                refused,
+                truncated,
+                additional
+            ]
+            .iter()
+            .all(|&n| n > 0),
+            "the corpus no longer covers every kind of response: {self:?}"
+        );
+    }
+}
+
 /// Knot DNS running as a child process in its own temporary directory; killed and cleaned up
 /// on drop, whatever the test's outcome.
 struct Knot {
@@ -627,6 +750,7 @@ async fn answers_match_knot() {
     let probes = corpus();
     let mut mismatches = Vec::new();
     let mut deviations = Vec::new();
+    let mut coverage = Coverage::default();
     for probe in &probes {
         let request = probe.message();
         let theirs = exchange(knot.addr, &mut knot_tcp, probe, &request).await;
@@ -646,6 +770,9 @@ async fn answers_match_knot() {
             }
             _ => false,
         };
+        if let Ok(theirs) = &theirs {
+            coverage.see(theirs);
+        }
         if !same {
             mismatches.push(format!(
                 "=== {probe}\n--- Knot:\n{}--- Zonekeeper:\n{}",
@@ -658,11 +785,13 @@ async fn answers_match_knot() {
     drop(knot);
 
     eprintln!(
-        "compared {} queries with Knot in {:?}; {} known deviations",
+        "compared {} queries with Knot in {:?}; {} known deviations:\n{}",
         probes.len(),
         started.elapsed(),
-        deviations.len()
+        deviations.len(),
+        deviations.join("\n")
     );
+    coverage.check();
     assert!(
         mismatches.is_empty(),
         "{} of {} queries answered differently from Knot:\n\n{}",
