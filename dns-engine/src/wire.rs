@@ -11,7 +11,7 @@ use hickory_proto::op::{
     Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
 };
 use hickory_proto::rr::rdata::opt::EdnsOption;
-use hickory_proto::rr::Record;
+use hickory_proto::rr::{DNSClass, Record};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use tracing::{debug, warn};
 
@@ -253,8 +253,9 @@ pub fn answer(request: &Request, outcome: &Outcome, transport: Transport) -> Vec
     let sections = match outcome {
         Outcome::Refused => {
             // RFC 8914 §4.21, Extended DNS Error 20 "Not Authoritative": say why, to clients
-            // that can hear it.
-            if let Some(edns) = message.edns.as_mut() {
+            // that can hear it. Other classes are simply not served.
+            let ours = matches!(request.question.query_class(), DNSClass::IN | DNSClass::ANY);
+            if let Some(edns) = message.edns.as_mut().filter(|_| ours) {
                 edns.options_mut().insert(EdnsOption::Unknown(
                     EDE_OPTION,
                     EDE_NOT_AUTHORITATIVE.to_be_bytes().to_vec(),
@@ -688,6 +689,52 @@ mod tests {
             assert_eq!(response.queries.len(), 1);
             assert_eq!(response.edns.is_some(), edns, "OPT survives truncation");
         }
+    }
+
+    #[test]
+    fn optional_additional_data_is_dropped_without_tc_but_glue_is_not() {
+        // 20 answers fit in 512 bytes; 20 more records in additional do not.
+        let mut message = big_response(20, false);
+        let host = Name::from_ascii("host.example.com.").unwrap();
+        for i in 0..20u8 {
+            message.add_additional(Record::from_rdata(
+                host.clone(),
+                300,
+                RData::A(A(Ipv4Addr::new(198, 51, 100, i))),
+            ));
+        }
+        let bytes = finish(message.clone(), 512, Additional::Optional);
+        let response = Message::from_vec(&bytes).unwrap();
+        assert!(!response.metadata.truncation);
+        assert_eq!(response.answers.len(), 20);
+        assert!(response.additionals.is_empty(), "one RRset, dropped whole");
+
+        let bytes = finish(message, 512, Additional::Required);
+        let response = Message::from_vec(&bytes).unwrap();
+        assert!(response.metadata.truncation);
+        assert!(response.answers.is_empty());
+    }
+
+    #[test]
+    fn refused_says_why_in_an_extended_error_when_the_class_is_ours() {
+        let code = |response: &Message| {
+            response.edns.as_ref().and_then(|edns| {
+                edns.options()
+                    .as_ref()
+                    .iter()
+                    .find_map(|(_, option)| match option {
+                        EdnsOption::Unknown(EDE_OPTION, data) => Some(data.clone()),
+                        _ => None,
+                    })
+            })
+        };
+        let response = respond_udp(&with_edns(query("example.com."), 0, 1232, false));
+        assert_eq!(code(&response), Some(vec![0, 20]));
+        let mut chaos = with_edns(query("version.bind."), 0, 1232, false);
+        chaos.queries[0].set_query_class(DNSClass::CH);
+        let response = respond_udp(&chaos);
+        assert_eq!(response.metadata.response_code, ResponseCode::Refused);
+        assert_eq!(code(&response), None);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hickory_proto::op::{Message, Query, ResponseCode};
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::{DNSClass, Name, Record, RecordType};
 use tokio::net::UdpSocket;
 use tokio::time::timeout;
 
@@ -88,6 +88,8 @@ a.b.ent    300  A     192.0.2.10
 *.w2       300  A     192.0.2.11
 deep.x.w2  300  A     192.0.2.12
 *.cw       300  CNAME www
+hosted     3600 NS    ns1
+hosted     3600 DS    54321 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
 sub        3600 NS    ns.sub
 sub        3600 NS    ns2.sub
 sub        3600 DS    12345 13 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE2FA1D0C1E8E3CBF2ED4EAE70
@@ -145,6 +147,15 @@ const REVERSE: &str = r#"
 1.128      3600 PTR   deep.example.com.
 "#;
 
+/// A child of `example.com.` that we host as well: its DS stays the parent's to answer
+/// (RFC 4035 §3.1.4.1), everything else is the child's.
+const HOSTED: &str = r#"
+@          1800 SOA   ns1.example.com. hostmaster.example.com. 3 7200 3600 1209600 900
+@          1800 NS    ns1.example.com.
+@          1800 A     192.0.2.44
+www        1800 CNAME @
+"#;
+
 /// The names every type is asked for, relative to `example.com.`.
 const EXAMPLE_NAMES: &[&str] = &[
     "@",
@@ -199,6 +210,8 @@ const EXAMPLE_NAMES: &[&str] = &[
     "a.nope",
 ];
 
+const HOSTED_NAMES: &[&str] = &["@", "www", "nope"];
+
 const REVERSE_NAMES: &[&str] = &["@", "1", "25", "128", "1.128", "2", "9.9"];
 
 /// The types asked for every name.
@@ -232,6 +245,9 @@ struct Probe {
     /// `Some((payload, DO))` to send an OPT record.
     edns: Option<(u16, bool)>,
     transport: Transport,
+    /// RD, which must be copied into the response (RFC 1035 §4.1.1) and never answered with RA.
+    recursion_desired: bool,
+    class: DNSClass,
 }
 
 impl Probe {
@@ -241,11 +257,23 @@ impl Probe {
             qtype,
             edns: Some((1232, false)),
             transport: Transport::Udp,
+            recursion_desired: false,
+            class: DNSClass::IN,
         }
     }
 
     fn edns(mut self, edns: Option<(u16, bool)>) -> Self {
         self.edns = edns;
+        self
+    }
+
+    fn rd(mut self) -> Self {
+        self.recursion_desired = true;
+        self
+    }
+
+    fn class(mut self, class: DNSClass) -> Self {
+        self.class = class;
         self
     }
 
@@ -256,10 +284,10 @@ impl Probe {
 
     fn message(&self) -> Message {
         let mut message = Message::query();
-        message.add_query(Query::query(
-            Name::from_ascii(&self.qname).unwrap(),
-            self.qtype,
-        ));
+        message.metadata.recursion_desired = self.recursion_desired;
+        let mut query = Query::query(Name::from_ascii(&self.qname).unwrap(), self.qtype);
+        query.set_query_class(self.class);
+        message.add_query(query);
         match self.edns {
             Some((payload, dnssec_ok)) => with_edns(message, 0, payload, dnssec_ok),
             None => message,
@@ -269,7 +297,15 @@ impl Probe {
 
 impl std::fmt::Display for Probe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {} over {:?}", self.qname, self.qtype, self.transport)?;
+        write!(
+            f,
+            "{} {} {} over {:?}{}",
+            self.qname,
+            self.class,
+            self.qtype,
+            self.transport,
+            if self.recursion_desired { ", RD" } else { "" }
+        )?;
         match self.edns {
             Some((payload, dnssec_ok)) => {
                 write!(f, ", EDNS {payload}{}", if dnssec_ok { " +DO" } else { "" })
@@ -307,6 +343,7 @@ fn corpus() -> Vec<Probe> {
     let zones = [
         ("example.com.", EXAMPLE_NAMES),
         ("2.0.192.in-addr.arpa.", REVERSE_NAMES),
+        ("hosted.example.com.", HOSTED_NAMES),
     ];
     for (origin, names) in zones {
         for name in names {
@@ -339,8 +376,8 @@ fn corpus() -> Vec<Probe> {
     ];
     for (name, qtype) in kinds {
         probes.push(Probe::new(name, qtype).edns(Some((1232, true))));
-        probes.push(Probe::new(name, qtype).edns(None));
-        probes.push(Probe::new(name, qtype).tcp());
+        probes.push(Probe::new(name, qtype).edns(None).rd());
+        probes.push(Probe::new(name, qtype).tcp().rd());
         probes.push(Probe::new(name, qtype).edns(None).tcp());
     }
     // RFC 1035 §4.2.1 / RFC 6891 §6.2.5: responses bigger than the client's buffer set TC.
@@ -352,6 +389,15 @@ fn corpus() -> Vec<Probe> {
     ] {
         probes.push(Probe::new("long.example.com.", RecordType::TXT).edns(edns));
         probes.push(Probe::new("example.com.", RecordType::TXT).edns(edns));
+    }
+    // Other classes: this engine, like a Knot without `identity`/`version`, serves IN only.
+    for (name, class) in [
+        ("example.com.", DNSClass::CH),
+        ("version.bind.", DNSClass::CH),
+        ("id.server.", DNSClass::CH),
+        ("example.com.", DNSClass::HS),
+    ] {
+        probes.push(Probe::new(name, RecordType::TXT).class(class));
     }
     // Names outside every zone we serve: REFUSED.
     for name in ["example.org.", "com.", ".", "example.com.example.net."] {
@@ -601,10 +647,12 @@ impl Knot {
         let port = free_port();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let d = dir.display();
-        // No signing, no journal, no zone-file flushes: Knot only serves what it read.
+        // No signing, no journal, no zone-file flushes: Knot only serves what it read. No
+        // CHAOS identity or version either: we have none to compare them with.
         let mut config = format!(
             "server:\n    rundir: \"{d}\"\n    listen: 127.0.0.1@{port}\n    \
-             udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n\
+             udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n    \
+             identity: \"\"\n    version: \"\"\n\
              database:\n    storage: \"{d}\"\n\
              template:\n  - id: default\n    storage: \"{d}\"\n    semantic-checks: off\n    \
              zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n\
@@ -731,6 +779,7 @@ async fn answers_match_knot() {
     let zones = [
         ("example.com.", EXAMPLE),
         ("2.0.192.in-addr.arpa.", REVERSE),
+        ("hosted.example.com.", HOSTED),
     ];
     let origins: Vec<&str> = zones.iter().map(|(origin, _)| *origin).collect();
     let started = Instant::now();
