@@ -30,7 +30,9 @@ pub struct Sections {
     pub answers: Vec<Record>,
     /// The authority section: the SOA of negative answers, the NS of referrals.
     pub authority: Vec<Record>,
-    /// The additional section: glue addresses of referrals.
+    /// The additional section: glue addresses of referrals, and the addresses we hold for the
+    /// hosts named by NS, MX and SRV answers (optional: [`crate::wire`] drops these first when
+    /// a response does not fit).
     pub additional: Vec<Record>,
 }
 
