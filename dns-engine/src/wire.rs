@@ -4,7 +4,7 @@
 //! that gets an error reply straight away, or something to drop without a word. [`answer`] and
 //! [`reject`] build the response: header bits copied or set as RFC 1035 says, the question echoed
 //! as the client spelled it, EDNS(0) as RFC 6891 says, and a size that fits the transport (TC set
-//! when it does not). Every RCODE the engine sends is chosen in one place, [`response_code`].
+//! when it does not). Every RCODE the engine sends is chosen in one place, `response_code`.
 //! Lookup never sees any of this; the transport never looks inside a message.
 
 use hickory_proto::op::{
