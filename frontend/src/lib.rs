@@ -9,6 +9,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod pages;
+pub mod validation;
 
 pub use api::SsrTransport;
 pub use app::{shell, App};

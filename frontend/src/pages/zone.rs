@@ -6,12 +6,15 @@
 //! warnings, which are shown but never block a save. After each change the table reloads from
 //! the server, so it always shows what is stored, in the server's canonical form.
 //!
+//! While people type, each RRset form checks its fields with the DNS engine's own rules (see
+//! [`crate::validation`]) and shows the engine's messages next to the fields; a form with such
+//! an error is not sent. The server still checks everything, the zone as a whole included.
+//!
 //! Record data is only ever put into text nodes: a TXT record holding markup shows as text.
 
 use std::future::Future;
 
 use leptos::ev::SubmitEvent;
-use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -22,8 +25,9 @@ use crate::api::{
     self, ApiError, ApiResult, FieldError, PutRrSet, RrSet, RrSetChangeResult, Zone, ZoneWarning,
 };
 use crate::components::ui::{
-    field_error, format_time, input_value, use_hydrated, Alert, ErrorPanel, Loading, Submission,
+    field_error, format_time, use_hydrated, Alert, ErrorPanel, Loading, Submission,
 };
+use crate::validation::check_rrset;
 
 /// The types offered when adding an RRset (SOA is managed by the server).
 pub const RECORD_TYPES: &[&str] = &[
@@ -227,33 +231,84 @@ fn record_index(field: &str) -> Option<usize> {
     index.parse().ok()
 }
 
-/// Empty means "the default TTL".
+/// Empty means "the default TTL". Only the number is read here: its range is the engine's
+/// rule, checked with the rest of the RRset.
 fn parse_ttl(text: &str) -> Result<Option<i64>, FieldError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    match text.parse::<i64>() {
-        Ok(ttl) if (1..=2_147_483_647).contains(&ttl) => Ok(Some(ttl)),
-        _ => Err(field_error(
+    text.parse::<i64>().map(Some).map_err(|_| {
+        field_error(
             "ttl",
-            "Enter a number of seconds (1 to 2147483647), or leave it empty for the default.",
-        )),
+            "Enter a number of seconds, or leave it empty for the default.",
+        )
+    })
+}
+
+/// What an RRset form holds, as typed: owner, type, TTL and the records textarea.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Draft {
+    name: String,
+    type_: String,
+    ttl: String,
+    records: String,
+}
+
+/// The problems of a draft by the engine's rules, and the textarea line of each record (so
+/// that `records[i]` can point at the line the user sees).
+///
+/// While typing (`complete` false) a form that has no records yet is not an error: nobody has
+/// got that far. On submit (`complete` true) it is.
+fn check_draft(zone: &str, draft: &Draft, complete: bool) -> (Vec<FieldError>, Vec<usize>) {
+    let (records, lines) = parse_records(&draft.records);
+    let (ttl, ttl_error) = match parse_ttl(&draft.ttl) {
+        Ok(ttl) => (ttl, None),
+        Err(e) => (None, Some(e)),
+    };
+    let owner = relative_name(&draft.name, zone);
+    let mut errors = check_rrset(zone, &owner, &draft.type_, ttl, &records);
+    if !complete && records.is_empty() {
+        errors.retain(|e| e.field != "records");
     }
+    errors.extend(ttl_error);
+    (errors, lines)
 }
 
 fn api_error<T>(result: &Option<ApiResult<T>>) -> Option<&ApiError> {
     result.as_ref()?.as_ref().err()
 }
 
+/// The field errors of a failed submission (none if it succeeded or has not run).
+fn errors_of<T>(result: &Option<ApiResult<T>>) -> &[FieldError] {
+    api_error(result).map_or(&[], |e| e.problem.errors.as_slice())
+}
+
+/// The messages for one field, joined; `None` if the field is fine.
+fn field_message(errors: &[FieldError], field: &str) -> Option<String> {
+    let messages: Vec<&str> = errors
+        .iter()
+        .filter(|e| e.field == field)
+        .map(|e| e.message.as_str())
+        .collect();
+    (!messages.is_empty()).then(|| messages.join(" "))
+}
+
+/// Once the user changes a field, the server's verdict on the old values is stale: the form
+/// goes back to showing what the engine's rules say about the new ones.
+fn forget_error<T: Send + Sync + 'static>(submission: Submission<T>) {
+    if submission
+        .result
+        .with_untracked(|r| matches!(r, Some(Err(_))))
+    {
+        submission.result.set(None);
+    }
+}
+
 /// The messages about the records field: `records` itself and each `records[i]`, the latter
 /// as "line N: message" with N the line of the textarea the record came from.
-fn record_messages<T>(result: &Option<ApiResult<T>>, lines: &[usize]) -> Vec<String> {
-    let Some(err) = api_error(result) else {
-        return Vec::new();
-    };
-    err.problem
-        .errors
+fn record_messages(errors: &[FieldError], lines: &[usize]) -> Vec<String> {
+    errors
         .iter()
         .filter_map(|e| {
             if e.field == "records" {
@@ -293,12 +348,6 @@ fn general_message<T>(result: &Option<ApiResult<T>>, placed: &[&str]) -> Option<
         }
     }
     Some(msg)
-}
-
-fn textarea_value(node: NodeRef<html::Textarea>) -> String {
-    node.get_untracked()
-        .map(|el| el.value())
-        .unwrap_or_default()
 }
 
 /// The owner name relative to the zone (`@` for the apex), from what the user typed: empty,
@@ -361,33 +410,34 @@ fn error_lines(messages: Vec<String>) -> impl IntoView {
 fn AddRrSetForm(editor: Editor, rrsets: Resource<ApiResult<Vec<RrSet>>>) -> impl IntoView {
     let hydrated = use_hydrated();
     let add = Submission::<RrSetChangeResult>::new();
-    let lines = RwSignal::new(Vec::<usize>::new());
-    let name = NodeRef::<html::Input>::new();
-    let rtype = NodeRef::<html::Select>::new();
-    let ttl = NodeRef::<html::Input>::new();
-    let records = NodeRef::<html::Textarea>::new();
-    let comment = NodeRef::<html::Input>::new();
+    let draft = RwSignal::new(Draft {
+        type_: RECORD_TYPES[0].to_owned(),
+        ..Draft::default()
+    });
+    let comment = RwSignal::new(String::new());
+    // The textarea lines of the records last sent, for the server's `records[i]` errors.
+    let sent_lines = RwSignal::new(Vec::<usize>::new());
+    let live = Memo::new(move |_| draft.with(|d| check_draft(&editor.zone(), d, false)));
+    // The server's errors for what was sent, until a field changes; the engine's rules on
+    // what is typed otherwise.
+    let shown = Memo::new(move |_| {
+        add.result.with(|r| match errors_of(r) {
+            [] => live.get(),
+            errors => (errors.to_vec(), sent_lines.get()),
+        })
+    });
+    let edit = move |change: fn(&mut Draft, String), value: String| {
+        draft.update(|d| change(d, value));
+        forget_error(add);
+    };
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let zone = editor.zone();
-        let owner = relative_name(&input_value(name), &zone);
-        let type_ = rtype
-            .get_untracked()
-            .map(|el| el.value())
-            .unwrap_or_else(|| "A".into());
-        let (data, line_numbers) = parse_records(&textarea_value(records));
-        let mut errors = Vec::new();
-        let ttl_value = parse_ttl(&input_value(ttl)).unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        });
-        if data.is_empty() {
-            errors.push(field_error(
-                "records",
-                "Enter at least one record, one per line.",
-            ));
-        }
+        let typed = draft.get_untracked();
+        let (mut errors, lines) = check_draft(&zone, &typed, true);
+        let owner = relative_name(&typed.name, &zone);
+        let type_ = typed.type_.clone();
         // A PUT replaces the whole RRset: adding to an existing one would silently drop its
         // records, so that is done by editing it instead.
         let exists = rrsets.get_untracked().is_some_and(|list| {
@@ -403,39 +453,40 @@ fn AddRrSetForm(editor: Editor, rrsets: Resource<ApiResult<Vec<RrSet>>>) -> impl
                 &format!("{owner} already has a {type_} record set; edit it in the table below."),
             ));
         }
+        sent_lines.set(lines);
         if !errors.is_empty() {
             add.reject(errors);
             return;
         }
-        lines.set(line_numbers);
-        let comment_text = input_value(comment).trim().to_owned();
+        let (records, _) = parse_records(&typed.records);
+        let comment_text = comment.get_untracked().trim().to_owned();
         let req = PutRrSet {
-            ttl: ttl_value,
-            records: data,
+            ttl: parse_ttl(&typed.ttl).ok().flatten(),
+            records,
             comment: (!comment_text.is_empty()).then_some(comment_text),
         };
         let what = format!("Added {owner} {type_}.");
         add.run(editor.change(what, api::put_rrset(&zone, &owner, &type_, &req)));
     };
 
+    // After a successful add the form starts over (keeping the type: the next RRset is often
+    // of the same kind).
     Effect::new(move |_| {
         if matches!(add.result.get(), Some(Ok(_))) {
-            for node in [name, ttl, comment] {
-                if let Some(el) = node.get_untracked() {
-                    el.set_value("");
+            draft.update(|d| {
+                *d = Draft {
+                    type_: std::mem::take(&mut d.type_),
+                    ..Draft::default()
                 }
-            }
-            if let Some(el) = records.get_untracked() {
-                el.set_value("");
-            }
+            });
+            comment.set(String::new());
         }
     });
 
     let placed = ["name", "type", "ttl", "comment"];
     let general = move || add.result.with(|r| general_message(r, &placed));
-    let field =
-        move |f: &'static str| move || add.result.with(|r| api_error(r).and_then(|e| e.field(f)));
-    let record_errors = move || add.result.with(|r| lines.with(|l| record_messages(r, l)));
+    let field = move |f: &'static str| move || shown.with(|(errors, _)| field_message(errors, f));
+    let record_errors = move || shown.with(|(errors, lines)| record_messages(errors, lines));
     let invalid_if = |has: bool| has.then_some("true");
 
     view! {
@@ -445,14 +496,18 @@ fn AddRrSetForm(editor: Editor, rrsets: Resource<ApiResult<Vec<RrSet>>>) -> impl
             <div class="add-grid">
                 <div class="field">
                     <label for="rr-name">"Name"</label>
-                    <input node_ref=name id="rr-name" name="name" type="text" autocomplete="off"
+                    <input id="rr-name" name="name" type="text" autocomplete="off"
                         spellcheck="false" placeholder="@ or www"
+                        prop:value=move || draft.with(|d| d.name.clone())
+                        on:input=move |ev| edit(|d, v| d.name = v, event_target_value(&ev))
                         aria-invalid=move || invalid_if(field("name")().is_some())/>
                     {move || error_line(field("name")())}
                 </div>
                 <div class="field">
                     <label for="rr-type">"Type"</label>
-                    <select node_ref=rtype id="rr-type" name="type"
+                    <select id="rr-type" name="type"
+                        prop:value=move || draft.with(|d| d.type_.clone())
+                        on:change=move |ev| edit(|d, v| d.type_ = v, event_target_value(&ev))
                         aria-invalid=move || invalid_if(field("type")().is_some())>
                         {RECORD_TYPES.iter().map(|t| view! { <option value=*t>{*t}</option> }).collect_view()}
                     </select>
@@ -460,21 +515,27 @@ fn AddRrSetForm(editor: Editor, rrsets: Resource<ApiResult<Vec<RrSet>>>) -> impl
                 </div>
                 <div class="field">
                     <label for="rr-ttl">"TTL"</label>
-                    <input node_ref=ttl id="rr-ttl" name="ttl" type="text" inputmode="numeric"
+                    <input id="rr-ttl" name="ttl" type="text" inputmode="numeric"
                         placeholder="default" autocomplete="off"
+                        prop:value=move || draft.with(|d| d.ttl.clone())
+                        on:input=move |ev| edit(|d, v| d.ttl = v, event_target_value(&ev))
                         aria-invalid=move || invalid_if(field("ttl")().is_some())/>
                     {move || error_line(field("ttl")())}
                 </div>
                 <div class="field records-field">
                     <label for="rr-records">"Records (one per line)"</label>
-                    <textarea node_ref=records id="rr-records" name="records" rows="2"
+                    <textarea id="rr-records" name="records" rows="2"
                         spellcheck="false" placeholder="192.0.2.10"
+                        prop:value=move || draft.with(|d| d.records.clone())
+                        on:input=move |ev| edit(|d, v| d.records = v, event_target_value(&ev))
                         aria-invalid=move || invalid_if(!record_errors().is_empty())></textarea>
                     {move || error_lines(record_errors())}
                 </div>
                 <div class="field">
                     <label for="rr-comment">"Comment"</label>
-                    <input node_ref=comment id="rr-comment" name="comment" type="text" autocomplete="off"
+                    <input id="rr-comment" name="comment" type="text" autocomplete="off"
+                        prop:value=move || comment.get()
+                        on:input=move |ev| { comment.set(event_target_value(&ev)); forget_error(add); }
                         aria-invalid=move || invalid_if(field("comment")().is_some())/>
                     {move || error_line(field("comment")())}
                 </div>
@@ -617,37 +678,43 @@ fn ShowCells(rrset: RrSet, editing: RwSignal<bool>, editor: Editor) -> impl Into
 #[component]
 fn EditCells(rrset: RrSet, editing: RwSignal<bool>, editor: Editor) -> impl IntoView {
     let save = Submission::<RrSetChangeResult>::new();
-    let lines = RwSignal::new(Vec::<usize>::new());
-    let ttl = NodeRef::<html::Input>::new();
-    let records = NodeRef::<html::Textarea>::new();
-    let comment = NodeRef::<html::Input>::new();
+    let draft = RwSignal::new(Draft {
+        name: rrset.name.clone(),
+        type_: rrset.type_.clone(),
+        ttl: rrset.ttl.to_string(),
+        records: rrset.records.join("\n"),
+    });
+    let comment = RwSignal::new(rrset.comment.clone());
+    let sent_lines = RwSignal::new(Vec::<usize>::new());
+    let live = Memo::new(move |_| draft.with(|d| check_draft(&editor.zone(), d, false)));
+    let shown = Memo::new(move |_| {
+        save.result.with(|r| match errors_of(r) {
+            [] => live.get(),
+            errors => (errors.to_vec(), sent_lines.get()),
+        })
+    });
+    let edit = move |change: fn(&mut Draft, String), value: String| {
+        draft.update(|d| change(d, value));
+        forget_error(save);
+    };
     let owner = rrset.name.clone();
     let type_ = rrset.type_.clone();
     let label = format!("{} {}", rrset.name, rrset.type_);
     let rows = rrset.records.len().clamp(2, 12).to_string();
 
     let on_save = move |_| {
-        let (data, line_numbers) = parse_records(&textarea_value(records));
-        let mut errors = Vec::new();
-        let ttl_value = parse_ttl(&input_value(ttl)).unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        });
-        if data.is_empty() {
-            errors.push(field_error(
-                "records",
-                "Enter at least one record, one per line (or delete the record set).",
-            ));
-        }
+        let typed = draft.get_untracked();
+        let (errors, lines) = check_draft(&editor.zone(), &typed, true);
+        sent_lines.set(lines);
         if !errors.is_empty() {
             save.reject(errors);
             return;
         }
-        lines.set(line_numbers);
+        let (records, _) = parse_records(&typed.records);
         let req = PutRrSet {
-            ttl: ttl_value,
-            records: data,
-            comment: Some(input_value(comment).trim().to_owned()),
+            ttl: parse_ttl(&typed.ttl).ok().flatten(),
+            records,
+            comment: Some(comment.get_untracked().trim().to_owned()),
         };
         let what = format!("Saved {owner} {type_}.");
         let call = api::put_rrset(&editor.zone(), &owner, &type_, &req);
@@ -664,31 +731,34 @@ fn EditCells(rrset: RrSet, editing: RwSignal<bool>, editor: Editor) -> impl Into
         save.result
             .with(|r| general_message(r, &["ttl", "comment"]))
     };
-    let field =
-        move |f: &'static str| move || save.result.with(|r| api_error(r).and_then(|e| e.field(f)));
-    let record_errors = move || save.result.with(|r| lines.with(|l| record_messages(r, l)));
+    let field = move |f: &'static str| move || shown.with(|(errors, _)| field_message(errors, f));
+    let record_errors = move || shown.with(|(errors, lines)| record_messages(errors, lines));
     let invalid_if = |has: bool| has.then_some("true");
 
     view! {
         <td data-label="Name" class="mono rr-name" title=rrset.fqdn.clone()>{rrset.name.clone()}</td>
         <td data-label="Type"><span class="badge">{rrset.type_.clone()}</span></td>
         <td data-label="TTL" class="num">
-            <input node_ref=ttl type="text" inputmode="numeric" class="ttl-input"
-                aria-label=format!("TTL of {label}") value=rrset.ttl.to_string()
+            <input type="text" inputmode="numeric" class="ttl-input"
+                aria-label=format!("TTL of {label}")
+                prop:value=move || draft.with(|d| d.ttl.clone())
+                on:input=move |ev| edit(|d, v| d.ttl = v, event_target_value(&ev))
                 aria-invalid=move || invalid_if(field("ttl")().is_some())/>
             {move || error_line(field("ttl")())}
         </td>
         <td data-label="Records" class="records">
-            <textarea node_ref=records rows=rows spellcheck="false"
+            <textarea rows=rows spellcheck="false"
                 aria-label=format!("Records of {label}, one per line")
-                prop:value=rrset.records.join("\n")
+                prop:value=move || draft.with(|d| d.records.clone())
+                on:input=move |ev| edit(|d, v| d.records = v, event_target_value(&ev))
                 aria-invalid=move || invalid_if(!record_errors().is_empty())></textarea>
             {move || error_lines(record_errors())}
             {move || general().map(|msg| view! { <p class="field-error" role="alert">{msg}</p> })}
         </td>
         <td data-label="Comment" class="comment">
-            <input node_ref=comment type="text" aria-label=format!("Comment of {label}")
-                value=rrset.comment.clone()
+            <input type="text" aria-label=format!("Comment of {label}")
+                prop:value=move || comment.get()
+                on:input=move |ev| { comment.set(event_target_value(&ev)); forget_error(save); }
                 aria-invalid=move || invalid_if(field("comment")().is_some())/>
             {move || error_line(field("comment")())}
         </td>
@@ -825,7 +895,55 @@ mod tests {
     fn ttl_is_optional_but_numeric() {
         assert_eq!(parse_ttl(" ").unwrap(), None);
         assert_eq!(parse_ttl("3600").unwrap(), Some(3600));
-        assert!(parse_ttl("0").is_err());
         assert!(parse_ttl("1h").is_err());
+    }
+
+    fn draft(name: &str, type_: &str, ttl: &str, records: &str) -> Draft {
+        Draft {
+            name: name.into(),
+            type_: type_.into(),
+            ttl: ttl.into(),
+            records: records.into(),
+        }
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn drafts_are_checked_by_the_engines_rules() {
+        let zone = "example.com.";
+        let (errors, lines) = check_draft(
+            zone,
+            &draft("www", "A", "", "192.0.2.1\n\n999.1.1.1"),
+            false,
+        );
+        assert_eq!(fields(&errors), vec!["records[1]"]);
+        assert_eq!(lines, vec![1, 3]);
+        assert_eq!(
+            record_messages(&errors, &lines),
+            vec![format!("line 3: {}", errors[0].message)]
+        );
+        let (errors, _) = check_draft(zone, &draft("www", "A", "0", "192.0.2.1"), false);
+        assert_eq!(fields(&errors), vec!["ttl"]);
+        let (errors, _) = check_draft(zone, &draft("www", "A", "1h", "192.0.2.1"), false);
+        assert_eq!(fields(&errors), vec!["ttl"]);
+        let (errors, _) = check_draft(
+            zone,
+            &draft("www.example.com.", "A", "60", "192.0.2.1"),
+            true,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn missing_records_count_only_on_submit() {
+        let empty = draft("www", "MX", "", " \n");
+        assert!(check_draft("example.com.", &empty, false).0.is_empty());
+        assert_eq!(
+            fields(&check_draft("example.com.", &empty, true).0),
+            vec!["records"]
+        );
     }
 }
