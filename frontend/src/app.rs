@@ -14,6 +14,7 @@ use crate::pages::coming_soon::{DsRecordsPage, ReverseDnsPage};
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::settings::SettingsPage;
 use crate::pages::tokens::TokensPage;
 use crate::pages::users::UsersPage;
 use crate::pages::zone::ZonePage;
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tokens") view=TokensPage/>
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("admin/users") view=UsersPage/>
+                    <Route path=path!("admin/settings") view=SettingsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

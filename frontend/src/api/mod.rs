@@ -114,12 +114,23 @@ fn request(
     path: &str,
     body: Option<String>,
 ) -> impl Future<Output = ApiResult<ApiResponse>> + Send + 'static {
+    request_as(method, path, body, "application/json")
+}
+
+/// [`request`] with a body of another media type than JSON.
+fn request_as(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    content_type: &'static str,
+) -> impl Future<Output = ApiResult<ApiResponse>> + Send + 'static {
     // `Transport::current` reads the reactive context, so it must run now, not inside the future.
     let transport = Transport::current();
     let req = ApiRequest {
         method,
         path: path.to_owned(),
         body,
+        content_type,
     };
     async move {
         let resp = transport.send(req).await?;
@@ -329,6 +340,38 @@ pub fn patch_rrsets(
     patch: &RrSetPatch,
 ) -> impl Future<Output = ApiResult<RrSetChangeResult>> + Send + 'static {
     send_json(Method::PATCH, &format!("{}/rrsets", zone_path(zone)), patch)
+}
+
+/// `POST /api/v1/zones/{zone}/import[?dry_run=true]`: replaces the zone's records with those
+/// of a BIND zone file (sent as `text/dns`). A dry run stores nothing and returns the diff.
+pub fn import_zone(
+    zone: &str,
+    zone_file: String,
+    dry_run: bool,
+) -> impl Future<Output = ApiResult<ImportResult>> + Send + 'static {
+    let query = if dry_run { "?dry_run=true" } else { "" };
+    let fut = request_as(
+        Method::POST,
+        &format!("{}/import{query}", zone_path(zone)),
+        Some(zone_file),
+        "text/dns; charset=utf-8",
+    );
+    async move { decode(fut.await?) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings (admin)
+
+/// `GET /api/v1/settings` (admin): the defaults new zones get.
+pub fn get_settings() -> impl Future<Output = ApiResult<Settings>> + Send + 'static {
+    get_json("/api/v1/settings")
+}
+
+/// `PUT /api/v1/settings` (admin): answers with the settings as stored (names canonical).
+pub fn put_settings(
+    settings: &Settings,
+) -> impl Future<Output = ApiResult<Settings>> + Send + 'static {
+    send_json(Method::PUT, "/api/v1/settings", settings)
 }
 
 #[cfg(test)]

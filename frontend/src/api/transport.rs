@@ -42,8 +42,10 @@ pub(crate) struct ApiRequest {
     pub method: Method,
     /// Absolute path on this origin, e.g. `/api/v1/tokens/7`.
     pub path: String,
-    /// JSON body, if any.
+    /// The body, if any: JSON unless `content_type` says otherwise.
     pub body: Option<String>,
+    /// The media type of `body` (`application/json`; `text/dns` for zone files).
+    pub content_type: &'static str,
 }
 
 /// Whatever came back, before the client decides whether it is a success.
@@ -105,7 +107,7 @@ impl Transport {
             builder = builder.header(http::header::COOKIE, cookie);
         }
         if req.body.is_some() {
-            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+            builder = builder.header(http::header::CONTENT_TYPE, req.content_type);
         }
         let request = builder
             .body(req.body.unwrap_or_default())
@@ -151,9 +153,7 @@ async fn browser_fetch(req: ApiRequest) -> ApiResult<ApiResponse> {
         .credentials(RequestCredentials::SameOrigin)
         .header("accept", "application/json");
     let request = match req.body {
-        Some(body) => builder
-            .header("content-type", "application/json")
-            .body(body),
+        Some(body) => builder.header("content-type", req.content_type).body(body),
         None => builder.build(),
     }
     .map_err(|e| ApiError::transport(e.to_string()))?;

@@ -85,7 +85,10 @@ fn TopBar(user: Option<User>) -> impl IntoView {
                         <li><A href="/rdns">"Reverse DNS"</A></li>
                         <li><A href="/ds">"DS records"</A></li>
                         <li><A href="/tokens">"API tokens"</A></li>
-                        {is_admin.then(|| view! { <li><A href="/admin/users">"Admin"</A></li> })}
+                        {is_admin.then(|| view! {
+                            <li><A href="/admin/users">"Admin"</A></li>
+                            <li><A href="/admin/settings">"Settings"</A></li>
+                        })}
                         <li><A href="/account">"Account"</A></li>
                     </ul>
                 </nav>

@@ -22,11 +22,13 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 
 use crate::api::{
-    self, ApiError, ApiResult, FieldError, PutRrSet, RrSet, RrSetChangeResult, Zone, ZoneWarning,
+    self, ApiError, ApiResult, FieldError, ImportResult, PutRrSet, RrSet, RrSetChangeResult, Zone,
+    ZoneWarning,
 };
 use crate::components::ui::{
     field_error, format_time, use_hydrated, Alert, ErrorPanel, Loading, Submission,
 };
+use crate::pages::zone_import::ImportPanel;
 use crate::validation::check_rrset;
 
 /// The types offered when adding an RRset (SOA is managed by the server).
@@ -133,6 +135,23 @@ fn ZoneEditor(zone: Zone) -> impl IntoView {
     );
     let filter = RwSignal::new(String::new());
     let a_label = (zone.display_name != zone.name).then(|| zone.name.clone());
+    let on_imported = move |done: ImportResult| {
+        let changed = done.changes.len();
+        editor.serial.set(done.serial);
+        editor.last_change.set(Some(ChangeNotice {
+            what: format!(
+                "Imported the zone file ({changed} record {}).",
+                if changed == 1 {
+                    "set changed"
+                } else {
+                    "sets changed"
+                }
+            ),
+            serial: done.serial,
+            warnings: done.warnings,
+        }));
+        editor.reload.update(|v| *v += 1);
+    };
 
     view! {
         <section class="page-head zone-head">
@@ -164,6 +183,7 @@ fn ZoneEditor(zone: Zone) -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <ImportPanel zone=zone.name.clone() on_applied=on_imported/>
         <DeleteZonePanel zone/>
     }
 }
