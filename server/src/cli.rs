@@ -72,6 +72,7 @@ pub async fn token(cmd: TokenCommand) -> Result<(), BoxError> {
                     name,
                     read_only,
                     expires_at: None,
+                    zones: Vec::new(),
                 };
                 let created = tokens::create(pool, &Actor::system(), account_id, &req)
                     .await

@@ -69,6 +69,14 @@ pub struct ApiToken {
     pub last_used_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    /// Whether the token is limited to `zones`. An unscoped token acts for the whole account.
+    /// A scoped token whose zones have all been deleted stays scoped, and sees no zone.
+    #[serde(default)]
+    pub scoped: bool,
+    /// The zones a scoped token may touch, as absolute A-label names (`xn--mnchen-3ya.de.`),
+    /// in name order; empty for an unscoped token.
+    #[serde(default)]
+    pub zones: Vec<String>,
 }
 
 /// `POST /api/v1/tokens`
@@ -82,6 +90,13 @@ pub struct CreateTokenRequest {
     /// Optional expiry (RFC 3339). Must lie in the future.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    /// Limit the token to these zones, each one of your own (any spelling: IDN, upper case
+    /// and a trailing dot are fine). A scoped token sees and edits only these zones and
+    /// their records; it cannot create zones, nor manage tokens, users or the account.
+    /// Empty or absent: the token acts for the whole account.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(example = json!(["example.com", "münchen.de"])))]
+    pub zones: Vec<String>,
 }
 
 /// The answer to `POST /api/v1/tokens`: the only time the secret is shown.

@@ -116,6 +116,7 @@ fn CreateTokenForm(create: Submission<CreatedToken>) -> impl IntoView {
             name: token_name,
             read_only: input_checked(read_only),
             expires_at,
+            zones: Vec::new(),
         };
         create.run(api::create_token(&req));
     };

@@ -5,8 +5,14 @@
 //! * a request without valid credentials never reaches the handler (401);
 //! * a read-only token never reaches a handler of a state-changing method (403) — the rule
 //!   lives here, once, not in each handler;
-//! * [`Admin`] refuses every role but admin (403).
+//! * [`Admin`] refuses every role but admin (403);
+//! * a token scoped to some zones carries its [`ZoneScope`]: [`Principal::may_touch_zone`] is
+//!   the one answer to "may this caller touch zone X", which every zone lookup asks (a zone
+//!   outside the scope is "not found", like another account's), and [`AccountWide`] (and
+//!   [`Admin`]) refuse scoped tokens (403) on everything that is not a zone's content:
+//!   creating zones, tokens, users, the account.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use axum::extract::FromRequestParts;
@@ -44,6 +50,16 @@ fn touch_interval(idle: time::Duration) -> i64 {
     (idle.whole_seconds() / 4).clamp(0, 60)
 }
 
+/// Which zones a caller may touch, among those its account (or role) can see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneScope {
+    /// All of them: browser sessions and unscoped tokens.
+    All,
+    /// Only these (absolute A-label names, as stored). Possibly none: a scoped token whose
+    /// zones were all deleted sees nothing rather than everything.
+    Only(BTreeSet<String>),
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -53,11 +69,29 @@ pub struct Principal {
     /// The API token used, when the call did not come from a browser session.
     pub token_id: Option<i64>,
     pub source: Option<IpAddr>,
+    /// The zones this caller is limited to (a scoped token's); [`ZoneScope::All`] otherwise.
+    pub scope: ZoneScope,
 }
 
 impl Principal {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    /// Whether the caller's credentials are limited to some zones.
+    pub fn is_scoped(&self) -> bool {
+        self.scope != ZoneScope::All
+    }
+
+    /// May this caller touch the zone with this canonical name (`example.com.`)? Only the
+    /// scope is judged here; ownership (the account, or the admin role) is the job of the
+    /// query that loads the zone. Every zone lookup asks this, through
+    /// [`crate::service::zones::zone_for_principal`] or the zone list.
+    pub fn may_touch_zone(&self, canonical_name: &str) -> bool {
+        match &self.scope {
+            ZoneScope::All => true,
+            ZoneScope::Only(zones) => zones.contains(canonical_name),
+        }
     }
 
     /// The audit log's view of this caller.
@@ -101,6 +135,10 @@ impl FromRequestParts<AppState> for Principal {
                 role: found.role,
                 token_id: Some(found.token_id),
                 source,
+                scope: match found.zones {
+                    Some(zones) => ZoneScope::Only(zones.into_iter().collect()),
+                    None => ZoneScope::All,
+                },
             });
         }
 
@@ -136,11 +174,37 @@ impl FromRequestParts<AppState> for Principal {
             role: account.role,
             token_id: None,
             source,
+            scope: ZoneScope::All,
         })
     }
 }
 
-/// A caller with the admin role.
+/// The message for a scoped token on an account-wide endpoint.
+const SCOPED_REFUSAL: &str = "this API token is scoped to some zones: it can only read and \
+    change those zones and their records. Creating zones and managing tokens, users or the \
+    account need the console or an unscoped token";
+
+/// A caller whose credentials are not limited to some zones: a browser session or an
+/// unscoped token. Handlers of account-wide things (new zones, tokens, the account) take
+/// this instead of [`Principal`], so a scoped token is refused (403) before they run.
+#[derive(Debug, Clone)]
+pub struct AccountWide(pub Principal);
+
+impl FromRequestParts<AppState> for AccountWide {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let p = Principal::from_request_parts(parts, state).await?;
+        if p.is_scoped() {
+            Err(ApiError::Forbidden(SCOPED_REFUSAL.into()))
+        } else {
+            Ok(AccountWide(p))
+        }
+    }
+}
+
+/// A caller with the admin role, and not limited to some zones (a scoped admin token only
+/// manages its zones' records).
 #[derive(Debug, Clone)]
 pub struct Admin(pub Principal);
 
@@ -148,7 +212,7 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let p = Principal::from_request_parts(parts, state).await?;
+        let AccountWide(p) = AccountWide::from_request_parts(parts, state).await?;
         if p.is_admin() {
             Ok(Admin(p))
         } else {

@@ -8,7 +8,7 @@ use frontend::api::types::{ChangePasswordRequest, Problem, User};
 
 use super::error::ApiError;
 use super::extract::ApiJson;
-use crate::auth::Principal;
+use crate::auth::{AccountWide, Principal};
 use crate::service::accounts;
 use crate::state::AppState;
 
@@ -28,16 +28,18 @@ pub async fn me(State(state): State<AppState>, who: Principal) -> Result<Json<Us
     Ok(Json(accounts::get_user(&state.pool, who.account_id).await?))
 }
 
-/// Change one's own password (the current one is required).
+/// Change one's own password (the current one is required). Not with a token scoped to
+/// some zones (403).
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "account",
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Changed"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn change_password(
     State(state): State<AppState>,
-    who: Principal,
+    AccountWide(who): AccountWide,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     accounts::change_password(

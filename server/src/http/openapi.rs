@@ -17,7 +17,7 @@ use crate::state::AppState;
 #[openapi(
     info(
         title = "Zonekeeper API",
-        description = "REST API of Zonekeeper. Authenticate with `Authorization: Bearer <token>` (create tokens on the API tokens page) or with the console's session cookie. Errors are RFC 9457 problem+json; validation failures list each field and the rule it broke."
+        description = "REST API of Zonekeeper. Authenticate with `Authorization: Bearer <token>` (create tokens on the API tokens page) or with the console's session cookie. A token may be read-only, and may be scoped to some of the account's zones: a scoped token lists, reads and edits only those zones and their records (any other zone is 404, as if it did not exist) and is refused (403) on everything account-wide: creating zones, tokens, users, the account. Errors are RFC 9457 problem+json; validation failures list each field and the rule it broke."
     ),
     paths(
         super::auth::login,
@@ -81,7 +81,7 @@ use crate::state::AppState;
     tags(
         (name = "auth", description = "Browser sessions"),
         (name = "account", description = "The caller's own account"),
-        (name = "tokens", description = "API tokens"),
+        (name = "tokens", description = "API tokens, optionally read-only and scoped to some zones"),
         (name = "users", description = "Account administration (admin only)"),
         (name = "zones", description = "Forward zones"),
         (name = "records", description = "The RRsets of a zone"),

@@ -1,5 +1,7 @@
 //! `/api/v1/tokens`: the caller's own API tokens. Every query is scoped to the caller's
-//! account; there is no way to name another account's token here.
+//! account; there is no way to name another account's token here. A token scoped to some
+//! zones cannot reach these endpoints at all ([`AccountWide`]): it cannot mint itself a
+//! wider token.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,7 +11,7 @@ use frontend::api::types::{ApiToken, CreateTokenRequest, CreatedToken, Problem};
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
-use crate::auth::Principal;
+use crate::auth::AccountWide;
 use crate::service::tokens;
 use crate::state::AppState;
 
@@ -19,26 +21,32 @@ pub fn router() -> Router<AppState> {
         .route("/tokens/{id}", delete(revoke))
 }
 
-/// List my live tokens (never their secrets).
+/// List my live tokens (never their secrets), each with its scope.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
-    responses((status = 200, body = Vec<ApiToken>)))]
+    responses(
+        (status = 200, body = Vec<ApiToken>),
+        (status = 403, description = "Called with a token scoped to some zones", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
-    who: Principal,
+    AccountWide(who): AccountWide,
 ) -> Result<Json<Vec<ApiToken>>, ApiError> {
     Ok(Json(tokens::list(&state.pool, who.account_id).await?))
 }
 
-/// Create a token. The secret is in this answer only.
+/// Create a token. The secret is in this answer only. With `zones`, the token is scoped to
+/// those of my zones: it lists, shows and edits them and their records, and every other zone
+/// is "not found" to it; it cannot create zones nor manage tokens, users or the account (403).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens",
     request_body = CreateTokenRequest,
     responses(
         (status = 201, body = CreatedToken),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Called with a read-only token, or one scoped to some zones", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name or expiry, or `zones[i]` is not one of my zones", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    who: Principal,
+    AccountWide(who): AccountWide,
     ApiJson(req): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let created = tokens::create(&state.pool, &who.actor(), who.account_id, &req).await?;
@@ -50,11 +58,12 @@ pub async fn create(
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 403, description = "Called with a read-only token, or one scoped to some zones", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn revoke(
     State(state): State<AppState>,
-    who: Principal,
+    AccountWide(who): AccountWide,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     tokens::revoke(&state.pool, &who.actor(), who.account_id, id).await?;

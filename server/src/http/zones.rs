@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::auth::{Admin, Principal};
+use crate::auth::{AccountWide, Admin, Principal};
 use crate::service::{settings, zones};
 use crate::state::AppState;
 
@@ -27,7 +27,8 @@ pub struct ListParams {
     pub search: Option<String>,
 }
 
-/// List zones, with record counts, serials and the time of the last change.
+/// List zones, with record counts, serials and the time of the last change. A token scoped
+/// to some zones lists those only.
 #[utoipa::path(get, path = "/api/v1/zones", tag = "zones", params(ListParams),
     responses((status = 200, body = Vec<Zone>)))]
 pub async fn list(
@@ -40,17 +41,19 @@ pub async fn list(
     ))
 }
 
-/// Create a zone. It gets its SOA and apex NS records from the operator's settings.
+/// Create a zone. It gets its SOA and apex NS records from the operator's settings. A token
+/// scoped to some zones manages the records of those only, and cannot create zones (403).
 #[utoipa::path(post, path = "/api/v1/zones", tag = "zones",
     request_body = CreateZoneRequest,
     responses(
         (status = 201, body = Zone),
+        (status = 403, description = "A read-only token, or one scoped to some zones", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The zone exists, or overlaps another account's zone", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name, or a public suffix", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    who: Principal,
+    AccountWide(who): AccountWide,
     ApiJson(req): ApiJson<CreateZoneRequest>,
 ) -> Result<(StatusCode, Json<Zone>), ApiError> {
     let zone = zones::create(&state.pool, &who, &req.name).await?;

@@ -16,7 +16,7 @@ use hickory_proto::rr::{Name, RecordType};
 use sqlx::{PgConnection, PgPool};
 
 use super::audit::{self, Change};
-use super::zones::{canonical_zone_name, next_serial, notify_changed};
+use super::zones::{next_serial, notify_changed, zone_for_principal};
 use crate::auth::Principal;
 use crate::http::error::ApiError;
 
@@ -67,7 +67,7 @@ async fn find_zone(
     zone: &str,
     lock: bool,
 ) -> Result<ZoneRow, ApiError> {
-    let name = canonical_zone_name(zone).map_err(|_| ApiError::NotFound)?;
+    let name = zone_for_principal(who, zone)?;
     let admin = who.role == Role::Admin;
     let row = if lock {
         sqlx::query_as!(

@@ -7,7 +7,7 @@ use hickory_proto::rr::Name;
 use sqlx::PgPool;
 
 use super::audit::{self, Change};
-use super::zones::{canonical_zone_name, next_serial, notify_changed};
+use super::zones::{next_serial, notify_changed, zone_for_principal};
 use crate::auth::Principal;
 use crate::http::error::ApiError;
 
@@ -160,7 +160,7 @@ pub async fn update_zone(
     zone: &str,
     req: &UpdateZoneRequest,
 ) -> Result<Zone, ApiError> {
-    let name = canonical_zone_name(zone).map_err(|_| ApiError::NotFound)?;
+    let name = zone_for_principal(who, zone)?;
     let mut tx = pool.begin().await?;
     let cur = sqlx::query!(
         "select id, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire, soa_minimum, soa_ttl

@@ -1,13 +1,19 @@
 //! API tokens: bearer secrets for the REST API. Each belongs to one account and acts as that
 //! account, optionally read-only and with an expiry. The secret is shown once and stored as
 //! a hash; revoked tokens are kept for the audit trail but never authenticate again.
+//!
+//! A token may be scoped to some of the account's zones (`api_token_zone`): it then sees and
+//! edits only those, and nothing account-wide (see [`crate::auth::Principal`]). The `scoped`
+//! flag is stored apart from the list, so that deleting a token's last zone leaves a token
+//! that sees nothing, not one that suddenly sees everything.
 
-use frontend::api::types::{ApiToken, CreateTokenRequest, CreatedToken, Role};
-use sqlx::PgPool;
+use frontend::api::types::{ApiToken, CreateTokenRequest, CreatedToken, FieldError, Role};
+use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use super::accounts::parse_role;
 use super::audit::{self, Actor, Change};
+use super::zones::{canonical_zone_name, display_name};
 use crate::auth::token;
 use crate::http::error::ApiError;
 
@@ -22,6 +28,9 @@ pub struct Authenticated {
     pub email: String,
     pub role: Role,
     pub read_only: bool,
+    /// For a scoped token, the zones it may touch (absolute A-label names; possibly none).
+    /// `None`: the token acts for the whole account.
+    pub zones: Option<Vec<String>>,
 }
 
 /// The token with this secret, if it is live: not revoked, not expired, and its account not
@@ -32,12 +41,14 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Authenti
     }
     let hash = token::hash(secret);
     let row = sqlx::query!(
-        "select t.id, t.account_id, t.read_only, a.email, a.role
-           from api_token t join account a on a.id = t.account_id
-          where t.secret_hash = $1
-            and t.revoked_at is null
-            and (t.expires_at is null or t.expires_at > now())
-            and not a.disabled",
+        r#"select t.id, t.account_id, t.read_only, t.scoped, a.email, a.role,
+                  array(select z.name from api_token_zone tz join zone z on z.id = tz.zone_id
+                         where tz.token_id = t.id order by z.name) as "zones!"
+             from api_token t join account a on a.id = t.account_id
+            where t.secret_hash = $1
+              and t.revoked_at is null
+              and (t.expires_at is null or t.expires_at > now())
+              and not a.disabled"#,
         hash
     )
     .fetch_optional(pool)
@@ -56,6 +67,7 @@ pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Authenti
         email: row.email,
         role: parse_role(&row.role),
         read_only: row.read_only,
+        zones: row.scoped.then_some(row.zones),
     }))
 }
 
@@ -63,6 +75,8 @@ struct TokenRow {
     id: i64,
     name: String,
     read_only: bool,
+    scoped: bool,
+    zones: Vec<String>,
     created_at: OffsetDateTime,
     last_used_at: Option<OffsetDateTime>,
     expires_at: Option<OffsetDateTime>,
@@ -77,64 +91,152 @@ impl From<TokenRow> for ApiToken {
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             expires_at: r.expires_at,
+            scoped: r.scoped,
+            zones: r.zones,
         }
     }
 }
 
-fn validate(req: &CreateTokenRequest) -> Result<String, ApiError> {
+/// One token of the account with its scope, revoked or not.
+async fn fetch(conn: &mut PgConnection, account_id: i64, id: i64) -> Result<ApiToken, ApiError> {
+    let row = sqlx::query_as!(
+        TokenRow,
+        r#"select t.id, t.name, t.read_only, t.scoped, t.created_at, t.last_used_at, t.expires_at,
+                  array(select z.name from api_token_zone tz join zone z on z.id = tz.zone_id
+                         where tz.token_id = t.id order by z.name) as "zones!"
+             from api_token t where t.id = $1 and t.account_id = $2"#,
+        id,
+        account_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    Ok(row.into())
+}
+
+/// The most zones one token may be scoped to.
+pub const ZONES_MAX: usize = 1000;
+
+type Problems = Vec<(String, String)>;
+
+/// The name and expiry rules; returns the trimmed name.
+fn validate(req: &CreateTokenRequest, errors: &mut Problems) -> String {
     let name = req.name.trim().to_owned();
-    let mut errors = Vec::new();
+    let mut push = |f: &str, m: String| errors.push((f.to_owned(), m));
     if name.is_empty() {
-        errors.push(("name", "must not be empty".to_owned()));
+        push("name", "must not be empty".to_owned());
     } else if name.chars().count() > NAME_MAX {
-        errors.push(("name", format!("must be at most {NAME_MAX} characters")));
+        push("name", format!("must be at most {NAME_MAX} characters"));
     } else if name.chars().any(char::is_control) {
-        errors.push(("name", "must not contain control characters".to_owned()));
+        push("name", "must not contain control characters".to_owned());
     }
     if let Some(exp) = req.expires_at {
         if exp <= OffsetDateTime::now_utc() {
-            errors.push(("expires_at", "must lie in the future".to_owned()));
+            push("expires_at", "must lie in the future".to_owned());
         }
     }
-    if errors.is_empty() {
-        Ok(name)
-    } else {
-        Err(ApiError::Validation(
-            errors
-                .into_iter()
-                .map(|(f, m)| frontend::api::types::FieldError {
-                    field: f.into(),
-                    message: m,
-                })
-                .collect(),
-        ))
-    }
+    name
 }
 
-/// Create a token for `account_id`; the secret is in the answer and nowhere else.
+/// The requested scope as (position in the request, canonical name); a name that cannot be
+/// a zone is a problem of its position, in `bad`. A name listed twice counts once.
+fn scope_names(
+    zones: &[String],
+    errors: &mut Problems,
+    bad: &mut Vec<(usize, String)>,
+) -> Vec<(usize, String)> {
+    if zones.len() > ZONES_MAX {
+        errors.push((
+            "zones".to_owned(),
+            format!("may list at most {ZONES_MAX} zones"),
+        ));
+        return Vec::new();
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, input) in zones.iter().enumerate() {
+        match canonical_zone_name(input) {
+            Ok(name) => {
+                if seen.insert(name.clone()) {
+                    out.push((i, name));
+                }
+            }
+            Err(ApiError::Validation(v)) => bad.extend(v.into_iter().map(|e| (i, e.message))),
+            Err(_) => bad.push((i, "is not a zone name".to_owned())),
+        }
+    }
+    out
+}
+
+fn problems(errors: Problems) -> ApiError {
+    ApiError::Validation(
+        errors
+            .into_iter()
+            .map(|(field, message)| FieldError { field, message })
+            .collect(),
+    )
+}
+
+/// Create a token for `account_id`; the secret is in the answer and nowhere else. With
+/// `zones`, the token is scoped to them; each must be one of the account's zones.
 pub async fn create(
     pool: &PgPool,
     actor: &Actor,
     account_id: i64,
     req: &CreateTokenRequest,
 ) -> Result<CreatedToken, ApiError> {
-    let name = validate(req)?;
-    let secret = token::generate();
+    let mut errors = Problems::new();
+    let name = validate(req, &mut errors);
+    let mut bad = Vec::new();
+    let wanted = scope_names(&req.zones, &mut errors, &mut bad);
     let mut tx = pool.begin().await?;
-    let row = sqlx::query_as!(
-        TokenRow,
-        "insert into api_token (account_id, name, secret_hash, read_only, expires_at)
-         values ($1, $2, $3, $4, $5)
-         returning id, name, read_only, created_at, last_used_at, expires_at",
+    // The account's zones among those asked for, locked so none is deleted before the scope
+    // refers to it. Another account's zone and a zone that does not exist get the same
+    // answer: names reveal nothing.
+    let names: Vec<String> = wanted.iter().map(|(_, n)| n.clone()).collect();
+    let found = sqlx::query!(
+        "select id, name from zone where account_id = $1 and name = any($2) for share",
+        account_id,
+        &names
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (i, name) in &wanted {
+        if !found.iter().any(|z| &z.name == name) {
+            bad.push((
+                *i,
+                format!("\"{}\" is not one of your zones", display_name(name)),
+            ));
+        }
+    }
+    bad.sort_by_key(|(i, _)| *i);
+    errors.extend(bad.into_iter().map(|(i, m)| (format!("zones[{i}]"), m)));
+    if !errors.is_empty() {
+        return Err(problems(errors));
+    }
+    let secret = token::generate();
+    let id = sqlx::query_scalar!(
+        "insert into api_token (account_id, name, secret_hash, read_only, expires_at, scoped)
+         values ($1, $2, $3, $4, $5, $6)
+         returning id",
         account_id,
         name,
         token::hash(&secret),
         req.read_only,
         req.expires_at,
+        !wanted.is_empty(),
     )
     .fetch_one(&mut *tx)
     .await?;
-    let token: ApiToken = row.into();
+    let zone_ids: Vec<i64> = found.iter().map(|z| z.id).collect();
+    sqlx::query!(
+        "insert into api_token_zone (token_id, zone_id) select $1, unnest($2::bigint[])",
+        id,
+        &zone_ids
+    )
+    .execute(&mut *tx)
+    .await?;
+    let token = fetch(&mut tx, account_id, id).await?;
     audit::record(
         &mut tx,
         actor,
@@ -155,9 +257,11 @@ pub async fn create(
 pub async fn list(pool: &PgPool, account_id: i64) -> Result<Vec<ApiToken>, ApiError> {
     let rows = sqlx::query_as!(
         TokenRow,
-        "select id, name, read_only, created_at, last_used_at, expires_at
-           from api_token where account_id = $1 and revoked_at is null
-          order by created_at desc, id desc",
+        r#"select t.id, t.name, t.read_only, t.scoped, t.created_at, t.last_used_at, t.expires_at,
+                  array(select z.name from api_token_zone tz join zone z on z.id = tz.zone_id
+                         where tz.token_id = t.id order by z.name) as "zones!"
+             from api_token t where t.account_id = $1 and t.revoked_at is null
+            order by t.created_at desc, t.id desc"#,
         account_id
     )
     .fetch_all(pool)
@@ -174,18 +278,17 @@ pub async fn revoke(
     id: i64,
 ) -> Result<(), ApiError> {
     let mut tx = pool.begin().await?;
-    let row = sqlx::query_as!(
-        TokenRow,
+    sqlx::query_scalar!(
         "update api_token set revoked_at = now()
           where id = $1 and account_id = $2 and revoked_at is null
-          returning id, name, read_only, created_at, last_used_at, expires_at",
+          returning id",
         id,
         account_id
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ApiError::NotFound)?;
-    let token: ApiToken = row.into();
+    let token = fetch(&mut tx, account_id, id).await?;
     audit::record(
         &mut tx,
         actor,

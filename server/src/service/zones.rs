@@ -75,6 +75,19 @@ pub fn canonical_zone_name(input: &str) -> Result<String, ApiError> {
     Ok(format!("{ascii}."))
 }
 
+/// The zone a URL names, in canonical form, if the caller may touch it: the gate that every
+/// lookup of one zone by a caller passes. A name that cannot be a zone, or a zone outside a
+/// scoped token's zones ([`Principal::may_touch_zone`]), is "not found", exactly like another
+/// account's zone. Ownership is then checked by the query that loads the zone.
+pub fn zone_for_principal(who: &Principal, input: &str) -> Result<String, ApiError> {
+    let name = canonical_zone_name(input).map_err(|_| ApiError::NotFound)?;
+    if who.may_touch_zone(&name) {
+        Ok(name)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
 /// The zone's name for people: A-labels shown in Unicode.
 pub fn display_name(name: &str) -> String {
     let (unicode, result) = idna::domain_to_unicode(name.trim_end_matches('.'));
@@ -234,6 +247,9 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
 /// One zone, if the caller may see it. Someone else's zone is "not found", like a zone that
 /// does not exist.
 async fn fetch(conn: &mut PgConnection, who: &Principal, name: &str) -> Result<Zone, ApiError> {
+    if !who.may_touch_zone(name) {
+        return Err(ApiError::NotFound);
+    }
     let row = sqlx::query_as!(
         ZoneRow,
         r#"select z.name, a.email as owner, z.serial, z.created_at,
@@ -256,13 +272,13 @@ async fn fetch(conn: &mut PgConnection, who: &Principal, name: &str) -> Result<Z
 
 /// The zone named in a URL (any spelling the user might use), if the caller may see it.
 pub async fn get(pool: &PgPool, who: &Principal, name: &str) -> Result<Zone, ApiError> {
-    let name = canonical_zone_name(name).map_err(|_| ApiError::NotFound)?;
+    let name = zone_for_principal(who, name)?;
     let mut conn = pool.acquire().await?;
     fetch(&mut conn, who, &name).await
 }
 
-/// The caller's zones (all zones for admins), optionally filtered by a substring of the
-/// name, in name order.
+/// The caller's zones (all zones for admins; a scoped token's zones only), optionally
+/// filtered by a substring of the name, in name order.
 pub async fn list(
     pool: &PgPool,
     who: &Principal,
@@ -294,12 +310,17 @@ pub async fn list(
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(ZoneRow::into_zone).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|z| who.may_touch_zone(&z.name))
+        .map(ZoneRow::into_zone)
+        .collect())
 }
 
-/// Delete a zone and all its records.
+/// Delete a zone and all its records. It leaves the scope of every token that had it (the
+/// foreign key cascades); such a token stays scoped, to its remaining zones if any.
 pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), ApiError> {
-    let name = canonical_zone_name(name).map_err(|_| ApiError::NotFound)?;
+    let name = zone_for_principal(who, name)?;
     let mut tx = pool.begin().await?;
     let zone = fetch(&mut tx, who, &name).await?;
     sqlx::query!("delete from zone where name = $1", name)

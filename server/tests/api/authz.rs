@@ -220,3 +220,60 @@ async fn changes_write_the_audit_log() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_scoped_admin_token_is_no_admin() {
+    let app = TestApp::start().await;
+    let mut cust = app.customer("olga@example.com").await;
+    let r = cust
+        .post("/api/v1/zones", json!({"name": "olga.example"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut admin = app.admin().await;
+    let r = admin
+        .post("/api/v1/zones", json!({"name": "ops.example"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // The scope is the caller's own zones, even for an admin.
+    let p = admin
+        .post(
+            "/api/v1/tokens",
+            json!({"name": "t", "zones": ["olga.example"]}),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "zones[0]");
+    let r = admin
+        .post(
+            "/api/v1/tokens",
+            json!({"name": "ops", "zones": ["ops.example"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut scoped = app.with_token(r.json()["secret"].as_str().unwrap());
+
+    let zones = scoped.get("/api/v1/zones").await.json();
+    assert_eq!(zones.as_array().unwrap().len(), 1, "{zones}");
+    assert_eq!(zones[0]["name"], "ops.example.");
+    scoped
+        .get("/api/v1/zones/olga.example")
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    for path in ["/api/v1/users", "/api/v1/users/1", "/api/v1/settings"] {
+        let p = scoped.get(path).await.problem(StatusCode::FORBIDDEN);
+        assert!(p["detail"].as_str().unwrap().contains("scoped"), "{p}");
+    }
+    scoped
+        .post(
+            "/api/v1/users",
+            json!({"email": "p@example.com", "role": "admin"}),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN);
+
+    // The admin's session still sees every zone.
+    let all = admin.get("/api/v1/zones").await.json();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    app.stop().await;
+}
