@@ -91,17 +91,26 @@ pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
             referral(zone, cut, &mut sections);
             return Outcome::Referral(sections);
         }
+        let synthesized;
         let node = match zone.node(&key) {
             Some(node) => node,
-            // RFC 4592 §3.3.1: no such name; the wildcard at the closest encloser (the deepest
-            // existing ancestor — an empty non-terminal counts, and blocks the wildcards above
-            // it) answers in its place, with the question's name as owner.
-            None => match wildcard(zone, &key) {
-                Some(node) => node,
-                None => {
-                    sections.authority.extend(zone.negative_soa());
-                    return Outcome::NxDomain(sections);
+            None => match zone.synthesize(&key) {
+                // A default reverse name, the address of one, or an empty non-terminal above
+                // them (crate::zone::synth): computed, not stored, but answered alike.
+                Some(node) => {
+                    synthesized = node;
+                    &synthesized
                 }
+                // RFC 4592 §3.3.1: no such name; the wildcard at the closest encloser (the
+                // deepest existing ancestor — an empty non-terminal counts, and blocks the
+                // wildcards above it) answers in its place, with the question's name as owner.
+                None => match wildcard(zone, &key) {
+                    Some(node) => node,
+                    None => {
+                        sections.authority.extend(zone.negative_soa());
+                        return Outcome::NxDomain(sections);
+                    }
+                },
             },
         };
 

@@ -74,6 +74,23 @@ pub struct ServeArgs {
     /// Absolute lifetime of a browser session, in hours, however active it is.
     #[arg(long, env = "ZONEKEEPER_SESSION_MAX_HOURS", default_value_t = 12)]
     pub session_max_hours: u32,
+    /// The recursive resolver (address, or address:port) that FCrDNS asks about host names not
+    /// hosted here. Default: the first nameserver of /etc/resolv.conf.
+    #[arg(long, env = "ZONEKEEPER_RESOLVER", value_parser = parse_resolver)]
+    pub resolver: Option<SocketAddr>,
+    /// How long FCrDNS waits for the resolver before calling a name "unknown", in milliseconds.
+    #[arg(long, env = "ZONEKEEPER_RESOLVER_TIMEOUT_MS", default_value_t = 2000)]
+    pub resolver_timeout_ms: u64,
+}
+
+/// `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53` or `[2001:db8::53]:5353`; port 53 when none.
+fn parse_resolver(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.parse::<std::net::IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("\"{text}\" is not an address or address:port"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,16 +15,22 @@
 //! sent meanwhile are lost (Postgres does not queue them for absent listeners), so after a
 //! reconnect every zone is reloaded.
 //!
+//! Reverse zones add what is not record rows: one PTR per `ptr` row, the CNAMEs and NS of RFC
+//! 2317 delegations, and the rules that synthesize default names ([`ReverseData`]); the zone
+//! holding a template's domain gets the rules that answer those names' addresses.
+//!
 //! A row the engine cannot parse costs only its RRset (logged and skipped); a zone that cannot
 //! be built at all (no valid SOA) keeps its previous snapshot. Nothing here panics, and no lock
 //! is held across an `.await` (the catalog's own locks are taken only inside its synchronous
 //! methods).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dns_engine::catalog::Catalog;
 use dns_engine::model::validate_rrset;
+use dns_engine::zone::synth::{reverse_name, Network, Synth, SynthRule, Template};
 use dns_engine::{Rrset, SharedCatalog, Zone};
 use hickory_proto::rr::Name;
 use sqlx::postgres::PgListener;
@@ -110,12 +116,179 @@ struct ZoneIdRecordRow {
 /// without records).
 #[derive(sqlx::FromRow)]
 struct ZoneRecordRow {
+    id: i64,
     #[sqlx(flatten)]
     zone: ZoneRow,
     r_name: Option<String>,
     r_type: Option<String>,
     r_ttl: Option<i32>,
     r_content: Option<String>,
+}
+
+/// A reverse zone's network and template, and the ranges assigned in it.
+#[derive(sqlx::FromRow)]
+struct ReverseZoneRow {
+    zone_id: i64,
+    name: String,
+    network: String,
+    template: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct RangeRow {
+    zone_id: i64,
+    network: String,
+    delegate_ns: Option<Vec<String>>,
+}
+
+/// One PTR row, with its reverse zone's id.
+#[derive(sqlx::FromRow)]
+struct PtrRow {
+    zone_id: i64,
+    address: String,
+    hostname: String,
+    ttl: i32,
+}
+
+struct ReverseZone {
+    zone_id: i64,
+    name: String,
+    template: Option<Arc<Template>>,
+    /// Ranges served from here (default names synthesized, PTRs stored).
+    served: Vec<Network>,
+    /// RFC 2317 delegations: the range and its name servers.
+    delegated: Vec<(Network, Vec<String>)>,
+}
+
+/// Everything about reverse DNS except the PTR rows: small (one row per reverse zone and per
+/// assigned range), so every reload reads all of it.
+struct ReverseData {
+    zones: Vec<ReverseZone>,
+}
+
+impl ReverseData {
+    async fn load(conn: &mut sqlx::PgConnection) -> Result<Self, sqlx::Error> {
+        let zones: Vec<ReverseZoneRow> = sqlx::query_as(
+            "select rz.zone_id, z.name, rz.network::text as network, rz.template
+               from reverse_zone rz join zone z on z.id = rz.zone_id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let ranges: Vec<RangeRow> = sqlx::query_as(
+            "select zone_id, network::text as network, delegate_ns from ip_range",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::with_capacity(zones.len());
+        for z in zones {
+            let v4 = z.network.contains('.');
+            let template = match Template::parse(&z.template, v4) {
+                Ok(t) => Some(Arc::new(t)),
+                Err(e) => {
+                    tracing::warn!(zone = %z.name, error = %e, "invalid default-name template; no default names served");
+                    None
+                }
+            };
+            let mut served = Vec::new();
+            let mut delegated = Vec::new();
+            for r in ranges.iter().filter(|r| r.zone_id == z.zone_id) {
+                let Ok(net) = r.network.parse::<Network>() else {
+                    tracing::warn!(range = %r.network, "unparsable range skipped");
+                    continue;
+                };
+                match &r.delegate_ns {
+                    Some(ns) => delegated.push((net, ns.clone())),
+                    None => served.push(net),
+                }
+            }
+            out.push(ReverseZone {
+                zone_id: z.zone_id,
+                name: z.name,
+                template,
+                served,
+                delegated,
+            });
+        }
+        Ok(Self { zones: out })
+    }
+
+    /// The records and synthesis rules zone `zone_id` (named `origin`) gets besides its rows.
+    fn extras(&self, zone_id: i64, origin: &Name, ttl: i32, ptrs: &[PtrRow]) -> (Vec<Rrset>, Synth, usize) {
+        let mut rrsets = Vec::new();
+        let mut rules = Vec::new();
+        let mut skipped = 0;
+        let ttl_u = u32::try_from(ttl).unwrap_or(3600);
+        if let Some(rz) = self.zones.iter().find(|z| z.zone_id == zone_id) {
+            for ptr in ptrs {
+                let owner = match ptr.address.parse() {
+                    Ok(addr) => reverse_name(addr).to_ascii(),
+                    Err(_) => {
+                        skipped += 1;
+                        continue;
+                    }
+                };
+                match validate_rrset(origin, &owner, "PTR", i64::from(ptr.ttl), &[&ptr.hostname]) {
+                    Ok(rrset) => rrsets.push(rrset),
+                    Err(errors) => {
+                        tracing::warn!(zone = %rz.name, address = %ptr.address, errors = %join(&errors), "invalid PTR row skipped");
+                        skipped += 1;
+                    }
+                }
+            }
+            for (net, ns) in &rz.delegated {
+                rrsets.extend(classless_delegation(origin, net, ns, ttl));
+            }
+            if let Some(template) = &rz.template {
+                rules.extend(rz.served.iter().map(|range| SynthRule::Ptr {
+                    range: *range,
+                    template: template.clone(),
+                    ttl: ttl_u,
+                }));
+            }
+        }
+        // Default names whose domain lies in this zone resolve to their address here.
+        for rz in &self.zones {
+            let Some(template) = &rz.template else { continue };
+            if origin.zone_of(template.domain()) && !rz.served.is_empty() {
+                rules.push(SynthRule::Address {
+                    template: template.clone(),
+                    ranges: rz.served.clone(),
+                    ttl: ttl_u,
+                });
+            }
+        }
+        (rrsets, Synth::new(rules), skipped)
+    }
+}
+
+/// RFC 2317 §4: the parent of a classless delegation holds NS records for a child label
+/// (`<first>-<prefix length>`, e.g. `0-26.113.0.203.in-addr.arpa.`; RFC 2317 allows any label
+/// and a hyphen keeps it a host name) and, for every address of the range, a CNAME from the
+/// address's usual name into that child zone.
+fn classless_delegation(origin: &Name, net: &Network, ns: &[String], ttl: i32) -> Vec<Rrset> {
+    let std::net::IpAddr::V4(first) = net.addr() else {
+        return Vec::new();
+    };
+    let [a, b, c, d] = first.octets();
+    let child = format!("{d}-{}.{c}.{b}.{a}.in-addr.arpa.", net.prefix_len());
+    let mut out = Vec::new();
+    match validate_rrset(origin, &child, "NS", i64::from(ttl), ns) {
+        Ok(rrset) => out.push(rrset),
+        Err(errors) => {
+            tracing::warn!(range = %net, errors = %join(&errors), "RFC 2317 NS skipped");
+            return out;
+        }
+    }
+    let count = u32::try_from(net.size()).unwrap_or(0);
+    for i in 0..count {
+        let host = u32::from(d) + i;
+        let owner = format!("{host}.{c}.{b}.{a}.in-addr.arpa.");
+        let target = format!("{host}.{child}");
+        if let Ok(rrset) = validate_rrset(origin, &owner, "CNAME", i64::from(ttl), &[target]) {
+            out.push(rrset);
+        }
+    }
+    out
 }
 
 /// Loads every zone of the store and makes them the whole catalog: zones gone from the store
@@ -142,7 +315,19 @@ pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStat
     )
     .fetch_all(&mut *tx)
     .await?;
+    let reverse = ReverseData::load(&mut tx).await?;
+    let ptrs: Vec<PtrRow> = sqlx::query_as(
+        "select r.zone_id, host(p.address) as address, p.hostname, p.ttl
+           from ptr p join ip_range r on r.id = p.range_id
+          order by r.zone_id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
+    let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
+    for row in ptrs {
+        ptrs_by_zone.entry(row.zone_id).or_default().push(row);
+    }
 
     let mut by_zone: HashMap<i64, Vec<RecordRow>> = HashMap::with_capacity(zones.len());
     for row in records {
@@ -154,7 +339,10 @@ pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStat
     let mut built = Vec::with_capacity(zones.len());
     for ZoneIdRow { id, zone: row } in &zones {
         let rows = by_zone.remove(id).unwrap_or_default();
-        let (result, skipped) = build_zone(row, &rows);
+        let ptrs = ptrs_by_zone.remove(id).unwrap_or_default();
+        let (result, skipped) = build_zone(row, &rows, |origin| {
+            reverse.extras(*id, origin, row.soa_ttl, &ptrs)
+        });
         stats.skipped_rrsets += skipped;
         match result {
             Ok(zone) => {
@@ -204,8 +392,13 @@ pub async fn reload_zone(
         );
         return Ok(ZoneReload::Kept);
     };
+    // One repeatable-read snapshot for the zone, its records, and the reverse-DNS data.
+    let mut tx = pool.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
     let rows: Vec<ZoneRecordRow> = sqlx::query_as(
-        "select z.name, z.serial, z.soa_mname, z.soa_rname, z.soa_refresh, z.soa_retry,
+        "select z.id, z.name, z.serial, z.soa_mname, z.soa_rname, z.soa_refresh, z.soa_retry,
                 z.soa_expire, z.soa_minimum, z.soa_ttl,
                 r.name as r_name, r.type as r_type, r.ttl as r_ttl, r.content as r_content
            from zone z
@@ -214,12 +407,23 @@ pub async fn reload_zone(
           order by r.name, r.type, r.id",
     )
     .bind(name)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    let Some(zone_row) = rows.first().map(|r| r.zone.clone()) else {
+    let Some((zone_id, zone_row)) = rows.first().map(|r| (r.id, r.zone.clone())) else {
+        tx.commit().await?;
         catalog.remove_zone(&origin);
         return Ok(ZoneReload::Removed);
     };
+    let reverse = ReverseData::load(&mut tx).await?;
+    let ptrs: Vec<PtrRow> = sqlx::query_as(
+        "select r.zone_id, host(p.address) as address, p.hostname, p.ttl
+           from ptr p join ip_range r on r.id = p.range_id
+          where r.zone_id = $1",
+    )
+    .bind(zone_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
     let records: Vec<RecordRow> = rows
         .into_iter()
         .filter_map(|r| {
@@ -231,7 +435,12 @@ pub async fn reload_zone(
             })
         })
         .collect();
-    match build_zone(&zone_row, &records).0 {
+    let soa_ttl = zone_row.soa_ttl;
+    match build_zone(&zone_row, &records, |origin| {
+        reverse.extras(zone_id, origin, soa_ttl, &ptrs)
+    })
+    .0
+    {
         Ok(zone) => {
             let (serial, count) = (zone.serial(), zone.record_count());
             catalog.insert_zone(zone);
@@ -253,7 +462,11 @@ fn parse_origin(name: &str) -> Option<Name> {
 /// Builds one zone snapshot from its row and its record rows (adjacent per RRset). Returns
 /// the zone, or `Err` when it cannot be served (the cause is logged), and how many RRsets were
 /// skipped.
-fn build_zone(zone: &ZoneRow, records: &[RecordRow]) -> (Result<Zone, ()>, usize) {
+fn build_zone(
+    zone: &ZoneRow,
+    records: &[RecordRow],
+    extras: impl FnOnce(&Name) -> (Vec<Rrset>, Synth, usize),
+) -> (Result<Zone, ()>, usize) {
     let ZoneRow {
         name,
         serial,
@@ -305,8 +518,11 @@ fn build_zone(zone: &ZoneRow, records: &[RecordRow]) -> (Result<Zone, ()>, usize
             }
         }
     }
+    let (more, synth, more_skipped) = extras(&origin);
+    rrsets.extend(more);
+    skipped += more_skipped;
     match Zone::new(&origin, rrsets) {
-        Ok(zone) => (Ok(zone), skipped),
+        Ok(zone) => (Ok(zone.with_synth(synth)), skipped),
         Err(e) => {
             tracing::error!(zone = %name, error = %e, "zone cannot be served; it keeps its previous snapshot");
             (Err(()), skipped)
@@ -567,6 +783,10 @@ mod tests {
         }
     }
 
+    fn no_extras(_: &Name) -> (Vec<Rrset>, Synth, usize) {
+        (Vec::new(), Synth::default(), 0)
+    }
+
     fn row(name: &str, rtype: &str, ttl: i32, content: &str) -> RecordRow {
         RecordRow {
             name: name.into(),
@@ -584,7 +804,7 @@ mod tests {
             row("www.example.com.", "A", 300, "192.0.2.1"),
             row("www.example.com.", "A", 60, "192.0.2.2"),
         ];
-        let (zone, skipped) = build_zone(&zone_row("example.com."), &records);
+        let (zone, skipped) = build_zone(&zone_row("example.com."), &records, no_extras);
         let zone = zone.unwrap();
         assert_eq!(skipped, 0);
         assert_eq!(zone.serial(), 2026010101);
@@ -598,7 +818,7 @@ mod tests {
             row("good.example.com.", "A", 300, "192.0.2.1"),
             row("example.com.", "SOA", 300, "a. b. 1 2 3 4 5"),
         ];
-        let (zone, skipped) = build_zone(&zone_row("example.com."), &records);
+        let (zone, skipped) = build_zone(&zone_row("example.com."), &records, no_extras);
         assert_eq!(skipped, 2);
         assert_eq!(zone.unwrap().record_count(), 2);
     }
@@ -607,6 +827,6 @@ mod tests {
     fn a_zone_without_valid_soa_is_not_built() {
         let mut z = zone_row("example.com.");
         z.soa_mname = "not a name!".into();
-        assert!(build_zone(&z, &[]).0.is_err());
+        assert!(build_zone(&z, &[], no_extras).0.is_err());
     }
 }

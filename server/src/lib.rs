@@ -13,6 +13,7 @@ pub mod db;
 pub mod dnssync;
 pub mod http;
 pub mod pg;
+pub mod resolver;
 pub mod secret;
 pub mod serve;
 pub mod service;

@@ -59,6 +59,10 @@ async fn run_with_store(args: &ServeArgs, store: &Store) -> Result<(), BoxError>
                 args.session_idle_minutes,
                 args.session_max_hours,
             ),
+            resolver: crate::resolver::Resolver::new(
+                args.resolver,
+                std::time::Duration::from_millis(args.resolver_timeout_ms),
+            ),
             leptos_options,
         },
     )
@@ -78,6 +82,8 @@ pub struct Settings {
     pub http_addr: SocketAddr,
     pub dns_addr: SocketAddr,
     pub web: WebConfig,
+    /// Where FCrDNS resolves host names that are not hosted here.
+    pub resolver: crate::resolver::Resolver,
     pub leptos_options: leptos::config::LeptosOptions,
 }
 
@@ -105,6 +111,7 @@ impl Running {
             pool: pool.clone(),
             web: Arc::new(settings.web),
             dns: dns.health(),
+            resolver: Arc::new(settings.resolver),
             leptos_options: settings.leptos_options,
         };
         let app = crate::http::app(state);

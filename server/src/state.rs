@@ -12,6 +12,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub web: Arc<WebConfig>,
     pub dns: dns_engine::EngineHealth,
+    /// The recursive resolver FCrDNS asks about host names not hosted here.
+    pub resolver: Arc<crate::resolver::Resolver>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -24,7 +24,7 @@
 //! |-----------------|--------------------|-----------------------------------------------------|
 //! | `{a}` … `{d}`   | `203`, `0`, `113`, `7` | —                                               |
 //! | `{ip}`          | `203-0-113-7`      | `2001-0db8-0000-0000-0000-0000-0000-0007`           |
-//! | `{ip-reversed}` | `7.113.0.203`      | `7.0.0.0.…​.8.b.d.0.1.0.0.2` (32 nibbles, as in ip6.arpa) |
+//! | `{ip-reversed}` | `7.113.0.203`      | `7.0.0.0.….8.b.d.0.1.0.0.2` (32 nibbles, as in ip6.arpa) |
 //!
 //! A template must name the whole address (all of `{a}`–`{d}`, or `{ip}`, or `{ip-reversed}`)
 //! and end in at least one label without placeholders: the domain the names live in. IPv6
@@ -152,7 +152,7 @@ impl Network {
     pub fn reverse_zone(&self) -> Option<Name> {
         let (value, width) = bits(self.addr);
         let step = if width == 32 { 8 } else { 4 };
-        if self.len % step != 0 {
+        if !self.len.is_multiple_of(step) {
             return None;
         }
         let labels = usize::from(self.len / step);
@@ -366,7 +366,7 @@ impl Template {
         }
         if literal_tail == 0 {
             return Err(err(
-                "must end in a domain without placeholders, e.g. …​.clients.example.net",
+                "must end in a domain without placeholders, e.g. ….clients.example.net",
             ));
         }
         let parts: Vec<Part> = labels

@@ -56,6 +56,9 @@ impl ApiError {
         let (field, message) = match constraint {
             "account_email_key" => ("email", "an account with this email already exists"),
             "zone_name_key" => ("name", "this zone already exists"),
+            "reverse_zone_network_excl" => ("network", "overlaps another reverse zone"),
+            "ip_range_network_excl" => ("network", "overlaps a range that is already assigned"),
+            "ptr_pkey" => ("ip", "this address already has a PTR"),
             _ => return None,
         };
         Some(ApiError::Conflict(FieldError {

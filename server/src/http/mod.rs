@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 pub mod me;
 pub mod openapi;
+pub mod rdns;
 pub mod rrsets;
 pub mod tokens;
 pub mod users;
@@ -44,6 +45,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(users::router())
         .merge(zones::router())
         .merge(rrsets::router())
+        .merge(rdns::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|method: Method| async move {
@@ -88,7 +90,7 @@ pub fn app(state: AppState) -> Router {
                 Err(never) => match never {},
             };
             let (parts, body) = res.into_parts();
-            let bytes = axum::body::to_bytes(body, BODY_LIMIT * 16)
+            let bytes = axum::body::to_bytes(body, BODY_LIMIT * 64)
                 .await
                 .unwrap_or_default();
             Response::from_parts(parts, String::from_utf8_lossy(&bytes).into_owned())

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::Principal;
-use crate::service::rrsets;
+use crate::service::{rdns, rrsets};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -102,9 +102,9 @@ pub async fn put(
         records: body.records,
         comment: body.comment,
     };
-    Ok(Json(
-        rrsets::apply(&state.pool, &who, &zone, &[change], false).await?,
-    ))
+    let result = rrsets::apply(&state.pool, &who, &zone, &[change], false).await?;
+    rdns::recheck_zone(&state.pool, &state.resolver, &zone).await;
+    Ok(Json(result))
 }
 
 /// Delete one RRset.
@@ -124,9 +124,9 @@ pub async fn remove(
         records: vec![],
         comment: None,
     };
-    Ok(Json(
-        rrsets::apply(&state.pool, &who, &zone, &[change], false).await?,
-    ))
+    let result = rrsets::apply(&state.pool, &who, &zone, &[change], false).await?;
+    rdns::recheck_zone(&state.pool, &state.resolver, &zone).await;
+    Ok(Json(result))
 }
 
 /// Apply several RRset changes atomically: all of them, or (with per-item errors) none.
@@ -143,9 +143,9 @@ pub async fn patch(
     ApiPath(zone): ApiPath<String>,
     ApiJson(body): ApiJson<RrSetPatch>,
 ) -> Result<Json<RrSetChangeResult>, ApiError> {
-    Ok(Json(
-        rrsets::apply(&state.pool, &who, &zone, &body.changes, true).await?,
-    ))
+    let result = rrsets::apply(&state.pool, &who, &zone, &body.changes, true).await?;
+    rdns::recheck_zone(&state.pool, &state.resolver, &zone).await;
+    Ok(Json(result))
 }
 
 /// The zone as a BIND zone file (`text/dns`, RFC 4027), SOA first; `named-checkzone` reads it.
@@ -208,7 +208,9 @@ pub async fn import(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::field("zone_file", "must be UTF-8 text"))?;
-    Ok(Json(
-        rrsets::import(&state.pool, &who, &zone, text, params.dry_run).await?,
-    ))
+    let result = rrsets::import(&state.pool, &who, &zone, text, params.dry_run).await?;
+    if !params.dry_run {
+        rdns::recheck_zone(&state.pool, &state.resolver, &zone).await;
+    }
+    Ok(Json(result))
 }

@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod fcrdns;
+pub mod rdns;
 pub mod rrsets;
 pub mod settings;
 pub mod tokens;

@@ -88,6 +88,11 @@ pub fn zone_for_principal(who: &Principal, input: &str) -> Result<String, ApiErr
     }
 }
 
+/// Whether a canonical name lies in the reverse trees (in-addr.arpa or ip6.arpa).
+pub fn is_reverse_name(name: &str) -> bool {
+    name.ends_with(".in-addr.arpa.") || name.ends_with(".ip6.arpa.")
+}
+
 /// The zone's name for people: A-labels shown in Unicode.
 pub fn display_name(name: &str) -> String {
     let (unicode, result) = idna::domain_to_unicode(name.trim_end_matches('.'));
@@ -166,6 +171,13 @@ pub async fn notify_changed(conn: &mut PgConnection, zone: &str) -> sqlx::Result
 /// Create a zone for the caller, with SOA and apex NS from the operator's settings.
 pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone, ApiError> {
     let name = canonical_zone_name(input)?;
+    if is_reverse_name(&name) {
+        return Err(ApiError::field(
+            "name",
+            "reverse zones (in-addr.arpa, ip6.arpa) are registered by the operator under \
+             /api/v1/reverse-zones; PTRs are set per address under /api/v1/rdns",
+        ));
+    }
     let mut tx = pool.begin().await?;
     // Serialize zone creation so the "another account's zone above or below" rule cannot be
     // raced past by two concurrent creations.
@@ -190,6 +202,32 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
             message: "overlaps a zone held by another account".into(),
         }));
     }
+    insert_zone(&mut tx, who.account_id, &name).await?;
+    let zone = fetch(&mut tx, who, &name).await?;
+    audit::record(
+        &mut tx,
+        &who.actor(),
+        Change {
+            action: "zone.create",
+            object_type: "zone",
+            object_id: Some(name.clone()),
+            before: None,
+            after: serde_json::to_value(&zone).ok(),
+        },
+    )
+    .await?;
+    notify_changed(&mut tx, &name).await?;
+    tx.commit().await?;
+    Ok(zone)
+}
+
+/// Inserts the zone row `name` (canonical) for `account_id`, with SOA values and apex NS from
+/// the operator's settings. Returns the zone's id. The caller checks who may hold the name.
+pub(crate) async fn insert_zone(
+    tx: &mut PgConnection,
+    account_id: i64,
+    name: &str,
+) -> Result<i64, ApiError> {
     let settings = sqlx::query!(
         "select nameservers, hostmaster, soa_refresh, soa_retry, soa_expire, soa_minimum, default_ttl
            from setting"
@@ -202,7 +240,7 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
                            soa_expire, soa_minimum, soa_ttl)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          returning id",
-        who.account_id,
+        account_id,
         name,
         serial,
         settings.nameservers.first().cloned().unwrap_or_default(),
@@ -226,22 +264,7 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
     )
     .execute(&mut *tx)
     .await?;
-    let zone = fetch(&mut tx, who, &name).await?;
-    audit::record(
-        &mut tx,
-        &who.actor(),
-        Change {
-            action: "zone.create",
-            object_type: "zone",
-            object_id: Some(name.clone()),
-            before: None,
-            after: serde_json::to_value(&zone).ok(),
-        },
-    )
-    .await?;
-    notify_changed(&mut tx, &name).await?;
-    tx.commit().await?;
-    Ok(zone)
+    Ok(zone_id)
 }
 
 /// One zone, if the caller may see it. Someone else's zone is "not found", like a zone that

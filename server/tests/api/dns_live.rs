@@ -15,14 +15,14 @@ use zonekeeper::state::WebConfig;
 use crate::harness::TestApp;
 
 /// A UDP client of the engine under test.
-struct Dns {
+pub struct Dns {
     sock: UdpSocket,
     server: SocketAddr,
     next_id: u16,
 }
 
 impl Dns {
-    async fn new(server: SocketAddr) -> Dns {
+    pub async fn new(server: SocketAddr) -> Dns {
         Dns {
             sock: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
             server,
@@ -31,7 +31,7 @@ impl Dns {
     }
 
     /// One query, one answer (replies to earlier, timed-out queries are skipped by id).
-    async fn query(&mut self, name: &str, rtype: RecordType) -> Message {
+    pub async fn query(&mut self, name: &str, rtype: RecordType) -> Message {
         self.next_id = self.next_id.wrapping_add(1);
         let id = self.next_id;
         let mut q = Message::new(id, MessageType::Query, OpCode::Query);
@@ -55,7 +55,7 @@ impl Dns {
     }
 
     /// Polls every 20 ms, up to 5 s, until `ok` holds for the answer; returns that answer.
-    async fn wait_for(
+    pub async fn wait_for(
         &mut self,
         name: &str,
         rtype: RecordType,
@@ -381,6 +381,10 @@ async fn zones_in_the_store_are_served_from_the_first_query() {
             http_addr: "127.0.0.1:0".parse().unwrap(),
             dns_addr: "127.0.0.1:0".parse().unwrap(),
             web: WebConfig::from_public_url(None, 30, 12),
+            resolver: zonekeeper::resolver::Resolver::new(
+                Some(crate::resolver_stub::address()),
+                std::time::Duration::from_millis(500),
+            ),
             leptos_options: leptos::config::LeptosOptions::builder()
                 .output_name("zonekeeper")
                 .build(),

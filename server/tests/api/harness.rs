@@ -133,6 +133,10 @@ impl TestApp {
                 http_addr: "127.0.0.1:0".parse().unwrap(),
                 dns_addr: "127.0.0.1:0".parse().unwrap(),
                 web,
+                resolver: zonekeeper::resolver::Resolver::new(
+                    Some(crate::resolver_stub::address()),
+                    std::time::Duration::from_millis(500),
+                ),
                 leptos_options,
             },
         )
@@ -297,6 +301,16 @@ impl Client {
     pub async fn post(&mut self, path: &str, json: Value) -> Reply {
         self.send(
             Method::POST,
+            path,
+            Some("application/json"),
+            json.to_string().into_bytes(),
+        )
+        .await
+    }
+
+    pub async fn put(&mut self, path: &str, json: Value) -> Reply {
+        self.send(
+            Method::PUT,
             path,
             Some("application/json"),
             json.to_string().into_bytes(),

@@ -6,12 +6,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod resolver_stub;
 
 mod authz;
 mod bad_input;
 mod cli;
 mod dns_live;
 mod login;
+mod rdns;
 mod rrsets;
 mod runtime;
 mod tokens;
