@@ -220,3 +220,38 @@ impl FromRequestParts<AppState> for Admin {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(scope: ZoneScope) -> Principal {
+        Principal {
+            account_id: 1,
+            email: "a@example.com".into(),
+            role: Role::Customer,
+            token_id: Some(1),
+            source: None,
+            scope,
+        }
+    }
+
+    #[test]
+    fn the_scope_decides_which_zones_a_caller_may_touch() {
+        let all = caller(ZoneScope::All);
+        assert!(!all.is_scoped());
+        assert!(all.may_touch_zone("example.com."));
+
+        let some = caller(ZoneScope::Only(["example.com.".to_owned()].into()));
+        assert!(some.is_scoped());
+        assert!(some.may_touch_zone("example.com."));
+        assert!(!some.may_touch_zone("example.net."));
+        // A zone below one in scope is another zone: not covered.
+        assert!(!some.may_touch_zone("sub.example.com."));
+
+        // An emptied scope is still a scope: nothing, not everything.
+        let none = caller(ZoneScope::Only(BTreeSet::new()));
+        assert!(none.is_scoped());
+        assert!(!none.may_touch_zone("example.com."));
+    }
+}
