@@ -172,3 +172,173 @@ test('admin creates a zone, edits its records and deletes it', async ({ page }) 
   await page.goto(`/zones/${zone}`);
   await expect(page.getByRole('heading', { level: 1, name: 'Zone not found' })).toBeVisible();
 });
+
+/** Creates a zone through the zone list and opens its page, hydrated. */
+async function createAndOpenZone(page: Page, zone: string): Promise<void> {
+  await page.goto('/zones');
+  await waitForHydration(page);
+  await page.getByLabel('Zone name', { exact: true }).fill(zone);
+  await page.getByRole('button', { name: 'Create zone' }).click();
+  await expect(page.getByText(`Zone ${zone}`)).toBeVisible();
+  await page.getByTestId('zones-table').getByRole('link', { name: zone }).click();
+  await expect(page.getByTestId('zone-name')).toContainText(zone);
+  await waitForHydration(page);
+}
+
+/** Deletes the open zone through its danger panel. */
+async function deleteOpenZone(page: Page, zone: string): Promise<void> {
+  await page.getByRole('button', { name: 'Delete zone…' }).click();
+  await page.getByLabel(/to confirm/).fill(zone);
+  await page.getByRole('button', { name: 'Delete zone', exact: true }).click();
+  await expect(page).toHaveURL(/\/zones$/);
+}
+
+test('the record editor checks fields while typing, with the server’s rules, before saving', async ({ page }) => {
+  const zone = `e2e-${unique()}.example`;
+  await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await expect(page).toHaveURL(/\/$/);
+  await createAndOpenZone(page, zone);
+
+  // Every record change the page sends.
+  const sent: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/rrsets/') && request.method() !== 'GET') {
+      sent.push(`${request.method()} ${request.url()}`);
+    }
+  });
+
+  const addForm = page.getByRole('form', { name: 'Add record set' });
+  const name = addForm.getByLabel('Name', { exact: true });
+  const type = addForm.getByLabel('Type', { exact: true });
+  const ttl = addForm.getByLabel('TTL', { exact: true });
+  const records = addForm.getByLabel('Records (one per line)');
+  const fieldOf = (id: string) => addForm.locator('.field').filter({ has: page.locator(`#${id}`) });
+
+  // An invalid IPv4 address: the message is there as soon as it is typed, on its line.
+  await name.fill('www');
+  await type.selectOption('A');
+  await records.fill('192.0.2.1\n999.1.1.1');
+  await expect(addForm.locator('.record-errors')).toContainText('line 2:');
+  await expect(addForm.locator('.record-errors')).toContainText('999.1.1.1');
+  await expect(addForm.locator('.record-errors')).not.toContainText('line 1:');
+  await expect(records).toHaveAttribute('aria-invalid', 'true');
+
+  // TTL 0: the engine's TTL rule, word for word.
+  await ttl.fill('0');
+  await expect(fieldOf('rr-ttl').locator('.field-error')).toContainText('between 1 and 2147483647');
+  await expect(ttl).toHaveAttribute('aria-invalid', 'true');
+
+  // Owner names and type rules too.
+  await name.fill('bad name!');
+  await expect(fieldOf('rr-name').locator('.field-error')).toBeVisible();
+  await name.fill('@');
+  await type.selectOption('CNAME');
+  await records.fill('target.example.net.');
+  await expect(fieldOf('rr-type').locator('.field-error')).toContainText('apex');
+  await snap(page, 'zone-editor-live-errors');
+
+  // Clicking Add with errors sends nothing.
+  await addForm.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(fieldOf('rr-type').locator('.field-error')).toContainText('apex');
+
+  // Corrected, the messages go away as the user types, and the save goes through.
+  await name.fill('www');
+  await type.selectOption('A');
+  await ttl.fill('300');
+  await records.fill('192.0.2.1\n192.0.2.2');
+  await expect(addForm.locator('.field-error')).toHaveCount(0);
+  await expect(records).not.toHaveAttribute('aria-invalid', 'true');
+  expect(sent, 'requests sent while the form had errors').toEqual([]);
+  await addForm.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByText('Added www A.')).toBeVisible();
+  expect(sent).toHaveLength(1);
+
+  // The inline editor checks the same way.
+  const table = page.getByTestId('rrsets-table');
+  await table.getByRole('row').filter({ hasText: '192.0.2.2' }).getByRole('button', { name: 'Edit' }).click();
+  const editTtl = page.getByLabel('TTL of www A');
+  // While editing, the records are in a textarea (not text): find the row by its inputs.
+  const editing = table.getByRole('row').filter({ has: editTtl });
+  await editTtl.fill('0');
+  await expect(editTtl).toHaveAttribute('aria-invalid', 'true');
+  await expect(editing.locator('td.num .field-error')).toContainText('between 1 and 2147483647');
+  await page.getByLabel('Records of www A, one per line').fill('192.0.2.1\n192.0.2.300');
+  await expect(editing.locator('.record-errors')).toContainText('line 2:');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(editing.locator('.record-errors')).toContainText('line 2:');
+  expect(sent).toHaveLength(1);
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+
+  await deleteOpenZone(page, zone);
+});
+
+test('a zone file is uploaded, previewed and applied', async ({ page }) => {
+  const zone = `e2e-${unique()}.example`;
+  await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await expect(page).toHaveURL(/\/$/);
+  await createAndOpenZone(page, zone);
+  const serialBefore = Number(await page.getByTestId('zone-serial').textContent());
+
+  const importForm = page.getByRole('form', { name: 'Import zone file' });
+  const upload = importForm.getByLabel('Upload a zone file');
+  const text = importForm.getByLabel('Zone file (or paste it here)');
+
+  // A file the server refuses: its reason shows under the text, and nothing can be applied.
+  await upload.setInputFiles({
+    name: 'broken.zone',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('www 300 IN A 999.1.1.1\n'),
+  });
+  await expect(text).toHaveValue(/999\.1\.1\.1/);
+  await expect(page.getByTestId('import-errors')).not.toBeEmpty();
+  await expect(text).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('button', { name: 'Apply import' })).toHaveCount(0);
+
+  // A good file: read into the same text box, previewed as a diff, nothing stored yet.
+  const file = [
+    `$ORIGIN ${zone}.`,
+    '$TTL 3600',
+    `@     IN SOA ns1.${zone}. hostmaster.${zone}. 1 7200 3600 1209600 300`,
+    `@     IN NS  ns1.${zone}.`,
+    'ns1   IN A   192.0.2.53',
+    'www   300 IN A 192.0.2.20',
+    'mail  300 IN A 192.0.2.25',
+    '@     300 IN MX 10 mail',
+    '@     300 IN TXT "v=spf1 mx -all"',
+    '',
+  ].join('\n');
+  await upload.setInputFiles({ name: `${zone}.zone`, mimeType: 'text/dns', buffer: Buffer.from(file) });
+  await expect(page.getByTestId('import-file-name')).toContainText(`${zone}.zone`);
+  await expect(text).toHaveValue(/192\.0\.2\.20/);
+  const preview = page.getByTestId('import-preview');
+  await expect(preview).toBeVisible();
+  await expect(page.getByTestId('import-summary')).toContainText('would change');
+  const diff = page.getByTestId('import-diff');
+  await expect(diff.getByRole('row').filter({ hasText: '192.0.2.20' })).toContainText('added');
+  await expect(diff.getByRole('row').filter({ hasText: 'v=spf1 mx -all' })).toContainText('added');
+  // The default name servers are replaced by the file's.
+  await expect(diff.getByRole('row').filter({ hasText: `ns1.${zone}.` }).first()).toBeVisible();
+  const table = page.getByTestId('rrsets-table');
+  await expect(table.getByRole('row').filter({ hasText: '192.0.2.20' })).toHaveCount(0);
+  expect(Number(await page.getByTestId('zone-serial').textContent())).toBe(serialBefore);
+  await snap(page, 'zone-import-preview');
+
+  // Apply: the records are in the table, the serial moved on, the panel starts over.
+  await page.getByRole('button', { name: 'Apply import' }).click();
+  await expect(page.getByText(/Imported the zone file/)).toBeVisible();
+  await expect(table.getByRole('row').filter({ hasText: '192.0.2.20' })).toHaveCount(1);
+  await expect(table.getByRole('row').filter({ hasText: 'v=spf1 mx -all' })).toHaveCount(1);
+  await expect
+    .poll(async () => Number(await page.getByTestId('zone-serial').textContent()))
+    .toBeGreaterThan(serialBefore);
+  await expect(preview).toHaveCount(0);
+  await expect(text).toHaveValue('');
+
+  // Pasting the same file again previews "nothing would change".
+  await text.fill(file);
+  await importForm.getByRole('button', { name: 'Preview changes' }).click();
+  await expect(page.getByTestId('import-summary')).toContainText('nothing would change');
+  await snap(page, 'zone-import-applied');
+
+  await deleteOpenZone(page, zone);
+});
