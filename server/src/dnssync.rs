@@ -436,11 +436,17 @@ pub async fn reload_zone(
         })
         .collect();
     let soa_ttl = zone_row.soa_ttl;
-    match build_zone(&zone_row, &records, |origin| {
-        reverse.extras(zone_id, origin, soa_ttl, &ptrs)
+    // Building a big zone (65,536 PTRs) is CPU work of a noticeable fraction of a second: done
+    // on the blocking pool, so that the runtime's workers keep answering queries meanwhile.
+    let built = tokio::task::spawn_blocking(move || {
+        build_zone(&zone_row, &records, |origin| {
+            reverse.extras(zone_id, origin, soa_ttl, &ptrs)
+        })
+        .0
     })
-    .0
-    {
+    .await
+    .unwrap_or(Err(()));
+    match built {
         Ok(zone) => {
             let (serial, count) = (zone.serial(), zone.record_count());
             catalog.insert_zone(zone);

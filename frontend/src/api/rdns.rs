@@ -243,3 +243,19 @@ pub struct RdnsBatchResult {
     pub failed: usize,
     pub results: Vec<RdnsEntryResult>,
 }
+
+/// `GET /api/v1/zones/{zone}/reverse`: for each A/AAAA record of the zone whose address is in a
+/// range hosted here, what its reverse DNS says and whether it points back at the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct ReverseStatus {
+    /// The record's owner name (absolute).
+    pub name: String,
+    pub address: String,
+    /// The name the address's PTR serves: its own PTR, or the default name.
+    pub ptr: String,
+    /// Whether `ptr` is the range's default name (no PTR set).
+    pub is_default: bool,
+    /// Whether the PTR names this record's owner: forward and reverse agree (FCrDNS).
+    pub matches: bool,
+}

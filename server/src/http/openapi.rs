@@ -58,6 +58,7 @@ use crate::state::AppState;
         super::rdns::show_rdns,
         super::rdns::put_rdns,
         super::rdns::delete_rdns,
+        super::rdns::zone_reverse,
         super::health::healthz,
     ),
     components(schemas(
@@ -102,6 +103,7 @@ use crate::state::AppState;
         frontend::api::rdns::RdnsBatch,
         frontend::api::rdns::RdnsEntryResult,
         frontend::api::rdns::RdnsBatchResult,
+        frontend::api::rdns::ReverseStatus,
     )),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),

@@ -10,14 +10,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use frontend::api::rdns::{
     AssignRangeRequest, CreateReverseZoneRequest, PutRdns, Range, Rdns, RdnsBatch,
-    RdnsBatchParams, RdnsBatchResult, RdnsPage, RdnsQuery, RdnsSaved, ReverseZone,
+    RdnsBatchParams, RdnsBatchResult, RdnsPage, RdnsQuery, RdnsSaved, ReverseStatus, ReverseZone,
     UnassignRangeParams, UpdateReverseZoneRequest,
 };
 use frontend::api::types::Problem;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::auth::{AccountWide, Admin};
+use crate::auth::{AccountWide, Admin, Principal};
 use crate::service::rdns;
 use crate::state::AppState;
 
@@ -47,6 +47,20 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(BATCH_BODY_LIMIT)),
         )
         .route("/rdns/{ip}", get(show_rdns).put(put_rdns).delete(delete_rdns))
+        .route("/zones/{zone}/reverse", get(zone_reverse))
+}
+
+/// The reverse DNS of the zone's A/AAAA records whose addresses are hosted here, and whether
+/// each points back at its record (the zone editor's FCrDNS column).
+#[utoipa::path(get, path = "/api/v1/zones/{zone}/reverse", tag = "records",
+    params(("zone" = String, Path, description = "Zone name")),
+    responses((status = 200, body = Vec<ReverseStatus>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn zone_reverse(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiPath(zone): ApiPath<String>,
+) -> Result<Json<Vec<ReverseStatus>>, ApiError> {
+    Ok(Json(rdns::reverse_status(&state.pool, &who, &zone).await?))
 }
 
 /// Every reverse zone (admin).

@@ -21,7 +21,7 @@ use dns_engine::zone::synth::{Network, Template};
 use frontend::api::rdns::{
     AssignRangeRequest, CreateReverseZoneRequest, Fcrdns, PutRdns, Range, Rdns, RdnsBatch,
     RdnsBatchParams, RdnsBatchResult, RdnsEntryResult, RdnsPage, RdnsQuery, RdnsSaved,
-    ReverseZone, UpdateReverseZoneRequest,
+    ReverseStatus, ReverseZone, UpdateReverseZoneRequest,
 };
 use frontend::api::types::{FieldError, Role};
 use sqlx::{PgConnection, PgPool};
@@ -1233,4 +1233,51 @@ pub async fn recheck(
     .execute(&mut *conn)
     .await?;
     Ok(items.len())
+}
+
+/// For the forward zone editor: the reverse DNS of every address record of `zone` whose
+/// address lies in a range served here (whoever holds the range: PTRs are public data).
+pub async fn reverse_status(
+    pool: &PgPool,
+    who: &Principal,
+    zone: &str,
+) -> Result<Vec<ReverseStatus>, ApiError> {
+    let zone = super::zones::get(pool, who, zone).await?;
+    let rows = sqlx::query!(
+        r#"select r.name, r.content, p.hostname as "hostname?", rz.template,
+                  family(rz.network) = 4 as "v4!"
+             from record r
+             join zone z on z.id = r.zone_id
+             join ip_range ir on ir.network >>= r.content::inet and ir.delegate_ns is null
+             join reverse_zone rz on rz.zone_id = ir.zone_id
+             left join ptr p on p.address = r.content::inet
+            where z.name = $1 and r.type in ('A', 'AAAA')
+            order by r.name, r.content"#,
+        zone.name
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let addr: IpAddr = row.content.parse().ok()?;
+            let (ptr, is_default) = match row.hostname {
+                Some(host) => (host, false),
+                None => (
+                    Template::parse(&row.template, row.v4)
+                        .ok()?
+                        .render(addr)?
+                        .to_ascii(),
+                    true,
+                ),
+            };
+            Some(ReverseStatus {
+                matches: ptr.eq_ignore_ascii_case(&row.name),
+                name: row.name,
+                address: addr.to_string(),
+                ptr,
+                is_default,
+            })
+        })
+        .collect())
 }

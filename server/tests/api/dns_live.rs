@@ -62,7 +62,20 @@ impl Dns {
         what: &str,
         ok: impl Fn(&Message) -> bool,
     ) -> Message {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        self.wait_for_within(name, rtype, what, Duration::from_secs(5), ok)
+            .await
+    }
+
+    /// [`Dns::wait_for`] with another bound (benchmarks that load big zones).
+    pub async fn wait_for_within(
+        &mut self,
+        name: &str,
+        rtype: RecordType,
+        what: &str,
+        within: Duration,
+        ok: impl Fn(&Message) -> bool,
+    ) -> Message {
+        let deadline = Instant::now() + within;
         loop {
             let a = self.query(name, rtype).await;
             if ok(&a) {
@@ -70,7 +83,7 @@ impl Dns {
             }
             assert!(
                 Instant::now() < deadline,
-                "{what}: not seen within 5 s; last answer to {name} {rtype}: {a:?}"
+                "{what}: not seen within {within:?}; last answer to {name} {rtype}: {a:?}"
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -567,9 +567,162 @@ async fn a_forward_change_rechecks_the_ptrs_that_point_at_it() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let entry = alice.get("/api/v1/rdns/203.0.113.5").await.json();
     assert_eq!(entry["fcrdns"], "fail", "{entry}");
+    // The zone editor's view: which address records have a matching reverse.
+    let r = alice
+        .put("/api/v1/rdns/203.0.113.9", json!({"ptr": "mail.alice.test"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let reverse = alice.get("/api/v1/zones/alice.test/reverse").await.json();
+    assert_eq!(
+        reverse,
+        json!([
+            {"name": "203-0-113-20.alice.test.", "address": "203.0.113.20",
+             "ptr": "static.20.113.0.203.clients.example.net.", "is_default": true, "matches": false},
+            {"name": "mail.alice.test.", "address": "2001:db8:1::25",
+             "ptr": "2001-0db8-0001-0000-0000-0000-0000-0025.v6.example.net.", "is_default": true, "matches": false},
+            {"name": "mail.alice.test.", "address": "203.0.113.9",
+             "ptr": "mail.alice.test.", "is_default": false, "matches": true},
+        ]),
+        "{reverse}"
+    );
     assert_eq!(
         entry["fcrdns_detail"],
         "mail.alice.test. resolves to 203.0.113.9, not 203.0.113.5"
     );
+    app.stop().await;
+}
+
+/// Resident and peak memory of this process (the whole application runs in it), in MiB.
+fn memory_mib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            / 1024
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Sets up `count` hosts in Alice's zone `bulk.test`, each with an address record (written
+/// straight to the store: setup, not what is measured), and waits until the engine serves them.
+async fn bulk_hosts(app: &TestApp, dns: &mut Dns, addrs: &[std::net::IpAddr]) -> Vec<String> {
+    let names: Vec<String> = (0..addrs.len()).map(|i| format!("host-{i}.bulk.test.")).collect();
+    let types: Vec<&str> = addrs
+        .iter()
+        .map(|a| if a.is_ipv4() { "A" } else { "AAAA" })
+        .collect();
+    let contents: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query(
+        "insert into record (zone_id, name, type, ttl, content)
+         select (select id from zone where name = 'bulk.test.'), n, t, 3600, c
+           from unnest($1::text[], $2::text[], $3::text[]) as u(n, t, c)",
+    )
+    .bind(&names)
+    .bind(&types)
+    .bind(&contents)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("select pg_notify('zone_changed', 'bulk.test.')")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let last = names.last().unwrap().clone();
+    let rtype = if addrs[addrs.len() - 1].is_ipv4() { RecordType::A } else { RecordType::AAAA };
+    dns.wait_for_within(&last, rtype, "bulk hosts loaded", Duration::from_secs(120), |m| {
+        address(m).is_some()
+    })
+    .await;
+    names
+}
+
+/// One bulk PATCH of `addrs` → `names`, timed from the request until the engine answers the
+/// last address's PTR with its new name.
+async fn bulk_run(app: &TestApp, alice: &mut Client, dns: &mut Dns, what: &str, addrs: &[std::net::IpAddr], names: &[String]) {
+    let entries: Vec<Value> = addrs
+        .iter()
+        .zip(names)
+        .map(|(a, n)| json!({"ip": a.to_string(), "ptr": n}))
+        .collect();
+    let body = json!({ "entries": entries });
+    let (rss_before, _) = memory_mib();
+    let started = Instant::now();
+    let r = alice.patch("/api/v1/rdns", body).await;
+    let http = started.elapsed();
+    assert_eq!(r.status, StatusCode::OK, "{}", &r.body[..r.body.len().min(2000)]);
+    let result = r.json();
+    assert_eq!(result["stored"], addrs.len());
+    assert!(result["results"].as_array().unwrap().iter().all(|r| r["fcrdns"] == "pass"));
+    let last = addrs.last().unwrap();
+    let rev = hickory_proto::rr::Name::from(*last).to_ascii();
+    let expected = names.last().unwrap().clone();
+    dns.wait_for_within(&rev, RecordType::PTR, "bulk PTRs served", Duration::from_secs(120), |m| {
+        ptr_target(m).as_deref() == Some(expected.as_str())
+    })
+    .await;
+    let served = started.elapsed();
+    // Spot-check a few more: every one of them is served.
+    for i in [0, addrs.len() / 3, addrs.len() / 2] {
+        let rev = hickory_proto::rr::Name::from(addrs[i]).to_ascii();
+        let a = dns.query(&rev, RecordType::PTR).await;
+        assert_eq!(ptr_target(&a).as_deref(), Some(names[i].as_str()));
+    }
+    let (rss_after, peak) = memory_mib();
+    println!(
+        "{what}: {} PTRs; request answered after {:.2} s, every answer served after {:.2} s; \
+         RSS {rss_before} → {rss_after} MiB (peak {peak} MiB, whole test process: app, engine, client); \
+         {} ptr rows",
+        addrs.len(),
+        http.as_secs_f64(),
+        served.as_secs_f64(),
+        app.count("ptr").await,
+    );
+}
+
+/// The issue's figures: a bulk PATCH of 65,536 PTRs covering a /16 and of 10,000 PTRs in an
+/// IPv6 /48, host names in a hosted zone whose address records match, timed until served.
+/// `cargo test -p server --release --test api bench_bulk -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark; run explicitly"]
+async fn bench_bulk_rdns() {
+    let app = TestApp::start().await;
+    let mut admin = app.admin().await;
+    let mut alice = app.customer(CUSTOMER).await;
+    for (network, template) in [
+        ("10.0.0.0/8", "static.{ip-reversed}.clients.example.net"),
+        ("2001:db8::/32", "{ip}.v6.example.net"),
+    ] {
+        let r = admin
+            .post("/api/v1/reverse-zones", json!({"network": network, "template": template}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    for network in ["10.1.0.0/16", "2001:db8:2::/48"] {
+        let r = admin
+            .post("/api/v1/ranges", json!({"network": network, "owner": CUSTOMER}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let r = alice.post("/api/v1/zones", json!({"name": "bulk.test"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut dns = Dns::new(app.dns_addr).await;
+
+    let v4: Vec<std::net::IpAddr> = (0..65_536u32)
+        .map(|i| std::net::IpAddr::V4(std::net::Ipv4Addr::from(0x0A01_0000 + i)))
+        .collect();
+    let v6: Vec<std::net::IpAddr> = (0..10_000u128)
+        .map(|i| std::net::IpAddr::V6(std::net::Ipv6Addr::from(0x2001_0db8_0002_0000_0000_0000_0000_0000u128 + i * 7919)))
+        .collect();
+    let mut all = v4.clone();
+    all.extend(&v6);
+    let names = bulk_hosts(&app, &mut dns, &all).await;
+    bulk_run(&app, &mut alice, &mut dns, "IPv4 /16", &v4, &names[..v4.len()]).await;
+    bulk_run(&app, &mut alice, &mut dns, "IPv6 /48", &v6, &names[v4.len()..]).await;
     app.stop().await;
 }
