@@ -5,6 +5,7 @@
 //! in-process transport and the visitor's cookie, see [`transport`]) and returns a `Send + 'static`
 //! future, so it can feed `Resource::new` and `Action::new` in both the server and the browser.
 
+pub mod rdns;
 pub mod transport;
 pub mod types;
 
