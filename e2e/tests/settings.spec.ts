@@ -123,3 +123,25 @@ test('customers have no settings page', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Forbidden' })).toBeVisible();
   await expect(page.getByLabel('Default TTL', { exact: true })).toHaveCount(0);
 });
+
+test('the server-rendered page already shows the stored values', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  try {
+    await page.goto('/login');
+    await page.getByLabel('Email', { exact: true }).fill(ADMIN_EMAIL);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL(/\/$/);
+    const stored = await (await page.request.get('/api/v1/settings')).json();
+    await page.goto('/admin/settings');
+    const form = page.getByRole('form', { name: 'Settings' });
+    await expect(form.getByLabel('Name servers (one per line)')).toHaveValue(stored.nameservers.join('\n'));
+    await expect(form.getByLabel('Hostmaster', { exact: true })).toHaveValue(stored.hostmaster);
+    await expect(form.getByLabel('Default TTL', { exact: true })).toHaveValue(String(stored.default_ttl));
+    // Saving needs the wasm: the button says so by being disabled.
+    await expect(form.getByRole('button', { name: 'Save settings' })).toBeDisabled();
+  } finally {
+    await context.close();
+  }
+});

@@ -163,6 +163,9 @@ const PLACED: &[&str] = &[
 fn SettingsForm(settings: Settings) -> impl IntoView {
     let hydrated = use_hydrated();
     let save = Submission::<Settings>::new();
+    // The values as loaded also go into the HTML (`value`, the textarea's text), so the page
+    // shows them before the wasm takes over; `prop:value` follows the draft afterwards.
+    let initial = StoredValue::new(Draft::from(&settings));
     let draft = RwSignal::new(Draft::from(&settings));
     let sent_lines = RwSignal::new(Vec::<usize>::new());
 
@@ -234,6 +237,7 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
             <div class="field">
                 <label for=id>{label}</label>
                 <input id=id name=field type="text" inputmode="numeric" autocomplete="off"
+                    value=initial.with_value(|d| get(d).clone())
                     prop:value=move || draft.with(|d| get(d).clone())
                     on:input=move |ev| draft.update(|d| *set(d) = event_target_value(&ev))
                     aria-invalid=invalid(error) aria-describedby=error_id.clone()/>
@@ -258,7 +262,9 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
                             spellcheck="false" placeholder="ns1.example.net."
                             prop:value=move || draft.with(|d| d.nameservers.clone())
                             on:input=move |ev| draft.update(|d| d.nameservers = event_target_value(&ev))
-                            aria-invalid=ns_invalid aria-describedby="settings-nameservers-error"></textarea>
+                            aria-invalid=ns_invalid aria-describedby="settings-nameservers-error">
+                            {initial.with_value(|d| d.nameservers.clone())}
+                        </textarea>
                         <p class="hint">"Absolute host names, ending in a dot. The first one is the SOA's primary name server (MNAME)."</p>
                         <ul class="field-error record-errors" id="settings-nameservers-error" role="alert">
                             {move || ns_errors().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
@@ -268,6 +274,7 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
                         <label for="settings-hostmaster">"Hostmaster"</label>
                         <input id="settings-hostmaster" name="hostmaster" type="text"
                             autocomplete="off" spellcheck="false"
+                            value=initial.with_value(|d| d.hostmaster.clone())
                             prop:value=move || draft.with(|d| d.hostmaster.clone())
                             on:input=move |ev| draft.update(|d| d.hostmaster = event_target_value(&ev))
                             aria-invalid=invalid(save.field("hostmaster"))
