@@ -370,4 +370,29 @@ pub struct Settings {
     pub soa_minimum: i32,
     /// TTL of new records without one, and of new zones' SOA and apex NS.
     pub default_ttl: i32,
+    /// What a PTR that fails FCrDNS gets: refused (`strict`, the default when omitted) or
+    /// stored and flagged (`warn`).
+    #[serde(default)]
+    pub fcrdns_policy: FcrdnsPolicy,
+}
+
+/// The policy for PTRs whose host name does not resolve back to their address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum FcrdnsPolicy {
+    /// Refuse the save, saying why.
+    #[default]
+    Strict,
+    /// Store the PTR, marked as failing.
+    Warn,
+}
+
+impl FcrdnsPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FcrdnsPolicy::Strict => "strict",
+            FcrdnsPolicy::Warn => "warn",
+        }
+    }
 }

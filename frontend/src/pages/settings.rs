@@ -10,7 +10,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{self, FieldError, Role, Settings};
+use crate::api::{self, FcrdnsPolicy, FieldError, Role, Settings};
 use crate::components::layout::use_session;
 use crate::components::ui::{
     field_error, invalid, use_hydrated, Alert, ErrorPanel, FieldMessage, Forbidden, Loading,
@@ -64,6 +64,7 @@ struct Draft {
     soa_expire: String,
     soa_minimum: String,
     default_ttl: String,
+    fcrdns_policy: FcrdnsPolicy,
 }
 
 impl From<&Settings> for Draft {
@@ -76,6 +77,7 @@ impl From<&Settings> for Draft {
             soa_expire: s.soa_expire.to_string(),
             soa_minimum: s.soa_minimum.to_string(),
             default_ttl: s.default_ttl.to_string(),
+            fcrdns_policy: s.fcrdns_policy,
         }
     }
 }
@@ -120,6 +122,7 @@ fn to_settings(draft: &Draft) -> Result<(Settings, Vec<usize>), Vec<FieldError>>
             soa_expire,
             soa_minimum,
             default_ttl,
+            fcrdns_policy: draft.fcrdns_policy,
         },
         lines,
     ))
@@ -325,6 +328,7 @@ mod tests {
             soa_expire: "1209600".into(),
             soa_minimum: "300".into(),
             default_ttl: "3600".into(),
+            fcrdns_policy: FcrdnsPolicy::Strict,
         }
     }
 

@@ -80,6 +80,7 @@ use crate::state::AppState;
         frontend::api::types::UpdateZoneRequest,
         frontend::api::types::SoaSettings,
         frontend::api::types::Settings,
+        frontend::api::types::FcrdnsPolicy,
         frontend::api::types::RrSet,
         frontend::api::types::PutRrSet,
         frontend::api::types::RrSetChange,

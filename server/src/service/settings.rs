@@ -2,7 +2,9 @@
 //! rules they share: host names for name servers, a mailbox for the RNAME, and timer ranges.
 
 use dns_engine::model::{parse_name, NameRole};
-use frontend::api::types::{FieldError, Settings, SoaSettings, UpdateZoneRequest, Zone};
+use frontend::api::types::{
+    FcrdnsPolicy, FieldError, Settings, SoaSettings, UpdateZoneRequest, Zone,
+};
 use hickory_proto::rr::Name;
 use sqlx::PgPool;
 
@@ -78,7 +80,8 @@ fn field_error(field: &str, message: impl Into<String>) -> FieldError {
 
 pub async fn get(pool: &PgPool) -> Result<Settings, ApiError> {
     let r = sqlx::query!(
-        "select nameservers, hostmaster, soa_refresh, soa_retry, soa_expire, soa_minimum, default_ttl from setting"
+        "select nameservers, hostmaster, soa_refresh, soa_retry, soa_expire, soa_minimum, default_ttl,
+                fcrdns_policy from setting"
     )
     .fetch_one(pool)
     .await?;
@@ -90,6 +93,11 @@ pub async fn get(pool: &PgPool) -> Result<Settings, ApiError> {
         soa_expire: r.soa_expire,
         soa_minimum: r.soa_minimum,
         default_ttl: r.default_ttl,
+        fcrdns_policy: if r.fcrdns_policy == "warn" {
+            FcrdnsPolicy::Warn
+        } else {
+            FcrdnsPolicy::Strict
+        },
     })
 }
 
@@ -121,14 +129,16 @@ pub async fn put(pool: &PgPool, who: &Principal, s: &Settings) -> Result<Setting
     let mut tx = pool.begin().await?;
     sqlx::query!(
         "update setting set nameservers = $1, hostmaster = $2, soa_refresh = $3, soa_retry = $4,
-                soa_expire = $5, soa_minimum = $6, default_ttl = $7, updated_at = now()",
+                soa_expire = $5, soa_minimum = $6, default_ttl = $7, fcrdns_policy = $8,
+                updated_at = now()",
         &nameservers,
         hostmaster,
         s.soa_refresh,
         s.soa_retry,
         s.soa_expire,
         s.soa_minimum,
-        s.default_ttl
+        s.default_ttl,
+        s.fcrdns_policy.as_str()
     )
     .execute(&mut *tx)
     .await?;

@@ -207,7 +207,7 @@ async fn reverse_zones_and_ranges_are_admin_only_validated_and_never_overlap() {
 #[tokio::test]
 async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
     let app = TestApp::start().await;
-    let (_admin, mut alice) = provider(&app).await;
+    let (mut admin, mut alice) = provider(&app).await;
     alice_zone(&mut alice).await;
 
     // Hosted name resolving to the address: pass.
@@ -306,10 +306,11 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
     assert_eq!(alice.get("/api/v1/rdns/203.0.113.5").await.json()["ptr"], "mail.alice.test.");
 
     // Warn policy: a failing PTR is stored, flagged, with its reason; warnings do not block.
-    sqlx::query("update setting set fcrdns_policy = 'warn'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    let mut settings = admin.get("/api/v1/settings").await.json();
+    assert_eq!(settings["fcrdns_policy"], "strict", "the default");
+    settings["fcrdns_policy"] = json!("warn");
+    let r = admin.put("/api/v1/settings", settings).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = alice
         .put("/api/v1/rdns/203.0.113.5", json!({"ptr": "mail.external.test"}))
         .await;
