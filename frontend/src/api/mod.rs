@@ -375,6 +375,139 @@ pub fn put_settings(
     send_json(Method::PUT, "/api/v1/settings", settings)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Reverse DNS: reverse zones and ranges (admin), the PTRs of the caller's ranges
+
+use rdns::{
+    AssignRangeRequest, CreateReverseZoneRequest, PutRdns, Range, RdnsBatch, RdnsBatchResult,
+    RdnsPage, RdnsSaved, ReverseStatus, ReverseZone, UpdateReverseZoneRequest,
+};
+
+fn reverse_zone_path(zone: &str) -> String {
+    format!("/api/v1/reverse-zones/{}", encode_component(zone))
+}
+
+fn rdns_path(ip: &str) -> String {
+    format!("/api/v1/rdns/{}", encode_component(ip))
+}
+
+/// `GET /api/v1/reverse-zones` (admin)
+pub fn list_reverse_zones() -> impl Future<Output = ApiResult<Vec<ReverseZone>>> + Send + 'static {
+    get_json("/api/v1/reverse-zones")
+}
+
+/// `POST /api/v1/reverse-zones` (admin; 201 with the new zone)
+pub fn create_reverse_zone(
+    req: &CreateReverseZoneRequest,
+) -> impl Future<Output = ApiResult<ReverseZone>> + Send + 'static {
+    send_json(Method::POST, "/api/v1/reverse-zones", req)
+}
+
+/// `GET /api/v1/reverse-zones/{zone}` (admin)
+pub fn get_reverse_zone(
+    zone: &str,
+) -> impl Future<Output = ApiResult<ReverseZone>> + Send + 'static {
+    get_json(&reverse_zone_path(zone))
+}
+
+/// `PATCH /api/v1/reverse-zones/{zone}` (admin): a new template for the default names.
+pub fn update_reverse_zone(
+    zone: &str,
+    req: &UpdateReverseZoneRequest,
+) -> impl Future<Output = ApiResult<ReverseZone>> + Send + 'static {
+    send_json(Method::PATCH, &reverse_zone_path(zone), req)
+}
+
+/// `DELETE /api/v1/reverse-zones/{zone}` (admin; 409 while ranges of it are assigned)
+pub fn delete_reverse_zone(zone: &str) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::DELETE, &reverse_zone_path(zone), None)
+}
+
+/// `GET /api/v1/ranges`: the caller's ranges (every range for admins).
+pub fn list_ranges() -> impl Future<Output = ApiResult<Vec<Range>>> + Send + 'static {
+    get_json("/api/v1/ranges")
+}
+
+/// `POST /api/v1/ranges` (admin): assigns a range to a customer.
+pub fn assign_range(
+    req: &AssignRangeRequest,
+) -> impl Future<Output = ApiResult<Range>> + Send + 'static {
+    send_json(Method::POST, "/api/v1/ranges", req)
+}
+
+/// `DELETE /api/v1/ranges?network=CIDR` (admin)
+pub fn unassign_range(network: &str) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(
+        Method::DELETE,
+        &format!("/api/v1/ranges?network={}", encode_component(network)),
+        None,
+    )
+}
+
+/// The query string of `GET /api/v1/rdns`; empty `after` and `q` are left out.
+fn rdns_list_path(range: &str, after: Option<&str>, limit: Option<u32>, q: &str) -> String {
+    let mut path = format!("/api/v1/rdns?range={}", encode_component(range));
+    if let Some(after) = after.filter(|a| !a.is_empty()) {
+        path.push_str(&format!("&after={}", encode_component(after)));
+    }
+    if let Some(limit) = limit {
+        path.push_str(&format!("&limit={limit}"));
+    }
+    let q = q.trim();
+    if !q.is_empty() {
+        path.push_str(&format!("&q={}", encode_component(q)));
+    }
+    path
+}
+
+/// `GET /api/v1/rdns?range=&after=&limit=&q=`: one page of a range's reverse DNS.
+pub fn list_rdns(
+    range: &str,
+    after: Option<&str>,
+    limit: Option<u32>,
+    q: &str,
+) -> impl Future<Output = ApiResult<RdnsPage>> + Send + 'static {
+    get_json(&rdns_list_path(range, after, limit, q))
+}
+
+/// `GET /api/v1/rdns/{ip}`
+pub fn get_rdns(ip: &str) -> impl Future<Output = ApiResult<rdns::Rdns>> + Send + 'static {
+    get_json(&rdns_path(ip))
+}
+
+/// `PUT /api/v1/rdns/{ip}`: sets the address's PTR (checked for FCrDNS).
+pub fn put_rdns(
+    ip: &str,
+    req: &PutRdns,
+) -> impl Future<Output = ApiResult<RdnsSaved>> + Send + 'static {
+    send_json(Method::PUT, &rdns_path(ip), req)
+}
+
+/// `DELETE /api/v1/rdns/{ip}`: back to the default name.
+pub fn delete_rdns(ip: &str) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::DELETE, &rdns_path(ip), None)
+}
+
+/// `PATCH /api/v1/rdns?dry_run=&atomic=`: many PTRs at once, with a result per entry.
+pub fn patch_rdns(
+    batch: &RdnsBatch,
+    dry_run: bool,
+    atomic: bool,
+) -> impl Future<Output = ApiResult<RdnsBatchResult>> + Send + 'static {
+    send_json(
+        Method::PATCH,
+        &format!("/api/v1/rdns?dry_run={dry_run}&atomic={atomic}"),
+        batch,
+    )
+}
+
+/// `GET /api/v1/zones/{zone}/reverse`: the reverse DNS of the zone's hosted A/AAAA records.
+pub fn zone_reverse(
+    zone: &str,
+) -> impl Future<Output = ApiResult<Vec<ReverseStatus>>> + Send + 'static {
+    get_json(&format!("{}/reverse", zone_path(zone)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,6 +552,18 @@ mod tests {
         assert_eq!(
             rrset_path("example.com.", "@", "A"),
             "/api/v1/zones/example.com./rrsets/%40/A"
+        );
+    }
+
+    #[test]
+    fn rdns_queries_leave_out_empty_parts() {
+        assert_eq!(
+            rdns_list_path("203.0.113.0/28", None, None, " "),
+            "/api/v1/rdns?range=203.0.113.0%2F28"
+        );
+        assert_eq!(
+            rdns_list_path("2001:db8::/48", Some("2001:db8::5"), Some(50), "mail x"),
+            "/api/v1/rdns?range=2001%3Adb8%3A%3A%2F48&after=2001%3Adb8%3A%3A5&limit=50&q=mail%20x"
         );
     }
 
