@@ -1,6 +1,6 @@
-//! `/rdns`, `/ds`: sections whose API does not exist yet.
+//! `/ds`: a section whose API does not exist yet.
 //!
-//! They say so plainly instead of showing invented data: the console only ever shows what the
+//! It says so plainly instead of showing invented data: the console only ever shows what the
 //! REST API can do.
 
 use leptos::prelude::*;
@@ -18,17 +18,6 @@ fn ComingSoon(title: &'static str, summary: &'static str, plan: &'static str) ->
             <h2>"Not available yet"</h2>
             <p>{plan}</p>
         </section>
-    }
-}
-
-#[component]
-pub fn ReverseDnsPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Reverse DNS"
-            summary="PTR records for your IP ranges, checked by forward-confirmed reverse DNS."
-            plan="Reverse DNS is coming in a later release. Until then there is nothing to edit here."
-        />
     }
 }
 

@@ -5,6 +5,8 @@ pub mod coming_soon;
 pub mod dashboard;
 pub mod login;
 pub mod not_found;
+pub mod rdns;
+pub mod rdns_bulk;
 pub mod settings;
 pub mod tokens;
 pub mod users;
