@@ -10,6 +10,7 @@ use leptos_router::{path, SsrMode};
 use crate::components::layout::ConsoleLayout;
 use crate::components::ui::Hydrated;
 use crate::pages::account::AccountPage;
+use crate::pages::admin_rdns::AdminReverseDnsPage;
 use crate::pages::coming_soon::DsRecordsPage;
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::login::LoginPage;
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("admin/users") view=UsersPage/>
                     <Route path=path!("admin/settings") view=SettingsPage/>
+                    <Route path=path!("admin/reverse-dns") view=AdminReverseDnsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,6 +1,7 @@
 //! One module per page of the console; the routes in `app.rs` map URLs onto them.
 
 pub mod account;
+pub mod admin_rdns;
 pub mod coming_soon;
 pub mod dashboard;
 pub mod login;
