@@ -24,7 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings"/>
         <section class="page-head">
             <h1>"Settings"</h1>
-            <p class="muted">"Defaults for new zones. Existing zones keep their own values."</p>
+            <p class="muted">"Defaults for new zones (existing zones keep their own values), and the reverse DNS policy."</p>
         </section>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
@@ -160,6 +160,7 @@ const PLACED: &[&str] = &[
     "soa_expire",
     "soa_minimum",
     "default_ttl",
+    "fcrdns_policy",
 ];
 
 #[component]
@@ -304,6 +305,32 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
                         "For records saved without a TTL, and new zones' SOA and NS records."),
                         |d| &d.default_ttl, |d| &mut d.default_ttl)}
                 </fieldset>
+                <div class="field">
+                    <label for="settings-fcrdns">"FCrDNS policy for PTRs"</label>
+                    <select id="settings-fcrdns" name="fcrdns_policy"
+                        prop:value=move || draft.with(|d| d.fcrdns_policy.as_str())
+                        on:change=move |ev| {
+                            let policy = if event_target_value(&ev) == "warn" {
+                                FcrdnsPolicy::Warn
+                            } else {
+                                FcrdnsPolicy::Strict
+                            };
+                            draft.update(|d| d.fcrdns_policy = policy);
+                        }
+                        aria-invalid=invalid(save.field("fcrdns_policy"))
+                        aria-describedby="settings-fcrdns-error">
+                        <option value="strict"
+                            selected=initial.with_value(|d| d.fcrdns_policy == FcrdnsPolicy::Strict)>
+                            "Strict: refuse the PTR"
+                        </option>
+                        <option value="warn"
+                            selected=initial.with_value(|d| d.fcrdns_policy == FcrdnsPolicy::Warn)>
+                            "Warn: store it, marked as failing"
+                        </option>
+                    </select>
+                    <p class="hint">"What happens when a customer sets a PTR whose host name does not resolve back to the address (forward-confirmed reverse DNS)."</p>
+                    <FieldMessage id="settings-fcrdns-error" error=save.field("fcrdns_policy")/>
+                </div>
                 <div class="form-actions">
                     <button type="submit" class="btn btn-primary"
                         disabled=move || !hydrated.get() || save.pending.get()>
