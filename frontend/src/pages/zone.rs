@@ -21,6 +21,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 
+use crate::api::rdns::ReverseStatus;
 use crate::api::{
     self, ApiError, ApiResult, FieldError, ImportResult, PutRrSet, RrSet, RrSetChangeResult, Zone,
     ZoneWarning,
@@ -133,6 +134,11 @@ fn ZoneEditor(zone: Zone) -> impl IntoView {
         move || editor.reload.get(),
         move |_| api::list_rrsets(&editor.zone()),
     );
+    // The reverse DNS of the A/AAAA records in ranges hosted here, for the PTR badges.
+    let reverse = Resource::new(
+        move || editor.reload.get(),
+        move |_| api::zone_reverse(&editor.zone()),
+    );
     let filter = RwSignal::new(String::new());
     let a_label = (zone.display_name != zone.name).then(|| zone.name.clone());
     let on_imported = move |done: ImportResult| {
@@ -177,7 +183,11 @@ fn ZoneEditor(zone: Zone) -> impl IntoView {
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match rrsets.await {
-                        Ok(list) => view! { <RrSetTable rrsets=list filter editor/> }.into_any(),
+                        Ok(list) => {
+                            // Without it the table still shows, only without PTR badges.
+                            let reverse = reverse.await.unwrap_or_default();
+                            view! { <RrSetTable rrsets=list reverse filter editor/> }.into_any()
+                        }
                         Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     }
                 })}
@@ -576,7 +586,12 @@ fn AddRrSetForm(editor: Editor, rrsets: Resource<ApiResult<Vec<RrSet>>>) -> impl
 // The records table
 
 #[component]
-fn RrSetTable(rrsets: Vec<RrSet>, filter: RwSignal<String>, editor: Editor) -> impl IntoView {
+fn RrSetTable(
+    rrsets: Vec<RrSet>,
+    reverse: Vec<ReverseStatus>,
+    filter: RwSignal<String>,
+    editor: Editor,
+) -> impl IntoView {
     if rrsets.is_empty() {
         return view! { <p class="muted empty">"This zone has no records yet."</p> }.into_any();
     }
@@ -598,7 +613,10 @@ fn RrSetTable(rrsets: Vec<RrSet>, filter: RwSignal<String>, editor: Editor) -> i
                 <tbody>
                     {rrsets
                         .into_iter()
-                        .map(|rrset| view! { <RrSetRow rrset filter editor/> })
+                        .map(|rrset| {
+                            let reverse = reverse_of(&rrset, &reverse);
+                            view! { <RrSetRow rrset reverse filter editor/> }
+                        })
                         .collect_view()}
                 </tbody>
             </table>
@@ -611,19 +629,25 @@ fn RrSetTable(rrsets: Vec<RrSet>, filter: RwSignal<String>, editor: Editor) -> i
 }
 
 #[component]
-fn RrSetRow(rrset: RrSet, filter: RwSignal<String>, editor: Editor) -> impl IntoView {
+fn RrSetRow(
+    rrset: RrSet,
+    reverse: Vec<ReverseStatus>,
+    filter: RwSignal<String>,
+    editor: Editor,
+) -> impl IntoView {
     let text = haystack(&rrset);
     let hidden = move || filter.with(|f| !matches_filter(&text, f));
     let editing = RwSignal::new(false);
     let editable = rrset.editable;
     let rrset = StoredValue::new(rrset);
+    let reverse = StoredValue::new(reverse);
     view! {
         <tr hidden=hidden class:editing=move || editing.get() class:readonly=!editable>
             {move || {
                 if editing.get() {
                     view! { <EditCells rrset=rrset.get_value() editing editor/> }.into_any()
                 } else {
-                    view! { <ShowCells rrset=rrset.get_value() editing editor/> }.into_any()
+                    view! { <ShowCells rrset=rrset.get_value() reverse=reverse.get_value() editing editor/> }.into_any()
                 }
             }}
         </tr>
@@ -632,7 +656,12 @@ fn RrSetRow(rrset: RrSet, filter: RwSignal<String>, editor: Editor) -> impl Into
 
 /// One RRset as text, with Edit and Delete (after a confirmation) unless it is read-only.
 #[component]
-fn ShowCells(rrset: RrSet, editing: RwSignal<bool>, editor: Editor) -> impl IntoView {
+fn ShowCells(
+    rrset: RrSet,
+    reverse: Vec<ReverseStatus>,
+    editing: RwSignal<bool>,
+    editor: Editor,
+) -> impl IntoView {
     let hydrated = use_hydrated();
     let confirming = RwSignal::new(false);
     let remove = Submission::<RrSetChangeResult>::new();
@@ -649,7 +678,10 @@ fn ShowCells(rrset: RrSet, editing: RwSignal<bool>, editor: Editor) -> impl Into
         <td data-label="Type"><span class="badge">{rrset.type_.clone()}</span></td>
         <td data-label="TTL" class="num mono">{rrset.ttl.to_string()}</td>
         <td data-label="Records" class="records">
-            {rrset.records.into_iter().map(|r| view! { <div class="rdata mono">{r}</div> }).collect_view()}
+            {rrset.records.into_iter().map(|r| {
+                let status = reverse.iter().find(|s| same_address(&s.address, &r)).cloned();
+                view! { <div class="rdata mono">{r}{status.map(|status| view! { <PtrBadge status/> })}</div> }
+            }).collect_view()}
         </td>
         <td data-label="Comment" class="comment">{rrset.comment.clone()}</td>
         <td class="row-actions">
@@ -690,6 +722,56 @@ fn ShowCells(rrset: RrSet, editing: RwSignal<bool>, editor: Editor) -> impl Into
                 view! { <span class="muted" title="Managed by the server">"read-only"</span> }.into_any()
             }}
         </td>
+    }
+}
+
+/// The reverse-DNS status of an A/AAAA RRset's addresses, from the zone's list.
+fn reverse_of(rrset: &RrSet, all: &[ReverseStatus]) -> Vec<ReverseStatus> {
+    if rrset.type_ != "A" && rrset.type_ != "AAAA" {
+        return Vec::new();
+    }
+    let owner = rrset.fqdn.trim_end_matches('.');
+    all.iter()
+        .filter(|s| s.name.trim_end_matches('.').eq_ignore_ascii_case(owner))
+        .cloned()
+        .collect()
+}
+
+/// Two spellings of one address (`2001:db8::1` and `2001:DB8:0::1`) are the same.
+fn same_address(a: &str, b: &str) -> bool {
+    match (
+        a.parse::<std::net::IpAddr>(),
+        b.trim().parse::<std::net::IpAddr>(),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Whether an address's PTR points back at the record: "PTR ✓", or where it points instead.
+#[component]
+fn PtrBadge(status: ReverseStatus) -> impl IntoView {
+    if status.matches {
+        let title = format!(
+            "The PTR of {} is {}: forward and reverse DNS agree (FCrDNS).",
+            status.address, status.ptr
+        );
+        view! { <span class="badge fcrdns-pass zone-ptr" title=title>"PTR ✓"</span> }.into_any()
+    } else {
+        let kind = if status.is_default {
+            "default name"
+        } else {
+            "PTR"
+        };
+        let title = format!(
+            "The {kind} of {} is {}, not {}: forward-confirmed reverse DNS (FCrDNS) fails for \
+             this name. Set the PTR on the Reverse DNS page.",
+            status.address, status.ptr, status.name
+        );
+        view! {
+            <span class="badge badge-warn zone-ptr" title=title>{format!("PTR → {}", status.ptr)}</span>
+        }
+        .into_any()
     }
 }
 
@@ -885,6 +967,13 @@ fn DeleteZonePanel(zone: Zone) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_compare_by_value() {
+        assert!(same_address("2001:db8::1", "2001:DB8:0::1"));
+        assert!(same_address("203.0.113.5", " 203.0.113.5"));
+        assert!(!same_address("203.0.113.5", "203.0.113.50"));
+    }
 
     #[test]
     fn records_keep_their_line_numbers() {
