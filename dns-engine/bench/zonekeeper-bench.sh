@@ -56,7 +56,7 @@ zk_start() {
   fi
   ZK_T0=$(date +%s.%N)
   ( exec env ZONEKEEPER_DATA_DIR="$ZK_VAR" ZONEKEEPER_HTTP_ADDR=127.0.0.1:$ZK_HTTP_PORT \
-      ZONEKEEPER_DNS_ADDR=127.0.0.1:$ZK_DNS_PORT ZONEKEEPER_ADMIN_EMAIL=$ZK_EMAIL \
+      ZONEKEEPER_DNS_ADDR=127.0.0.1:$ZK_DNS_PORT ZONEKEEPER_ADMIN_EMAIL=$ZK_EMAIL ZONEKEEPER_RESOLVER=${ZONEKEEPER_RESOLVER:-127.0.0.1:9} \
       ZONEKEEPER_ADMIN_PASSWORD="$ZK_PASSWORD" LEPTOS_OUTPUT_NAME=zonekeeper LEPTOS_SITE_ROOT=$REPO/target/site \
       nice -n "$NICE" "$ZK_BIN" serve ) >> "$ZK_WORK/zonekeeper.log" 2>&1 &
   ZK_PID=$!
@@ -95,7 +95,7 @@ do_import() {
   # Operator settings as the bench zones have them (there is no settings API yet): apex NS and SOA timers.
   zk_psql -c "update setting set nameservers = array['ns1.dnshost.test.','ns2.dnshost.test.'],
       hostmaster = 'hostmaster.dnshost.test.', soa_refresh = 7200, soa_retry = 3600, soa_expire = 1209600,
-      soa_minimum = 300, default_ttl = 3600" || return 1
+      soa_minimum = 300, default_ttl = 3600, fcrdns_policy = 'warn'" || return 1
   local token
   token=$("$ZK_BIN" token create --data-dir "$ZK_VAR" --email "$ZK_EMAIL" --name "bench-$(date +%s)" | grep -o 'zk_[A-Za-z0-9_-]*' | head -1)
   [ -n "$token" ] || { echo "no token" >&2; return 1; }
@@ -117,8 +117,51 @@ zones = [l.split() for l in open(zones_txt) if l.strip()]
 out, ok_zones, stats = [], [], collections.Counter()
 t_all = time.time(); c0 = cpu()
 t_create = 0.0; t_import = 0.0
+def reverse_network(zone):
+    labels = zone.rstrip(".").split(".")
+    if labels[-2:] == ["in-addr", "arpa"]:
+        octets = labels[:-2][::-1]
+        return ".".join(octets + ["0"] * (4 - len(octets))) + f"/{8 * len(octets)}"
+    nibbles = labels[:-2][::-1]
+    full = "".join(nibbles) + "0" * (32 - len(nibbles))
+    return ":".join(full[i:i + 4] for i in range(0, 32, 4)) + f"/{4 * len(nibbles)}"
+def ptr_address(owner):
+    labels = owner.rstrip(".").split(".")
+    if labels[-2:] == ["in-addr", "arpa"]:
+        return ".".join(labels[:-2][::-1])
+    full = "".join(labels[:-2][::-1])
+    return ":".join(full[i:i + 4] for i in range(0, 32, 4))
+def import_reverse(z, fn, rec):
+    # Reverse zones are the operator's IP space: registered under /reverse-zones, the whole network
+    # assigned (to the bench admin), the PTRs set through the bulk rDNS endpoint (65,536 per request).
+    name = z.rstrip("."); network = reverse_network(z)
+    st, body = req("POST", "/api/v1/reverse-zones", json.dumps({"network": network, "template": "r-{ip}.dnshost.test"}), "application/json")
+    rec.update(create_status=st, network=network)
+    if st != 201: rec["create_error"] = body.decode(errors="replace")[:600]; return False
+    st, body = req("POST", "/api/v1/ranges", json.dumps({"network": network, "owner": "admin@bench.test"}), "application/json")
+    if st != 201: rec["create_error"] = body.decode(errors="replace")[:600]; return False
+    origin, entries = z, []
+    for line in open(fn):
+        toks = line.split(";")[0].split()
+        if not toks: continue
+        if toks[0] == "$ORIGIN": origin = toks[1]; continue
+        if "PTR" in [t.upper() for t in toks[:4]]:
+            owner = toks[0] if toks[0].endswith(".") else f"{toks[0]}.{origin}"
+            entries.append({"ip": ptr_address(owner), "ptr": toks[-1]})
+    t = time.time(); status = 200
+    for i in range(0, len(entries), 65536):
+        st, body = req("PATCH", "/api/v1/rdns", json.dumps({"entries": entries[i:i + 65536]}), "application/json")
+        if st != 200: status = st; rec["import_error"] = body.decode(errors="replace")[:1500]; break
+    rec.update(import_status=status, import_s=round(time.time() - t, 3), ptrs=len(entries), rrs_in_file=len(entries))
+    return status == 200
 for z, fn in zones:
     name = z.rstrip(".")
+    if name.endswith(".in-addr.arpa") or name.endswith(".ip6.arpa"):
+        rec = dict(zone=z, reverse=True)
+        t = time.time(); ok = import_reverse(z, fn, rec); t_import += time.time() - t
+        if ok: ok_zones.append((z, fn)); stats["imported"] += 1; stats["ptrs_imported"] += rec["ptrs"]
+        else: stats["import_refused"] += 1
+        out.append(rec); continue
     text = open(fn).read()
     kept, ds = [], 0
     for line in text.splitlines():

@@ -275,6 +275,17 @@ async fn apply_inner(
             );
             continue;
         }
+        // In a reverse zone, PTRs live in the `ptr` table (one per address, FCrDNS-checked,
+        // owner-checked); a PTR row here would be a second, unchecked one.
+        if super::zones::is_reverse_name(&z.name) && type_text.trim().eq_ignore_ascii_case("PTR")
+        {
+            push(
+                &mut errors,
+                "type",
+                "PTRs of a reverse zone are set per address under /api/v1/rdns (one per address, checked for FCrDNS)".into(),
+            );
+            continue;
+        }
         let records: &[String] = match change.changetype {
             ChangeType::Delete => &[],
             ChangeType::Replace if change.records.is_empty() => {

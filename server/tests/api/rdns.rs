@@ -188,6 +188,16 @@ async fn reverse_zones_and_ranges_are_admin_only_validated_and_never_overlap() {
     assert_eq!(bob.get("/api/v1/ranges").await.json(), json!([]));
     assert_eq!(admin.get("/api/v1/ranges").await.json().as_array().unwrap().len(), 2);
 
+    // PTRs never enter a reverse zone as plain records: that would be a second, unchecked PTR.
+    let p = admin
+        .put(
+            "/api/v1/zones/0.203.in-addr.arpa/rrsets/7.113/PTR",
+            json!({"records": ["www.example.net."]}),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_errors(&p)[0].1.contains("/api/v1/rdns"), "{p}");
+
     // A reverse zone with ranges cannot be deleted; unassigning frees it.
     admin
         .delete("/api/v1/reverse-zones/0.203.in-addr.arpa")
