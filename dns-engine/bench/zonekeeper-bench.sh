@@ -140,14 +140,16 @@ def import_reverse(z, fn, rec):
     if st != 201: rec["create_error"] = body.decode(errors="replace")[:600]; return False
     st, body = req("POST", "/api/v1/ranges", json.dumps({"network": network, "owner": "admin@bench.test"}), "application/json")
     if st != 201: rec["create_error"] = body.decode(errors="replace")[:600]; return False
-    origin, entries = z, []
+    origin, ttl, entries = z, 3600, []
     for line in open(fn):
         toks = line.split(";")[0].split()
         if not toks: continue
         if toks[0] == "$ORIGIN": origin = toks[1]; continue
+        if toks[0] == "$TTL": ttl = int(toks[1]); continue
         if "PTR" in [t.upper() for t in toks[:4]]:
             owner = toks[0] if toks[0].endswith(".") else f"{toks[0]}.{origin}"
-            entries.append({"ip": ptr_address(owner), "ptr": toks[-1]})
+            own_ttl = int(toks[1]) if toks[1].isdigit() else ttl
+            entries.append({"ip": ptr_address(owner), "ptr": toks[-1], "ttl": own_ttl})
     t = time.time(); status = 200
     for i in range(0, len(entries), 65536):
         st, body = req("PATCH", "/api/v1/rdns", json.dumps({"entries": entries[i:i + 65536]}), "application/json")

@@ -188,6 +188,35 @@ async fn reverse_zones_and_ranges_are_admin_only_validated_and_never_overlap() {
     assert_eq!(bob.get("/api/v1/ranges").await.json(), json!([]));
     assert_eq!(admin.get("/api/v1/ranges").await.json().as_array().unwrap().len(), 2);
 
+    // Listing and showing reverse zones (admin only).
+    let list = admin.get("/api/v1/reverse-zones").await.json();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["0.203.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa."]);
+    assert_eq!(list[0]["range_count"], 1);
+    let one = admin.get("/api/v1/reverse-zones/0.203.in-addr.arpa").await.json();
+    assert_eq!(one["network"], "203.0.0.0/16");
+    alice
+        .get("/api/v1/reverse-zones")
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    admin
+        .get("/api/v1/reverse-zones/9.203.in-addr.arpa")
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    let p = admin
+        .patch(
+            "/api/v1/reverse-zones/0.203.in-addr.arpa",
+            json!({"template": "{d}.example.net"}),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&p)[0].0, "template", "{p}");
+
     // PTRs never enter a reverse zone as plain records: that would be a second, unchecked PTR.
     let p = admin
         .put(
@@ -511,6 +540,32 @@ async fn the_engine_serves_ptrs_default_names_their_addresses_and_classless_dele
         assert_eq!(a.metadata.response_code, ResponseCode::NoError, "{ent}");
         assert!(a.answers.is_empty(), "{ent}");
     }
+
+    // A new template changes every default name, both ways, at once.
+    let r = admin
+        .patch(
+            "/api/v1/reverse-zones/0.203.in-addr.arpa",
+            json!({"template": "host-{a}-{b}-{c}-{d}.example.net"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    dns.wait_for("7.113.0.203.in-addr.arpa.", RecordType::PTR, "new template", |m| {
+        ptr_target(m).as_deref() == Some("host-203-0-113-7.example.net.")
+    })
+    .await;
+    let a = dns.query("host-203-0-113-7.example.net.", RecordType::A).await;
+    assert_eq!(address(&a).as_deref(), Some("203.0.113.7"));
+    let a = dns
+        .query("static.7.113.0.203.clients.example.net.", RecordType::A)
+        .await;
+    assert_eq!(a.metadata.response_code, ResponseCode::NXDomain);
+    let r = admin
+        .patch(
+            "/api/v1/reverse-zones/0.203.in-addr.arpa",
+            json!({"template": "static.{ip-reversed}.clients.example.net"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     // A PTR set through the API is served at once (the serial moves on).
     let r = alice
