@@ -174,11 +174,10 @@ impl ReverseData {
         )
         .fetch_all(&mut *conn)
         .await?;
-        let ranges: Vec<RangeRow> = sqlx::query_as(
-            "select zone_id, network::text as network, delegate_ns from ip_range",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
+        let ranges: Vec<RangeRow> =
+            sqlx::query_as("select zone_id, network::text as network, delegate_ns from ip_range")
+                .fetch_all(&mut *conn)
+                .await?;
         let mut out = Vec::with_capacity(zones.len());
         for z in zones {
             let v4 = z.network.contains('.');
@@ -213,7 +212,13 @@ impl ReverseData {
     }
 
     /// The records and synthesis rules zone `zone_id` (named `origin`) gets besides its rows.
-    fn extras(&self, zone_id: i64, origin: &Name, ttl: i32, ptrs: &[PtrRow]) -> (Vec<Rrset>, Synth, usize) {
+    fn extras(
+        &self,
+        zone_id: i64,
+        origin: &Name,
+        ttl: i32,
+        ptrs: &[PtrRow],
+    ) -> (Vec<Rrset>, Synth, usize) {
         let mut rrsets = Vec::new();
         let mut rules = Vec::new();
         let mut skipped = 0;
@@ -248,7 +253,9 @@ impl ReverseData {
         }
         // Default names whose domain lies in this zone resolve to their address here.
         for rz in &self.zones {
-            let Some(template) = &rz.template else { continue };
+            let Some(template) = &rz.template else {
+                continue;
+            };
             if origin.zone_of(template.domain()) && !rz.served.is_empty() {
                 rules.push(SynthRule::Address {
                     template: template.clone(),

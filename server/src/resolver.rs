@@ -45,11 +45,7 @@ impl Resolver {
 
     /// The A (IPv4) or AAAA (IPv6) records of `name`.
     pub async fn addresses(&self, name: &Name, v4: bool) -> Resolution {
-        let rtype = if v4 {
-            RecordType::A
-        } else {
-            RecordType::AAAA
-        };
+        let rtype = if v4 { RecordType::A } else { RecordType::AAAA };
         match self.query(name, rtype).await {
             Ok(message) => match message.metadata.response_code {
                 ResponseCode::NoError => Resolution::Addresses(

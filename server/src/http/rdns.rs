@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use frontend::api::rdns::{
-    AssignRangeRequest, CreateReverseZoneRequest, PutRdns, Range, Rdns, RdnsBatch,
-    RdnsBatchParams, RdnsBatchResult, RdnsPage, RdnsQuery, RdnsSaved, ReverseStatus, ReverseZone,
+    AssignRangeRequest, CreateReverseZoneRequest, PutRdns, Range, Rdns, RdnsBatch, RdnsBatchParams,
+    RdnsBatchResult, RdnsPage, RdnsQuery, RdnsSaved, ReverseStatus, ReverseZone,
     UnassignRangeParams, UpdateReverseZoneRequest,
 };
 use frontend::api::types::Problem;
@@ -46,7 +46,10 @@ pub fn router() -> Router<AppState> {
                 .patch(patch_rdns)
                 .layer(DefaultBodyLimit::max(BATCH_BODY_LIMIT)),
         )
-        .route("/rdns/{ip}", get(show_rdns).put(put_rdns).delete(delete_rdns))
+        .route(
+            "/rdns/{ip}",
+            get(show_rdns).put(put_rdns).delete(delete_rdns),
+        )
         .route("/zones/{zone}/reverse", get(zone_reverse))
 }
 

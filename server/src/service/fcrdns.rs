@@ -70,14 +70,12 @@ impl Hosted {
             candidates.extend(suffixes(name));
         }
         let candidates: Vec<String> = candidates.into_iter().map(str::to_owned).collect();
-        let zones: HashSet<String> = sqlx::query_scalar!(
-            "select name from zone where name = any($1)",
-            &candidates
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .collect();
+        let zones: HashSet<String> =
+            sqlx::query_scalar!("select name from zone where name = any($1)", &candidates)
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .collect();
         let rows = sqlx::query!(
             "select name, type, content from record where name = any($1)",
             names
@@ -166,10 +164,7 @@ impl Hosted {
                 },
             ));
         }
-        Some((
-            name,
-            Forward::Unknown("the CNAME chain is too long".into()),
-        ))
+        Some((name, Forward::Unknown("the CNAME chain is too long".into())))
     }
 
     /// The address a default name stands for, when it is one.
@@ -240,7 +235,11 @@ pub async fn check(
         if answers.contains_key(&key) || external.contains(&key) {
             continue;
         }
-        match hosted.hosts(host).then(|| hosted.forward(host, key.1)).flatten() {
+        match hosted
+            .hosts(host)
+            .then(|| hosted.forward(host, key.1))
+            .flatten()
+        {
             Some((_, Forward::Unknown(reason))) if reason.is_empty() => {
                 external.insert(key);
             }
@@ -322,8 +321,20 @@ pub async fn check(
 
 /// Words that generic reverse names of access networks use.
 const GENERIC_WORDS: &[&str] = &[
-    "dynamic", "dyn", "dhcp", "pool", "ppp", "pppoe", "dsl", "adsl", "xdsl", "dialup", "dial",
-    "cable", "broadband", "unassigned",
+    "dynamic",
+    "dyn",
+    "dhcp",
+    "pool",
+    "ppp",
+    "pppoe",
+    "dsl",
+    "adsl",
+    "xdsl",
+    "dialup",
+    "dial",
+    "cable",
+    "broadband",
+    "unassigned",
 ];
 
 /// Whether a host name looks generated from its address (`203-0-113-7.example.net`,
@@ -344,7 +355,10 @@ pub fn looks_generated(host: &str, addr: IpAddr) -> bool {
             let octets = v4.octets().map(|o| o.to_string());
             let numeric: Vec<String> = tokens
                 .iter()
-                .map(|t| t.trim_start_matches(|c: char| c.is_ascii_alphabetic()).to_owned())
+                .map(|t| {
+                    t.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                        .to_owned()
+                })
                 .collect();
             octets.iter().filter(|o| numeric.contains(o)).count() >= 3
         }
@@ -357,7 +371,11 @@ pub fn looks_generated(host: &str, addr: IpAddr) -> bool {
                 .collect();
             let flat: String = v6.segments().iter().map(|s| format!("{s:04x}")).collect();
             lower.replace(['.', '-'], "").contains(&flat)
-                || groups.iter().filter(|g| tokens.contains(&g.as_str())).count() >= 3
+                || groups
+                    .iter()
+                    .filter(|g| tokens.contains(&g.as_str()))
+                    .count()
+                    >= 3
         }
     }
 }
@@ -404,7 +422,12 @@ mod tests {
             Fcrdns::Pass
         );
         assert_eq!(
-            verdict("mail.example.com.", addr, &Forward::Unknown("timeout".into())).state,
+            verdict(
+                "mail.example.com.",
+                addr,
+                &Forward::Unknown("timeout".into())
+            )
+            .state,
             Fcrdns::Unknown
         );
         assert_eq!(

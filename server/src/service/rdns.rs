@@ -217,7 +217,10 @@ async fn reverse_zone_rows(
     .await
 }
 
-async fn to_reverse_zone(conn: &mut PgConnection, row: ReverseZoneRow) -> sqlx::Result<ReverseZone> {
+async fn to_reverse_zone(
+    conn: &mut PgConnection,
+    row: ReverseZoneRow,
+) -> sqlx::Result<ReverseZone> {
     let v4 = row.network.contains('.');
     let template_zone = match Template::parse(&row.template, v4) {
         Ok(t) => hosted_suffixes(conn, &t.domain().to_string())
@@ -384,7 +387,11 @@ pub async fn update_reverse_zone(
 }
 
 /// Deletes a reverse zone that has no ranges assigned in it (admin).
-pub async fn delete_reverse_zone(pool: &PgPool, who: &Principal, name: &str) -> Result<(), ApiError> {
+pub async fn delete_reverse_zone(
+    pool: &PgPool,
+    who: &Principal,
+    name: &str,
+) -> Result<(), ApiError> {
     let name = absolute_lower(name);
     let mut tx = pool.begin().await?;
     let row = reverse_zone_rows(&mut tx, Some(&name))
@@ -440,7 +447,9 @@ struct RangeRow {
 
 impl RangeRow {
     fn net(&self) -> Result<Network, ApiError> {
-        self.network.parse().map_err(|e: dns_engine::zone::synth::SynthError| ApiError::internal(e.0))
+        self.network
+            .parse()
+            .map_err(|e: dns_engine::zone::synth::SynthError| ApiError::internal(e.0))
     }
 
     fn template(&self) -> Option<Template> {
@@ -687,7 +696,10 @@ fn default_entry(addr: IpAddr, range: &RangeRow, template_hosted: bool, ttl: i32
         .map(|n| n.to_string())
         .unwrap_or_default();
     let (fcrdns, detail) = if template_hosted {
-        (Fcrdns::Pass, "default name; it resolves to the address".to_owned())
+        (
+            Fcrdns::Pass,
+            "default name; it resolves to the address".to_owned(),
+        )
     } else {
         (
             Fcrdns::Unknown,
@@ -708,7 +720,9 @@ fn default_entry(addr: IpAddr, range: &RangeRow, template_hosted: bool, ttl: i32
 
 async fn template_hosted(conn: &mut PgConnection, range: &RangeRow) -> sqlx::Result<bool> {
     Ok(match range.template() {
-        Some(t) => !hosted_suffixes(conn, &t.domain().to_string()).await?.is_empty(),
+        Some(t) => !hosted_suffixes(conn, &t.domain().to_string())
+            .await?
+            .is_empty(),
         None => false,
     })
 }
@@ -727,20 +741,32 @@ async fn owning_range(
 }
 
 /// One page of the reverse DNS of a range.
-pub async fn list_rdns(pool: &PgPool, who: &Principal, query: &RdnsQuery) -> Result<RdnsPage, ApiError> {
+pub async fn list_rdns(
+    pool: &PgPool,
+    who: &Principal,
+    query: &RdnsQuery,
+) -> Result<RdnsPage, ApiError> {
     let network: Network = query
         .range
         .parse()
         .map_err(|e: dns_engine::zone::synth::SynthError| ApiError::field("range", e.0))?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
+        return Err(ApiError::field(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
     }
     let after = match &query.after {
         Some(text) => Some(parse_ip("after", text)?),
         None => None,
     };
-    let needle = query.q.as_deref().map(str::trim).unwrap_or("").to_ascii_lowercase();
+    let needle = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let mut conn = pool.acquire().await?;
     let range = range_rows(&mut conn, who, Some(&network.to_string()), None)
         .await?
@@ -759,7 +785,8 @@ pub async fn list_rdns(pool: &PgPool, who: &Principal, query: &RdnsQuery) -> Res
     .await?;
     let mut items = Vec::new();
     let mut next = None;
-    let matches = |e: &Rdns| needle.is_empty() || e.ip.contains(&needle) || e.name.contains(&needle);
+    let matches =
+        |e: &Rdns| needle.is_empty() || e.ip.contains(&needle) || e.name.contains(&needle);
     if network.is_ipv4() && network.size() <= LIST_ALL_UP_TO {
         let mut by_addr: HashMap<IpAddr, PtrRow> = rows
             .into_iter()
@@ -937,7 +964,10 @@ async fn apply(
     if batch.entries.len() > MAX_BATCH {
         return Err(ApiError::field(
             "entries",
-            format!("at most {MAX_BATCH} entries per request (got {})", batch.entries.len()),
+            format!(
+                "at most {MAX_BATCH} entries per request (got {})",
+                batch.entries.len()
+            ),
         ));
     }
     let atomic = params.atomic.unwrap_or(true);
@@ -1068,9 +1098,21 @@ async fn apply(
             status: if p.errors.is_empty() { "ok" } else { "error" }.into(),
             ptr: p.host.clone(),
             fcrdns: p.verdict.as_ref().map(|v| v.state),
-            fcrdns_detail: p.verdict.as_ref().map(|v| v.detail.clone()).unwrap_or_default(),
-            errors: p.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect(),
-            warnings: p.verdict.as_ref().map(|v| v.warnings.clone()).unwrap_or_default(),
+            fcrdns_detail: p
+                .verdict
+                .as_ref()
+                .map(|v| v.detail.clone())
+                .unwrap_or_default(),
+            errors: p
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect(),
+            warnings: p
+                .verdict
+                .as_ref()
+                .map(|v| v.warnings.clone())
+                .unwrap_or_default(),
         })
         .collect();
     let stored = pending.len() - failed;
@@ -1086,8 +1128,14 @@ async fn apply(
 
     // Store: one statement for the deletions, one for the upserts.
     let mut deletes: Vec<String> = Vec::new();
-    let (mut addrs, mut range_ids, mut hosts, mut ttls, mut states, mut details) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut addrs, mut range_ids, mut hosts, mut ttls, mut states, mut details) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     let mut zone_ids: HashSet<i64> = HashSet::new();
     for p in pending.iter().filter(|p| p.errors.is_empty()) {
         let (Some(addr), Some(r)) = (p.addr, p.range) else {
@@ -1149,7 +1197,11 @@ async fn apply(
             action: "rdns.set",
             object_type: "rdns",
             object_id: (summary.len() == 1).then(|| {
-                addrs.first().or(deletes.first()).cloned().unwrap_or_default()
+                addrs
+                    .first()
+                    .or(deletes.first())
+                    .cloned()
+                    .unwrap_or_default()
             }),
             before: None,
             // [address, host name or null (reverted to the default)] per entry.
@@ -1188,7 +1240,9 @@ pub async fn recheck_zone(pool: &PgPool, resolver: &Arc<Resolver>, zone: &str) {
         }
     };
     match recheck(pool, resolver, &names).await {
-        Ok(n) if n > 0 => tracing::info!(zone = %zone, ptrs = n, "FCrDNS re-checked after a forward change"),
+        Ok(n) if n > 0 => {
+            tracing::info!(zone = %zone, ptrs = n, "FCrDNS re-checked after a forward change")
+        }
         Ok(_) => {}
         Err(e) => tracing::warn!(zone = %zone, error = ?e, "FCrDNS re-check failed"),
     }
@@ -1220,7 +1274,10 @@ pub async fn recheck(
     }
     let verdicts = fcrdns::check(&mut conn, resolver, &items).await?;
     let addrs: Vec<String> = items.iter().map(|(a, _)| a.to_string()).collect();
-    let states: Vec<String> = verdicts.iter().map(|v| v.state.as_str().to_owned()).collect();
+    let states: Vec<String> = verdicts
+        .iter()
+        .map(|v| v.state.as_str().to_owned())
+        .collect();
     let details: Vec<String> = verdicts.iter().map(|v| v.detail.clone()).collect();
     sqlx::query!(
         "update ptr set fcrdns = u.s, fcrdns_detail = u.d, checked_at = now()

@@ -277,8 +277,7 @@ async fn apply_inner(
         }
         // In a reverse zone, PTRs live in the `ptr` table (one per address, FCrDNS-checked,
         // owner-checked); a PTR row here would be a second, unchecked one.
-        if super::zones::is_reverse_name(&z.name) && type_text.trim().eq_ignore_ascii_case("PTR")
-        {
+        if super::zones::is_reverse_name(&z.name) && type_text.trim().eq_ignore_ascii_case("PTR") {
             push(
                 &mut errors,
                 "type",

@@ -116,12 +116,36 @@ async fn reverse_zones_and_ranges_are_admin_only_validated_and_never_overlap() {
     assert!(field_errors(&p)[0].1.contains("reverse-zones"), "{p}");
 
     for (body, field, rule) in [
-        (json!({"network": "203.1.0.1/16", "template": "h-{ip}.example.net"}), "network", "host bits"),
-        (json!({"network": "203.1.0.0/20", "template": "h-{ip}.example.net"}), "network", "/24"),
-        (json!({"network": "banana", "template": "h-{ip}.example.net"}), "network", "not an IPv4"),
-        (json!({"network": "198.51.100.0/24", "template": "static.example.net"}), "template", "no placeholder"),
-        (json!({"network": "198.51.100.0/24", "template": "{a}-{b}.example.net"}), "template", "whole address"),
-        (json!({"network": "198.51.100.0/24", "template": "h_{ip}.example.net"}), "template", "not allowed"),
+        (
+            json!({"network": "203.1.0.1/16", "template": "h-{ip}.example.net"}),
+            "network",
+            "host bits",
+        ),
+        (
+            json!({"network": "203.1.0.0/20", "template": "h-{ip}.example.net"}),
+            "network",
+            "/24",
+        ),
+        (
+            json!({"network": "banana", "template": "h-{ip}.example.net"}),
+            "network",
+            "not an IPv4",
+        ),
+        (
+            json!({"network": "198.51.100.0/24", "template": "static.example.net"}),
+            "template",
+            "no placeholder",
+        ),
+        (
+            json!({"network": "198.51.100.0/24", "template": "{a}-{b}.example.net"}),
+            "template",
+            "whole address",
+        ),
+        (
+            json!({"network": "198.51.100.0/24", "template": "h_{ip}.example.net"}),
+            "template",
+            "not allowed",
+        ),
     ] {
         let p = admin
             .post("/api/v1/reverse-zones", body.clone())
@@ -159,10 +183,22 @@ async fn reverse_zones_and_ranges_are_admin_only_validated_and_never_overlap() {
         .problem(StatusCode::CONFLICT);
     assert!(field_errors(&p)[0].1.contains(CUSTOMER), "{p}");
     for (body, field) in [
-        (json!({"network": "198.51.100.0/24", "owner": OTHER}), "network"),
-        (json!({"network": "203.0.114.0/24", "owner": "nobody@example.org"}), "owner"),
-        (json!({"network": "203.0.114.0/24", "owner": OTHER, "delegate_ns": ["ns1.bob.test"]}), "delegate_ns"),
-        (json!({"network": "203.0.114.0/26", "owner": OTHER, "delegate_ns": ["not a name"]}), "delegate_ns[0]"),
+        (
+            json!({"network": "198.51.100.0/24", "owner": OTHER}),
+            "network",
+        ),
+        (
+            json!({"network": "203.0.114.0/24", "owner": "nobody@example.org"}),
+            "owner",
+        ),
+        (
+            json!({"network": "203.0.114.0/24", "owner": OTHER, "delegate_ns": ["ns1.bob.test"]}),
+            "delegate_ns",
+        ),
+        (
+            json!({"network": "203.0.114.0/26", "owner": OTHER, "delegate_ns": ["not a name"]}),
+            "delegate_ns[0]",
+        ),
     ] {
         let p = admin
             .post("/api/v1/ranges", body.clone())
@@ -186,7 +222,16 @@ async fn reverse_zones_and_ranges_are_admin_only_validated_and_never_overlap() {
     assert_eq!(mine[1]["size"], (1u128 << 80).to_string());
     let mut bob = app.login(OTHER, "customer password 1234").await;
     assert_eq!(bob.get("/api/v1/ranges").await.json(), json!([]));
-    assert_eq!(admin.get("/api/v1/ranges").await.json().as_array().unwrap().len(), 2);
+    assert_eq!(
+        admin
+            .get("/api/v1/ranges")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Listing and showing reverse zones (admin only).
     let list = admin.get("/api/v1/reverse-zones").await.json();
@@ -198,7 +243,10 @@ async fn reverse_zones_and_ranges_are_admin_only_validated_and_never_overlap() {
         .collect();
     assert_eq!(names, ["0.203.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa."]);
     assert_eq!(list[0]["range_count"], 1);
-    let one = admin.get("/api/v1/reverse-zones/0.203.in-addr.arpa").await.json();
+    let one = admin
+        .get("/api/v1/reverse-zones/0.203.in-addr.arpa")
+        .await
+        .json();
     assert_eq!(one["network"], "203.0.0.0/16");
     alice
         .get("/api/v1/reverse-zones")
@@ -238,7 +286,9 @@ async fn reverse_zones_and_ranges_are_admin_only_validated_and_never_overlap() {
         .delete("/api/v1/ranges?network=2001:db8:1::/48")
         .await
         .problem(StatusCode::FORBIDDEN);
-    let r = admin.delete("/api/v1/reverse-zones/0.203.in-addr.arpa").await;
+    let r = admin
+        .delete("/api/v1/reverse-zones/0.203.in-addr.arpa")
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     app.stop().await;
 }
@@ -251,7 +301,10 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
 
     // Hosted name resolving to the address: pass.
     let r = alice
-        .put("/api/v1/rdns/203.0.113.5", json!({"ptr": "Mail.Alice.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.5",
+            json!({"ptr": "Mail.Alice.test"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let saved = r.json();
@@ -260,7 +313,10 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
     assert_eq!(saved["warnings"], json!([]));
     // IPv6 too, entered as an address, never nibbles.
     let r = alice
-        .put("/api/v1/rdns/2001:db8:1::25", json!({"ptr": "mail.alice.test.", "ttl": 600}))
+        .put(
+            "/api/v1/rdns/2001:db8:1::25",
+            json!({"ptr": "mail.alice.test.", "ttl": 600}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["fcrdns"], "pass");
@@ -269,7 +325,10 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
     // Strict policy (the default): a name that resolves elsewhere is refused, with why.
     let before = app.count("ptr").await;
     let p = alice
-        .put("/api/v1/rdns/203.0.113.6", json!({"ptr": "mail.alice.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.6",
+            json!({"ptr": "mail.alice.test"}),
+        )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -281,24 +340,41 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
     );
     // Names outside the hosted zones go through the resolver.
     let r = alice
-        .put("/api/v1/rdns/203.0.113.10", json!({"ptr": "mail.external.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.10",
+            json!({"ptr": "mail.external.test"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["fcrdns"], "pass");
     let p = alice
-        .put("/api/v1/rdns/203.0.113.11", json!({"ptr": "elsewhere.external.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.11",
+            json!({"ptr": "elsewhere.external.test"}),
+        )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_errors(&p)[0].1.contains("resolves to 198.51.100.7, not 203.0.113.11"), "{p}");
+    assert!(
+        field_errors(&p)[0]
+            .1
+            .contains("resolves to 198.51.100.7, not 203.0.113.11"),
+        "{p}"
+    );
     let p = alice
-        .put("/api/v1/rdns/203.0.113.12", json!({"ptr": "nx.external.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.12",
+            json!({"ptr": "nx.external.test"}),
+        )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_errors(&p)[0].1.contains("does not exist"), "{p}");
     // A resolver that does not answer gives "unknown" within the timeout, never a hang.
     let started = Instant::now();
     let r = alice
-        .put("/api/v1/rdns/203.0.113.13", json!({"ptr": "slow.external.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.13",
+            json!({"ptr": "slow.external.test"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["fcrdns"], "unknown", "{}", r.body);
@@ -311,7 +387,11 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
         ("203.0.113.300", json!({"ptr": "mail.alice.test"}), "ip"),
         ("203.0.113.7", json!({"ptr": "bad_name!.alice.test"}), "ptr"),
         ("203.0.113.7", json!({"ptr": "203.0.113.7"}), "ptr"),
-        ("203.0.113.7", json!({"ptr": "mail.alice.test", "ttl": 0}), "ttl"),
+        (
+            "203.0.113.7",
+            json!({"ptr": "mail.alice.test", "ttl": 0}),
+            "ttl",
+        ),
     ] {
         let p = alice
             .put(&format!("/api/v1/rdns/{ip}"), body.clone())
@@ -320,29 +400,53 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
         assert_eq!(field_errors(&p)[0].0, field, "{body}: {p}");
     }
     alice
-        .put("/api/v1/rdns/203.0.113.7", json!({"ptr": "mail.alice.test", "extra": 1}))
+        .put(
+            "/api/v1/rdns/203.0.113.7",
+            json!({"ptr": "mail.alice.test", "extra": 1}),
+        )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("ptr").await, before);
 
     // Ownership: outside Alice's ranges, or another customer, is "not found".
     alice
-        .put("/api/v1/rdns/203.0.113.200", json!({"ptr": "mail.alice.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.200",
+            json!({"ptr": "mail.alice.test"}),
+        )
         .await
         .problem(StatusCode::NOT_FOUND);
     let mut bob = app.customer(OTHER).await;
-    bob.get("/api/v1/rdns/203.0.113.5").await.problem(StatusCode::NOT_FOUND);
-    bob.put("/api/v1/rdns/203.0.113.5", json!({"ptr": "mail.external.test"}))
+    bob.get("/api/v1/rdns/203.0.113.5")
         .await
         .problem(StatusCode::NOT_FOUND);
-    bob.delete("/api/v1/rdns/203.0.113.5").await.problem(StatusCode::NOT_FOUND);
-    bob.get("/api/v1/rdns?range=203.0.113.0/26").await.problem(StatusCode::NOT_FOUND);
+    bob.put(
+        "/api/v1/rdns/203.0.113.5",
+        json!({"ptr": "mail.external.test"}),
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND);
+    bob.delete("/api/v1/rdns/203.0.113.5")
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    bob.get("/api/v1/rdns?range=203.0.113.0/26")
+        .await
+        .problem(StatusCode::NOT_FOUND);
     let r = bob
-        .patch("/api/v1/rdns", json!({"entries": [{"ip": "203.0.113.5", "ptr": null}]}))
+        .patch(
+            "/api/v1/rdns",
+            json!({"entries": [{"ip": "203.0.113.5", "ptr": null}]}),
+        )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_errors(&r)[0].1.contains("not in any of your ranges"), "{r}");
-    assert_eq!(alice.get("/api/v1/rdns/203.0.113.5").await.json()["ptr"], "mail.alice.test.");
+    assert!(
+        field_errors(&r)[0].1.contains("not in any of your ranges"),
+        "{r}"
+    );
+    assert_eq!(
+        alice.get("/api/v1/rdns/203.0.113.5").await.json()["ptr"],
+        "mail.alice.test."
+    );
 
     // Warn policy: a failing PTR is stored, flagged, with its reason; warnings do not block.
     let mut settings = admin.get("/api/v1/settings").await.json();
@@ -351,7 +455,10 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
     let r = admin.put("/api/v1/settings", settings).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = alice
-        .put("/api/v1/rdns/203.0.113.5", json!({"ptr": "mail.external.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.5",
+            json!({"ptr": "mail.external.test"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["fcrdns"], "fail", "{}", r.body);
@@ -366,22 +473,41 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
         .unwrap();
     assert_eq!(n, 1);
     let r = alice
-        .put("/api/v1/rdns/203.0.113.20", json!({"ptr": "203-0-113-20.alice.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.20",
+            json!({"ptr": "203-0-113-20.alice.test"}),
+        )
         .await;
     assert_eq!(r.json()["fcrdns"], "pass", "{}", r.body);
-    assert!(r.json()["warnings"][0].as_str().unwrap().contains("auto-generated"), "{}", r.body);
+    assert!(
+        r.json()["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("auto-generated"),
+        "{}",
+        r.body
+    );
     let r = alice
-        .put("/api/v1/rdns/203.0.113.21", json!({"ptr": "mail.missing.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.21",
+            json!({"ptr": "mail.missing.test"}),
+        )
         .await;
     assert_eq!(r.json()["fcrdns"], "fail", "{}", r.body);
     assert!(
-        r.json()["warnings"][0].as_str().unwrap().contains("missing.test. does not exist"),
+        r.json()["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("missing.test. does not exist"),
         "{}",
         r.body
     );
 
     // The range's table: every IPv4 address, PTR or default name, paged.
-    let page = alice.get("/api/v1/rdns?range=203.0.113.0/26&limit=8").await.json();
+    let page = alice
+        .get("/api/v1/rdns?range=203.0.113.0/26&limit=8")
+        .await
+        .json();
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 8);
     assert_eq!(items[0]["ip"], "203.0.113.0");
@@ -396,7 +522,10 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
         .json();
     assert_eq!(page["items"].as_array().unwrap().len(), 64 - 8);
     assert_eq!(page["next"], Value::Null);
-    let found = alice.get("/api/v1/rdns?range=203.0.113.0/26&q=external").await.json();
+    let found = alice
+        .get("/api/v1/rdns?range=203.0.113.0/26&q=external")
+        .await
+        .json();
     assert_eq!(found["items"].as_array().unwrap().len(), 3, "{found}");
     // IPv6: only the addresses that have a PTR.
     let v6 = alice.get("/api/v1/rdns?range=2001:db8:1::/48").await.json();
@@ -425,7 +554,9 @@ async fn bulk_edits_are_atomic_by_default_with_per_item_results() {
     ]});
 
     // Dry run: every entry validated (FCrDNS included), nothing stored.
-    let r = alice.patch("/api/v1/rdns?dry_run=true", entries.clone()).await;
+    let r = alice
+        .patch("/api/v1/rdns?dry_run=true", entries.clone())
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let result = r.json();
     assert_eq!(result["applied"], false);
@@ -437,7 +568,10 @@ async fn bulk_edits_are_atomic_by_default_with_per_item_results() {
         .collect();
     assert_eq!(statuses, ["ok", "error", "ok", "error"]);
     assert_eq!(result["results"][0]["fcrdns"], "pass");
-    assert!(result["results"][1]["errors"][0].as_str().unwrap().contains("resolves to 203.0.113.5"));
+    assert!(result["results"][1]["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("resolves to 203.0.113.5"));
     assert_eq!(app.count("ptr").await, 0);
 
     // Atomic (the default): one bad entry, nothing stored, every failure named by index.
@@ -450,7 +584,9 @@ async fn bulk_edits_are_atomic_by_default_with_per_item_results() {
     assert_eq!(app.count("ptr").await, 0);
 
     // Not atomic: the good ones are stored.
-    let r = alice.patch("/api/v1/rdns?atomic=false", entries.clone()).await;
+    let r = alice
+        .patch("/api/v1/rdns?atomic=false", entries.clone())
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["stored"], 2);
     assert_eq!(r.json()["failed"], 2);
@@ -469,7 +605,10 @@ async fn bulk_edits_are_atomic_by_default_with_per_item_results() {
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_errors(&p)[0].1.contains("appears twice"), "{p}");
     let r = alice
-        .patch("/api/v1/rdns", json!({"entries": [{"ip": "203.0.113.5", "ptr": null}]}))
+        .patch(
+            "/api/v1/rdns",
+            json!({"entries": [{"ip": "203.0.113.5", "ptr": null}]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(app.count("ptr").await, 1);
@@ -510,32 +649,61 @@ async fn the_engine_serves_ptrs_default_names_their_addresses_and_classless_dele
 
     // Default names both ways, for IPv4 and for IPv6 (synthesized: no rows for a /48).
     let a = dns
-        .wait_for("7.113.0.203.in-addr.arpa.", RecordType::PTR, "default PTR", |m| {
-            ptr_target(m).is_some()
-        })
+        .wait_for(
+            "7.113.0.203.in-addr.arpa.",
+            RecordType::PTR,
+            "default PTR",
+            |m| ptr_target(m).is_some(),
+        )
         .await;
     assert!(a.metadata.authoritative);
-    assert_eq!(ptr_target(&a).unwrap(), "static.7.113.0.203.clients.example.net.");
+    assert_eq!(
+        ptr_target(&a).unwrap(),
+        "static.7.113.0.203.clients.example.net."
+    );
+    // Each zone is reloaded on its own notification: wait for each, not just the first.
     let a = dns
-        .query("static.7.113.0.203.clients.example.net.", RecordType::A)
+        .wait_for(
+            "static.7.113.0.203.clients.example.net.",
+            RecordType::A,
+            "default name's address",
+            |m| address(m).is_some(),
+        )
         .await;
     assert_eq!(address(&a).as_deref(), Some("203.0.113.7"));
     let v6_ptr = "d.c.b.a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.";
-    let a = dns.query(v6_ptr, RecordType::PTR).await;
+    let a = dns
+        .wait_for(v6_ptr, RecordType::PTR, "IPv6 default PTR", |m| {
+            ptr_target(m).is_some()
+        })
+        .await;
     assert_eq!(
         ptr_target(&a).as_deref(),
         Some("2001-0db8-0001-0000-0000-0000-0000-abcd.v6.example.net.")
     );
     let a = dns
-        .query("2001-0db8-0001-0000-0000-0000-0000-abcd.v6.example.net.", RecordType::AAAA)
+        .wait_for(
+            "2001-0db8-0001-0000-0000-0000-0000-abcd.v6.example.net.",
+            RecordType::AAAA,
+            "IPv6 default name's address",
+            |m| address(m).is_some(),
+        )
         .await;
     assert_eq!(address(&a).as_deref(), Some("2001:db8:1::abcd"));
     // Outside the assigned ranges: nothing. Above the default names: empty non-terminals.
-    let a = dns.query("100.113.0.203.in-addr.arpa.", RecordType::PTR).await;
+    let a = dns
+        .query("100.113.0.203.in-addr.arpa.", RecordType::PTR)
+        .await;
     assert_eq!(a.metadata.response_code, ResponseCode::NXDomain);
-    let a = dns.query("static.100.113.0.203.clients.example.net.", RecordType::A).await;
+    let a = dns
+        .query("static.100.113.0.203.clients.example.net.", RecordType::A)
+        .await;
     assert_eq!(a.metadata.response_code, ResponseCode::NXDomain);
-    for ent in ["113.0.203.in-addr.arpa.", "7.113.0.203.clients.example.net.", "clients.example.net."] {
+    for ent in [
+        "113.0.203.in-addr.arpa.",
+        "7.113.0.203.clients.example.net.",
+        "clients.example.net.",
+    ] {
         let a = dns.query(ent, RecordType::A).await;
         assert_eq!(a.metadata.response_code, ResponseCode::NoError, "{ent}");
         assert!(a.answers.is_empty(), "{ent}");
@@ -549,12 +717,20 @@ async fn the_engine_serves_ptrs_default_names_their_addresses_and_classless_dele
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    dns.wait_for("7.113.0.203.in-addr.arpa.", RecordType::PTR, "new template", |m| {
-        ptr_target(m).as_deref() == Some("host-203-0-113-7.example.net.")
-    })
+    dns.wait_for(
+        "7.113.0.203.in-addr.arpa.",
+        RecordType::PTR,
+        "new template",
+        |m| ptr_target(m).as_deref() == Some("host-203-0-113-7.example.net."),
+    )
     .await;
-    let a = dns.query("host-203-0-113-7.example.net.", RecordType::A).await;
-    assert_eq!(address(&a).as_deref(), Some("203.0.113.7"));
+    dns.wait_for(
+        "host-203-0-113-7.example.net.",
+        RecordType::A,
+        "new default name's address",
+        |m| address(m).as_deref() == Some("203.0.113.7"),
+    )
+    .await;
     let a = dns
         .query("static.7.113.0.203.clients.example.net.", RecordType::A)
         .await;
@@ -569,18 +745,27 @@ async fn the_engine_serves_ptrs_default_names_their_addresses_and_classless_dele
 
     // A PTR set through the API is served at once (the serial moves on).
     let r = alice
-        .put("/api/v1/rdns/203.0.113.5", json!({"ptr": "mail.alice.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.5",
+            json!({"ptr": "mail.alice.test"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    dns.wait_for("5.113.0.203.in-addr.arpa.", RecordType::PTR, "PTR set", |m| {
-        ptr_target(m).as_deref() == Some("mail.alice.test.")
-    })
+    dns.wait_for(
+        "5.113.0.203.in-addr.arpa.",
+        RecordType::PTR,
+        "PTR set",
+        |m| ptr_target(m).as_deref() == Some("mail.alice.test."),
+    )
     .await;
     let r = alice.delete("/api/v1/rdns/203.0.113.5").await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    dns.wait_for("5.113.0.203.in-addr.arpa.", RecordType::PTR, "PTR reverted", |m| {
-        ptr_target(m).as_deref() == Some("static.5.113.0.203.clients.example.net.")
-    })
+    dns.wait_for(
+        "5.113.0.203.in-addr.arpa.",
+        RecordType::PTR,
+        "PTR reverted",
+        |m| ptr_target(m).as_deref() == Some("static.5.113.0.203.clients.example.net."),
+    )
     .await;
 
     // RFC 2317: a /26 delegated to Bob's name servers gets CNAMEs and NS in the parent.
@@ -593,21 +778,29 @@ async fn the_engine_serves_ptrs_default_names_their_addresses_and_classless_dele
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let a = dns
-        .wait_for("65.113.0.203.in-addr.arpa.", RecordType::PTR, "RFC 2317 CNAME", |m| {
-            !m.answers.is_empty()
-        })
+        .wait_for(
+            "65.113.0.203.in-addr.arpa.",
+            RecordType::PTR,
+            "RFC 2317 CNAME",
+            |m| !m.answers.is_empty(),
+        )
         .await;
     match &a.answers[0].data {
         RData::CNAME(c) => assert_eq!(c.0.to_ascii(), "65.64-26.113.0.203.in-addr.arpa."),
         other => panic!("expected a CNAME, got {other:?}"),
     }
-    let a = dns.query("64-26.113.0.203.in-addr.arpa.", RecordType::NS).await;
+    let a = dns
+        .query("64-26.113.0.203.in-addr.arpa.", RecordType::NS)
+        .await;
     assert!(!a.metadata.authoritative, "a referral");
     assert_eq!(a.authorities.len(), 2, "{a:?}");
     // Bob cannot set PTRs here: the range is delegated.
     let mut bob = app.login(OTHER, "customer password 1234").await;
     let p = bob
-        .put("/api/v1/rdns/203.0.113.65", json!({"ptr": "mail.external.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.65",
+            json!({"ptr": "mail.external.test"}),
+        )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_errors(&p)[0].1.contains("RFC 2317"), "{p}");
@@ -620,7 +813,10 @@ async fn a_forward_change_rechecks_the_ptrs_that_point_at_it() {
     let (_admin, mut alice) = provider(&app).await;
     alice_zone(&mut alice).await;
     let r = alice
-        .put("/api/v1/rdns/203.0.113.5", json!({"ptr": "mail.alice.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.5",
+            json!({"ptr": "mail.alice.test"}),
+        )
         .await;
     assert_eq!(r.json()["fcrdns"], "pass");
     // mail moves to another address: the PTR of the old one now fails FCrDNS.
@@ -635,7 +831,10 @@ async fn a_forward_change_rechecks_the_ptrs_that_point_at_it() {
     assert_eq!(entry["fcrdns"], "fail", "{entry}");
     // The zone editor's view: which address records have a matching reverse.
     let r = alice
-        .put("/api/v1/rdns/203.0.113.9", json!({"ptr": "mail.alice.test"}))
+        .put(
+            "/api/v1/rdns/203.0.113.9",
+            json!({"ptr": "mail.alice.test"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let reverse = alice.get("/api/v1/zones/alice.test/reverse").await.json();
@@ -676,7 +875,9 @@ fn memory_mib() -> (u64, u64) {
 /// Sets up `count` hosts in Alice's zone `bulk.test`, each with an address record (written
 /// straight to the store: setup, not what is measured), and waits until the engine serves them.
 async fn bulk_hosts(app: &TestApp, dns: &mut Dns, addrs: &[std::net::IpAddr]) -> Vec<String> {
-    let names: Vec<String> = (0..addrs.len()).map(|i| format!("host-{i}.bulk.test.")).collect();
+    let names: Vec<String> = (0..addrs.len())
+        .map(|i| format!("host-{i}.bulk.test."))
+        .collect();
     let types: Vec<&str> = addrs
         .iter()
         .map(|a| if a.is_ipv4() { "A" } else { "AAAA" })
@@ -700,17 +901,32 @@ async fn bulk_hosts(app: &TestApp, dns: &mut Dns, addrs: &[std::net::IpAddr]) ->
         .unwrap();
     tx.commit().await.unwrap();
     let last = names.last().unwrap().clone();
-    let rtype = if addrs[addrs.len() - 1].is_ipv4() { RecordType::A } else { RecordType::AAAA };
-    dns.wait_for_within(&last, rtype, "bulk hosts loaded", Duration::from_secs(120), |m| {
-        address(m).is_some()
-    })
+    let rtype = if addrs[addrs.len() - 1].is_ipv4() {
+        RecordType::A
+    } else {
+        RecordType::AAAA
+    };
+    dns.wait_for_within(
+        &last,
+        rtype,
+        "bulk hosts loaded",
+        Duration::from_secs(120),
+        |m| address(m).is_some(),
+    )
     .await;
     names
 }
 
 /// One bulk PATCH of `addrs` → `names`, timed from the request until the engine answers the
 /// last address's PTR with its new name.
-async fn bulk_run(app: &TestApp, alice: &mut Client, dns: &mut Dns, what: &str, addrs: &[std::net::IpAddr], names: &[String]) {
+async fn bulk_run(
+    app: &TestApp,
+    alice: &mut Client,
+    dns: &mut Dns,
+    what: &str,
+    addrs: &[std::net::IpAddr],
+    names: &[String],
+) {
     let entries: Vec<Value> = addrs
         .iter()
         .zip(names)
@@ -721,16 +937,29 @@ async fn bulk_run(app: &TestApp, alice: &mut Client, dns: &mut Dns, what: &str, 
     let started = Instant::now();
     let r = alice.patch("/api/v1/rdns", body).await;
     let http = started.elapsed();
-    assert_eq!(r.status, StatusCode::OK, "{}", &r.body[..r.body.len().min(2000)]);
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
     let result = r.json();
     assert_eq!(result["stored"], addrs.len());
-    assert!(result["results"].as_array().unwrap().iter().all(|r| r["fcrdns"] == "pass"));
+    assert!(result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["fcrdns"] == "pass"));
     let last = addrs.last().unwrap();
     let rev = hickory_proto::rr::Name::from(*last).to_ascii();
     let expected = names.last().unwrap().clone();
-    dns.wait_for_within(&rev, RecordType::PTR, "bulk PTRs served", Duration::from_secs(120), |m| {
-        ptr_target(m).as_deref() == Some(expected.as_str())
-    })
+    dns.wait_for_within(
+        &rev,
+        RecordType::PTR,
+        "bulk PTRs served",
+        Duration::from_secs(120),
+        |m| ptr_target(m).as_deref() == Some(expected.as_str()),
+    )
     .await;
     let served = started.elapsed();
     // Spot-check a few more: every one of them is served.
@@ -765,17 +994,25 @@ async fn bench_bulk_rdns() {
         ("2001:db8::/32", "{ip}.v6.example.net"),
     ] {
         let r = admin
-            .post("/api/v1/reverse-zones", json!({"network": network, "template": template}))
+            .post(
+                "/api/v1/reverse-zones",
+                json!({"network": network, "template": template}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
     for network in ["10.1.0.0/16", "2001:db8:2::/48"] {
         let r = admin
-            .post("/api/v1/ranges", json!({"network": network, "owner": CUSTOMER}))
+            .post(
+                "/api/v1/ranges",
+                json!({"network": network, "owner": CUSTOMER}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
-    let r = alice.post("/api/v1/zones", json!({"name": "bulk.test"})).await;
+    let r = alice
+        .post("/api/v1/zones", json!({"name": "bulk.test"}))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let mut dns = Dns::new(app.dns_addr).await;
 
@@ -783,12 +1020,32 @@ async fn bench_bulk_rdns() {
         .map(|i| std::net::IpAddr::V4(std::net::Ipv4Addr::from(0x0A01_0000 + i)))
         .collect();
     let v6: Vec<std::net::IpAddr> = (0..10_000u128)
-        .map(|i| std::net::IpAddr::V6(std::net::Ipv6Addr::from(0x2001_0db8_0002_0000_0000_0000_0000_0000u128 + i * 7919)))
+        .map(|i| {
+            std::net::IpAddr::V6(std::net::Ipv6Addr::from(
+                0x2001_0db8_0002_0000_0000_0000_0000_0000u128 + i * 7919,
+            ))
+        })
         .collect();
     let mut all = v4.clone();
     all.extend(&v6);
     let names = bulk_hosts(&app, &mut dns, &all).await;
-    bulk_run(&app, &mut alice, &mut dns, "IPv4 /16", &v4, &names[..v4.len()]).await;
-    bulk_run(&app, &mut alice, &mut dns, "IPv6 /48", &v6, &names[v4.len()..]).await;
+    bulk_run(
+        &app,
+        &mut alice,
+        &mut dns,
+        "IPv4 /16",
+        &v4,
+        &names[..v4.len()],
+    )
+    .await;
+    bulk_run(
+        &app,
+        &mut alice,
+        &mut dns,
+        "IPv6 /48",
+        &v6,
+        &names[v4.len()..],
+    )
+    .await;
     app.stop().await;
 }
