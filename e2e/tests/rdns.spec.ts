@@ -225,6 +225,13 @@ test.describe.serial('reverse DNS', () => {
       expect(entry.ptr).toBe(name);
     }
     expect((await (await alice.get(`/api/v1/rdns/${ip(6)}`)).json()).ptr).toBeNull();
+
+    // Revert to default: the PTR is deleted and the default name answers again.
+    const web = page.getByTestId(rowId(ip(7)));
+    await web.getByRole('button', { name: 'Revert to default' }).click();
+    await expect(web.getByText('default', { exact: true })).toBeVisible();
+    await expect(web).toContainText(`static.${block + 7}.113.0.203.clients.example.net.`);
+    expect((await (await alice.get(`/api/v1/rdns/${ip(7)}`)).json()).ptr).toBeNull();
   });
 
   test('the admin creates a reverse zone; a bad template is explained', async ({ page }) => {
