@@ -239,7 +239,7 @@ test.describe.serial('reverse DNS', () => {
     const net = `198.18.${octet}.0/24`;
     await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
     await expect(page).toHaveURL(/\/$/);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reverse zones', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'IP space', exact: true }).click();
     await expect(page).toHaveURL(/\/admin\/reverse-dns$/);
     await waitForHydration(page);
 

@@ -88,7 +88,7 @@ fn TopBar(user: Option<User>) -> impl IntoView {
                         {is_admin.then(|| view! {
                             <li><A href="/admin/users">"Admin"</A></li>
                             <li><A href="/admin/settings">"Settings"</A></li>
-                            <li><A href="/admin/reverse-dns">"Reverse zones"</A></li>
+                            <li><A href="/admin/reverse-dns">"IP space"</A></li>
                         })}
                         <li><A href="/account">"Account"</A></li>
                     </ul>

@@ -24,7 +24,7 @@ use crate::components::ui::{
 pub fn AdminReverseDnsPage() -> impl IntoView {
     let me = use_session();
     view! {
-        <Title text="Reverse zones"/>
+        <Title text="IP space"/>
         <section class="page-head">
             <h1>"Reverse zones and ranges"</h1>
             <p class="muted">
