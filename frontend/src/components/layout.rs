@@ -25,6 +25,32 @@ pub fn use_session() -> Resource<ApiResult<User>> {
     expect_context::<Session>().0
 }
 
+/// The admin pages' gate: `view` of the logged-in admin, "Forbidden" for everyone else (the
+/// API refuses them on its own; this only spares them a page of errors).
+#[component]
+pub fn AdminOnly<F, V>(view: F) -> impl IntoView
+where
+    F: Fn(User) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    use crate::components::ui::{ErrorPanel, Forbidden, Loading};
+    let me = use_session();
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let view = view.clone();
+                Suspend::new(async move {
+                    match me.await {
+                        Ok(user) if user.role == Role::Admin => view(user).into_any(),
+                        Ok(_) => view! { <Forbidden/> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let me = Resource::new(|| (), |_| api::me());

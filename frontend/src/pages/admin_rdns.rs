@@ -13,16 +13,15 @@ use leptos_meta::Title;
 use crate::api::rdns::{
     AssignRangeRequest, CreateReverseZoneRequest, Range, ReverseZone, UpdateReverseZoneRequest,
 };
-use crate::api::{self, FieldError, Role};
-use crate::components::layout::use_session;
+use crate::api::{self, FieldError};
+use crate::components::layout::AdminOnly;
 use crate::components::ui::{
     clear_input, field_error, format_time, input_value, invalid, use_hydrated, Alert, ErrorPanel,
-    FieldMessage, Forbidden, Loading, Submission,
+    FieldMessage, Loading, Submission,
 };
 
 #[component]
 pub fn AdminReverseDnsPage() -> impl IntoView {
-    let me = use_session();
     view! {
         <Title text="IP space"/>
         <section class="page-head">
@@ -32,15 +31,7 @@ pub fn AdminReverseDnsPage() -> impl IntoView {
                 "customers set PTRs in."
             </p>
         </section>
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(user) if user.role == Role::Admin => view! { <AdminPanels/> }.into_any(),
-                    Ok(_) => view! { <Forbidden/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <AdminOnly view=|_| view! { <AdminPanels/> }/>
     }
 }
 

@@ -10,31 +10,21 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{self, FcrdnsPolicy, FieldError, Role, Settings};
-use crate::components::layout::use_session;
+use crate::api::{self, FcrdnsPolicy, FieldError, Settings};
+use crate::components::layout::AdminOnly;
 use crate::components::ui::{
-    field_error, invalid, use_hydrated, Alert, ErrorPanel, FieldMessage, Forbidden, Loading,
-    Submission,
+    field_error, invalid, use_hydrated, Alert, ErrorPanel, FieldMessage, Loading, Submission,
 };
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let me = use_session();
     view! {
         <Title text="Settings"/>
         <section class="page-head">
             <h1>"Settings"</h1>
             <p class="muted">"Defaults for new zones (existing zones keep their own values), and the reverse DNS policy."</p>
         </section>
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(user) if user.role == Role::Admin => view! { <SettingsPanel/> }.into_any(),
-                    Ok(_) => view! { <Forbidden/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <AdminOnly view=|_| view! { <SettingsPanel/> }/>
     }
 }
 

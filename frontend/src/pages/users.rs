@@ -9,33 +9,22 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{self, CreateUserRequest, CreatedUser, Role, UpdateUserRequest, User};
-use crate::components::layout::use_session;
+use crate::components::layout::AdminOnly;
 use crate::components::ui::{
     clear_input, field_error, format_time, input_value, invalid, use_hydrated, Alert, ErrorPanel,
-    FieldMessage, Forbidden, Loading, Submission,
+    FieldMessage, Loading, Submission,
 };
 use crate::pages::account::MIN_PASSWORD_CHARS;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let me = use_session();
     view! {
         <Title text="Users"/>
         <section class="page-head">
             <h1>"Users"</h1>
             <p class="muted">"Accounts that can log in to this Zonekeeper."</p>
         </section>
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(user) if user.role == Role::Admin => {
-                        view! { <UserAdmin me=user.id/> }.into_any()
-                    }
-                    Ok(_) => view! { <Forbidden/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <AdminOnly view=|user: User| view! { <UserAdmin me=user.id/> }/>
     }
 }
 
