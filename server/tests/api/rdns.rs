@@ -408,6 +408,48 @@ async fn one_ptr_per_address_checked_for_fcrdns_and_for_its_owner() {
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("ptr").await, before);
 
+    // Garbage and a forged answer (wrong ID) from the resolver are not an answer: unknown.
+    let r = alice
+        .put(
+            "/api/v1/rdns/203.0.113.14",
+            json!({"ptr": "garbage.external.test"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["fcrdns"], "unknown", "{}", r.body);
+    sqlx::query("delete from ptr where address = '203.0.113.14'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    // Malformed queries of the listing and of unassigning: the field and the rule.
+    for (path, field) in [
+        ("/api/v1/rdns?range=banana", "range"),
+        ("/api/v1/rdns?range=203.0.113.1/26", "range"),
+        ("/api/v1/rdns?range=203.0.113.0/26&limit=0", "limit"),
+        ("/api/v1/rdns?range=203.0.113.0/26&limit=5000", "limit"),
+        ("/api/v1/rdns?range=203.0.113.0/26&after=nope", "after"),
+    ] {
+        let p = alice
+            .get(path)
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_errors(&p)[0].0, field, "{path}: {p}");
+    }
+    alice
+        .get("/api/v1/rdns?range=203.0.113.0/26&bogus=1")
+        .await
+        .problem(StatusCode::BAD_REQUEST);
+    let p = admin
+        .delete("/api/v1/ranges?network=203.0.113.0/33")
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_errors(&p)[0].0, "network", "{p}");
+    admin
+        .delete("/api/v1/ranges?network=198.51.100.0/24")
+        .await
+        .problem(StatusCode::NOT_FOUND);
+
     // Ownership: outside Alice's ranges, or another customer, is "not found".
     alice
         .put(

@@ -10,6 +10,7 @@
 //! | `external.test.`              | SOA (the domain exists)                   |
 //! | anything in `missing.test.`   | NXDOMAIN, the domain included             |
 //! | `slow.external.test.`         | never answered (the resolver times out)   |
+//! | `garbage.external.test.`      | garbage, and an answer with the wrong ID  |
 //! | anything else                 | SERVFAIL                                  |
 
 use std::net::{SocketAddr, UdpSocket};
@@ -40,6 +41,26 @@ fn serve(socket: &UdpSocket) {
         let Ok(query) = Message::from_vec(&buf[..n]) else {
             continue;
         };
+        if query
+            .queries
+            .first()
+            .map(|q| q.name().to_ascii().to_ascii_lowercase())
+            == Some("garbage.external.test.".into())
+        {
+            // Malformed bytes, then a well-formed answer to another ID: a stub resolver must
+            // take neither for the answer (and then time out).
+            let _ = socket.send_to(b"\x12\x34 not a DNS message", peer);
+            let mut forged = query.clone();
+            forged.metadata.id = query.metadata.id.wrapping_add(1);
+            forged.metadata.message_type = MessageType::Response;
+            forged.add_answer(Record::from_rdata(
+                forged.queries[0].name().clone(),
+                300,
+                RData::A(A("203.0.113.14".parse().unwrap())),
+            ));
+            let _ = socket.send_to(&forged.to_vec().expect("encode"), peer);
+            continue;
+        }
         if let Some(reply) = answer(&query) {
             let _ = socket.send_to(&reply.to_vec().expect("encode"), peer);
         }
