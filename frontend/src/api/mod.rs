@@ -5,6 +5,7 @@
 //! in-process transport and the visitor's cookie, see [`transport`]) and returns a `Send + 'static`
 //! future, so it can feed `Resource::new` and `Action::new` in both the server and the browser.
 
+pub mod ds;
 pub mod rdns;
 pub mod transport;
 pub mod types;
@@ -499,6 +500,76 @@ pub fn patch_rdns(
         &format!("/api/v1/rdns?dry_run={dry_run}&atomic={atomic}"),
         batch,
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// DNSSEC: domains and their DS records (registrar-style), signing of hosted zones
+
+use ds::{
+    CreateDomainRequest, Domain, DsList, SetZoneDnssecRequest, SubmitDsRequest, SubmitDsResponse,
+    ZoneDnssec,
+};
+
+fn domain_path(domain: &str) -> String {
+    format!("/api/v1/domains/{}", encode_component(domain))
+}
+
+/// `GET /api/v1/domains`: the caller's domains (every domain for admins).
+pub fn list_domains() -> impl Future<Output = ApiResult<Vec<Domain>>> + Send + 'static {
+    get_json("/api/v1/domains")
+}
+
+/// `POST /api/v1/domains` (201 with the new domain)
+pub fn create_domain(
+    req: &CreateDomainRequest,
+) -> impl Future<Output = ApiResult<Domain>> + Send + 'static {
+    send_json(Method::POST, "/api/v1/domains", req)
+}
+
+/// `DELETE /api/v1/domains/{domain}`: the domain and all its DS records.
+pub fn delete_domain(domain: &str) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::DELETE, &domain_path(domain), None)
+}
+
+/// `GET /api/v1/domains/{domain}/ds`
+pub fn list_ds(domain: &str) -> impl Future<Output = ApiResult<DsList>> + Send + 'static {
+    get_json(&format!("{}/ds", domain_path(domain)))
+}
+
+/// `POST /api/v1/domains/{domain}/ds`: validates (format, then live against the child's
+/// DNSKEY) and stores; with `dry_run` only validates.
+pub fn submit_ds(
+    domain: &str,
+    req: &SubmitDsRequest,
+) -> impl Future<Output = ApiResult<SubmitDsResponse>> + Send + 'static {
+    send_json(Method::POST, &format!("{}/ds", domain_path(domain)), req)
+}
+
+/// `DELETE /api/v1/domains/{domain}/ds/{id}`
+pub fn delete_ds(domain: &str, id: i64) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::DELETE, &format!("{}/ds/{id}", domain_path(domain)), None)
+}
+
+/// `POST /api/v1/domains/{domain}/ds/check`: re-runs the live check of every DS of the domain.
+pub fn check_ds(domain: &str) -> impl Future<Output = ApiResult<DsList>> + Send + 'static {
+    send_json(
+        Method::POST,
+        &format!("{}/ds/check", domain_path(domain)),
+        &serde_json::json!({}),
+    )
+}
+
+/// `GET /api/v1/zones/{zone}/dnssec`
+pub fn zone_dnssec(zone: &str) -> impl Future<Output = ApiResult<ZoneDnssec>> + Send + 'static {
+    get_json(&format!("{}/dnssec", zone_path(zone)))
+}
+
+/// `PUT /api/v1/zones/{zone}/dnssec`: starts (or stops) signing the zone.
+pub fn set_zone_dnssec(
+    zone: &str,
+    req: &SetZoneDnssecRequest,
+) -> impl Future<Output = ApiResult<ZoneDnssec>> + Send + 'static {
+    send_json(Method::PUT, &format!("{}/dnssec", zone_path(zone)), req)
 }
 
 /// `GET /api/v1/zones/{zone}/reverse`: the reverse DNS of the zone's hosted A/AAAA records.

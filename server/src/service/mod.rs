@@ -4,6 +4,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod dnssec;
+pub mod ds;
+pub mod dscheck;
 pub mod fcrdns;
 pub mod rdns;
 pub mod rrsets;

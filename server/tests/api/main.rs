@@ -6,11 +6,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod knot;
 mod resolver_stub;
 
 mod authz;
 mod bad_input;
 mod cli;
+mod dnssec_chain;
+mod ds;
+mod dscheck;
 mod dns_live;
 mod login;
 mod rdns;

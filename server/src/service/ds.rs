@@ -1,0 +1,1 @@
+//! Domains and their DS records.

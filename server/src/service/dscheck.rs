@@ -1,0 +1,1 @@
+//! The live check of a DS record against the DNSKEY RRset its domain publishes.
