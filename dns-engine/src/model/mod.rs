@@ -13,6 +13,7 @@ use std::fmt;
 use hickory_proto::rr::Name;
 
 mod check;
+pub mod ds;
 mod name;
 mod rdata;
 mod rrset;
