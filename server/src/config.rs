@@ -81,6 +81,10 @@ pub struct ServeArgs {
     /// How long FCrDNS waits for the resolver before calling a name "unknown", in milliseconds.
     #[arg(long, env = "ZONEKEEPER_RESOLVER_TIMEOUT_MS", default_value_t = 2000)]
     pub resolver_timeout_ms: u64,
+    /// The port Zonekeeper asks authoritative name servers on when it checks a DS record
+    /// against the child zone's DNSKEY. 53 everywhere but in tests and unusual setups.
+    #[arg(long, env = "ZONEKEEPER_NAMESERVER_PORT", default_value_t = 53)]
+    pub nameserver_port: u16,
 }
 
 /// `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53` or `[2001:db8::53]:5353`; port 53 when none.

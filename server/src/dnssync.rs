@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dns_engine::catalog::Catalog;
+use dns_engine::dnssec::ZoneKey;
 use dns_engine::model::validate_rrset;
 use dns_engine::zone::synth::{reverse_name, Network, Synth, SynthRule, Template};
 use dns_engine::{Rrset, SharedCatalog, Zone};
@@ -38,6 +39,7 @@ use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::service::ds::PublishedDs;
 use crate::service::zones::CHANGE_CHANNEL;
 
 /// First wait before reconnecting or retrying a failed reload; doubled up to [`MAX_BACKOFF`].
@@ -330,7 +332,16 @@ pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStat
     )
     .fetch_all(&mut *tx)
     .await?;
+    let keys: HashMap<i64, Arc<ZoneKey>> = crate::service::dnssec::load_keys(&mut tx, None)
+        .await?
+        .into_iter()
+        .collect();
+    let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
+    for ds in crate::service::ds::published_ds(&mut tx, None).await? {
+        ds_by_zone.entry(ds.zone_id).or_default().push(ds);
+    }
     tx.commit().await?;
+    let now = unix_now();
     let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
     for row in ptrs {
         ptrs_by_zone.entry(row.zone_id).or_default().push(row);
@@ -347,9 +358,13 @@ pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStat
     for ZoneIdRow { id, zone: row } in &zones {
         let rows = by_zone.remove(id).unwrap_or_default();
         let ptrs = ptrs_by_zone.remove(id).unwrap_or_default();
+        let ds = ds_by_zone.remove(id).unwrap_or_default();
         let (result, skipped) = build_zone(row, &rows, |origin| {
-            reverse.extras(*id, origin, row.soa_ttl, &ptrs)
+            let (mut more, synth, skipped) = reverse.extras(*id, origin, row.soa_ttl, &ptrs);
+            more.extend(ds_rrsets(origin, &ds));
+            (more, synth, skipped)
         });
+        let result = result.map(|zone| sign(zone, keys.get(id), now));
         stats.skipped_rrsets += skipped;
         match result {
             Ok(zone) => {
@@ -430,6 +445,11 @@ pub async fn reload_zone(
     .bind(zone_id)
     .fetch_all(&mut *tx)
     .await?;
+    let key = crate::service::dnssec::load_keys(&mut tx, Some(zone_id))
+        .await?
+        .pop()
+        .map(|(_, key)| key);
+    let ds = crate::service::ds::published_ds(&mut tx, Some(zone_id)).await?;
     tx.commit().await?;
     let records: Vec<RecordRow> = rows
         .into_iter()
@@ -447,9 +467,13 @@ pub async fn reload_zone(
     // on the blocking pool, so that the runtime's workers keep answering queries meanwhile.
     let built = tokio::task::spawn_blocking(move || {
         build_zone(&zone_row, &records, |origin| {
-            reverse.extras(zone_id, origin, soa_ttl, &ptrs)
+            let (mut more, synth, skipped) = reverse.extras(zone_id, origin, soa_ttl, &ptrs);
+            more.extend(ds_rrsets(origin, &ds));
+            (more, synth, skipped)
         })
         .0
+        // Signing every RRset of a big zone is CPU work too, hence here.
+        .map(|zone| sign(zone, key.as_ref(), unix_now()))
     })
     .await
     .unwrap_or(Err(()));
@@ -464,6 +488,54 @@ pub async fn reload_zone(
         }
         Err(()) => Ok(ZoneReload::Kept),
     }
+}
+
+/// The DS RRsets a zone serves at its delegations for the domains of its customers
+/// ([`crate::service::ds`]), one RRset per delegation.
+fn ds_rrsets(origin: &Name, ds: &[PublishedDs]) -> Vec<Rrset> {
+    ds.chunk_by(|a, b| a.name == b.name)
+        .filter_map(|group| {
+            let rdata: Vec<String> = group.iter().map(PublishedDs::rdata).collect();
+            let ttl = group.iter().map(|d| d.ttl).min().unwrap_or(3600);
+            match validate_rrset(origin, &group[0].name, "DS", i64::from(ttl), &rdata) {
+                Ok(rrset) => Some(rrset),
+                Err(errors) => {
+                    tracing::warn!(zone = %origin, owner = %group[0].name, errors = %join(&errors), "DS records of a domain skipped");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// The zone signed with its key, when it has one.
+fn sign(zone: Zone, key: Option<&Arc<ZoneKey>>, now: u32) -> Zone {
+    match key {
+        Some(key) => zone.signed(key.clone(), now),
+        None => zone,
+    }
+}
+
+fn unix_now() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+        .unwrap_or(0)
+}
+
+/// Asks every engine to rebuild the signed zones, which signs them afresh: called well before
+/// the signatures of the current snapshots expire.
+pub async fn resign_all(pool: &PgPool) -> Result<usize, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let names: Vec<String> = sqlx::query_scalar(
+        "select z.name from zone z join zone_key k on k.zone_id = z.id order by z.name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for name in &names {
+        crate::service::zones::notify_changed(&mut conn, name).await?;
+    }
+    Ok(names.len())
 }
 
 fn parse_origin(name: &str) -> Option<Name> {

@@ -63,6 +63,7 @@ async fn run_with_store(args: &ServeArgs, store: &Store) -> Result<(), BoxError>
                 args.resolver,
                 std::time::Duration::from_millis(args.resolver_timeout_ms),
             ),
+            nameserver_port: args.nameserver_port,
             leptos_options,
         },
     )
@@ -84,6 +85,9 @@ pub struct Settings {
     pub web: WebConfig,
     /// Where FCrDNS resolves host names that are not hosted here.
     pub resolver: crate::resolver::Resolver,
+    /// The port of authoritative name servers for DS checks (53). 0 means this instance's own
+    /// DNS port, which lets a test check DS records against zones served here.
+    pub nameserver_port: u16,
     pub leptos_options: leptos::config::LeptosOptions,
 }
 
@@ -95,7 +99,8 @@ pub struct Running {
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     dns: tokio::task::JoinHandle<std::io::Result<()>>,
     sync: ZoneSync,
-    cleanup: tokio::task::JoinHandle<()>,
+    /// Tasks that run until stopped: session cleanup, maintenance.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -107,11 +112,21 @@ impl Running {
         // Every zone is in the catalog before the engine answers its first query; from then
         // on each committed change is swapped in as it is notified.
         let sync = ZoneSync::start(pool.clone(), dns.catalog(), stop_rx.clone()).await?;
+        let resolver = Arc::new(settings.resolver);
+        let checker = Arc::new(crate::service::ds::Checker {
+            resolver: resolver.clone(),
+            nameserver_port: match settings.nameserver_port {
+                0 => dns_addr.port(),
+                port => port,
+            },
+            timeout: DS_CHECK_TIMEOUT,
+        });
         let state = AppState {
             pool: pool.clone(),
             web: Arc::new(settings.web),
             dns: dns.health(),
-            resolver: Arc::new(settings.resolver),
+            resolver,
+            ds: checker.clone(),
             leptos_options: settings.leptos_options,
         };
         let app = crate::http::app(state);
@@ -131,11 +146,14 @@ impl Running {
             .into_future(),
         );
         // Expired sessions are deleted in the background, once an hour.
-        let cleanup = tokio::spawn(async move {
-            let _ = PostgresStore::new(pool)
+        let sessions = pool.clone();
+        let session_cleanup = tokio::spawn(async move {
+            let _ = PostgresStore::new(sessions)
                 .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
                 .await;
         });
+        // DS re-checks and re-signing, every few minutes.
+        let maintenance = tokio::spawn(maintenance(pool, checker));
         Ok(Running {
             http_addr,
             dns_addr,
@@ -143,14 +161,16 @@ impl Running {
             http,
             dns,
             sync,
-            cleanup,
+            background: vec![session_cleanup, maintenance],
         })
     }
 
     /// Stop accepting, finish the requests in flight, and stop the DNS engine and its zone sync.
     pub async fn stop(self) -> Result<(), BoxError> {
         let _ = self.stop_tx.send(true);
-        self.cleanup.abort();
+        self.background
+            .iter()
+            .for_each(tokio::task::JoinHandle::abort);
         let http = self.http.await;
         match self.dns.await {
             Ok(Ok(())) => {}
@@ -160,6 +180,46 @@ impl Running {
         self.sync.join().await;
         http??;
         Ok(())
+    }
+}
+
+/// How long each name server gets to answer a DS check's DNSKEY question.
+const DS_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// How often the maintenance task wakes up.
+const MAINTENANCE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+/// DS records that are not valid (pending, unreachable, …) are checked again this often.
+const DS_RECHECK_NOT_VALID: std::time::Duration = std::time::Duration::from_secs(900);
+/// Valid DS records are checked again once a day: a child that changed its key unannounced is
+/// noticed, and its DS stops being published before resolvers fail it for long.
+const DS_RECHECK_VALID: std::time::Duration = std::time::Duration::from_secs(86_400);
+/// Signed zones are re-signed (rebuilt) this often; signatures are valid for 14 days.
+const RESIGN_EVERY: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// Background work on the store: re-checking DS records, and re-signing signed zones before
+/// their signatures expire (each rebuild signs with a fresh validity period).
+async fn maintenance(pool: sqlx::PgPool, checker: Arc<crate::service::ds::Checker>) {
+    let mut last_resign = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
+    loop {
+        tick.tick().await;
+        match crate::service::ds::recheck_due(
+            &pool,
+            &checker,
+            DS_RECHECK_NOT_VALID,
+            DS_RECHECK_VALID,
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(domains = n, "DS records re-checked"),
+            Err(e) => tracing::warn!(error = %e, "DS re-check failed"),
+        }
+        if last_resign.elapsed() >= RESIGN_EVERY {
+            last_resign = tokio::time::Instant::now();
+            if let Err(e) = crate::dnssync::resign_all(&pool).await {
+                tracing::warn!(error = %e, "re-signing failed");
+            }
+        }
     }
 }
 

@@ -14,6 +14,8 @@ pub struct AppState {
     pub dns: dns_engine::EngineHealth,
     /// The recursive resolver FCrDNS asks about host names not hosted here.
     pub resolver: Arc<crate::resolver::Resolver>,
+    /// How DS submissions reach the child zones' name servers.
+    pub ds: Arc<crate::service::ds::Checker>,
     pub leptos_options: LeptosOptions,
 }
 

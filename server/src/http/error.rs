@@ -59,6 +59,8 @@ impl ApiError {
             "reverse_zone_network_excl" => ("network", "overlaps another reverse zone"),
             "ip_range_network_excl" => ("network", "overlaps a range that is already assigned"),
             "ptr_pkey" => ("ip", "this address already has a PTR"),
+            "domain_name_key" => ("name", "this domain is already managed here"),
+            "ds_record_key" => ("ds", "this DS record is already submitted for the domain"),
             _ => return None,
         };
         Some(ApiError::Conflict(FieldError {

@@ -3,6 +3,7 @@
 //! CSRF by Origin, body limits).
 
 pub mod auth;
+pub mod domains;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -46,6 +47,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(zones::router())
         .merge(rrsets::router())
         .merge(rdns::router())
+        .merge(domains::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|method: Method| async move {

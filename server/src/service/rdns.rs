@@ -146,7 +146,7 @@ async fn hosted_suffixes(conn: &mut PgConnection, domain: &str) -> sqlx::Result<
 }
 
 /// Bumps the serials of zones and tells the engines, in the caller's transaction.
-async fn bump(conn: &mut PgConnection, zone_ids: &[i64]) -> sqlx::Result<()> {
+pub(crate) async fn bump(conn: &mut PgConnection, zone_ids: &[i64]) -> sqlx::Result<()> {
     let rows = sqlx::query!(
         "select id, name, serial from zone where id = any($1) order by id for update",
         zone_ids

@@ -269,7 +269,11 @@ pub(crate) async fn insert_zone(
 
 /// One zone, if the caller may see it. Someone else's zone is "not found", like a zone that
 /// does not exist.
-async fn fetch(conn: &mut PgConnection, who: &Principal, name: &str) -> Result<Zone, ApiError> {
+pub(crate) async fn fetch(
+    conn: &mut PgConnection,
+    who: &Principal,
+    name: &str,
+) -> Result<Zone, ApiError> {
     if !who.may_touch_zone(name) {
         return Err(ApiError::NotFound);
     }

@@ -398,6 +398,7 @@ async fn zones_in_the_store_are_served_from_the_first_query() {
                 Some(crate::resolver_stub::address()),
                 std::time::Duration::from_millis(500),
             ),
+            nameserver_port: 0,
             leptos_options: leptos::config::LeptosOptions::builder()
                 .output_name("zonekeeper")
                 .build(),

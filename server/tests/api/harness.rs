@@ -116,6 +116,16 @@ impl TestApp {
 
     /// The same, with chosen settings of the HTTP edge (timeouts, origin).
     pub async fn start_with(web: WebConfig) -> TestApp {
+        TestApp::start_full(web, 0).await
+    }
+
+    /// The app asking authoritative name servers on `port` during DS checks (0: its own DNS
+    /// port, so zones served here can be checked; otherwise, e.g., a Knot signer's port).
+    pub async fn start_with_nameserver_port(port: u16) -> TestApp {
+        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), port).await
+    }
+
+    async fn start_full(web: WebConfig, nameserver_port: u16) -> TestApp {
         let (pool, database_url) = fresh_database().await;
         zonekeeper::service::accounts::ensure_admin(
             &pool,
@@ -137,6 +147,7 @@ impl TestApp {
                     Some(crate::resolver_stub::address()),
                     std::time::Duration::from_millis(500),
                 ),
+                nameserver_port,
                 leptos_options,
             },
         )
