@@ -4,15 +4,16 @@
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::ConsoleLayout;
 use crate::components::ui::Hydrated;
 use crate::pages::account::AccountPage;
 use crate::pages::admin_rdns::AdminReverseDnsPage;
-use crate::pages::coming_soon::DsRecordsPage;
 use crate::pages::dashboard::DashboardPage;
+use crate::pages::domain::DomainPage;
+use crate::pages::domains::DomainsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::rdns::ReverseDnsPage;
@@ -73,7 +74,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("zones") view=ZonesPage/>
                     <Route path=path!("zones/:name") view=ZonePage/>
                     <Route path=path!("rdns") view=ReverseDnsPage/>
-                    <Route path=path!("ds") view=DsRecordsPage/>
+                    <Route path=path!("domains") view=DomainsPage/>
+                    <Route path=path!("domains/:name") view=DomainPage/>
+                    // The section's first address: old bookmarks and links land on its list.
+                    <Route path=path!("ds") view=|| view! { <Redirect path="/domains"/> }/>
                     <Route path=path!("tokens") view=TokensPage/>
                     <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("admin/users") view=UsersPage/>

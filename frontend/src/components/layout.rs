@@ -109,7 +109,7 @@ fn TopBar(user: Option<User>) -> impl IntoView {
                     <ul>
                         <li><A href="/zones">"Zones"</A></li>
                         <li><A href="/rdns">"Reverse DNS"</A></li>
-                        <li><A href="/ds">"DS records"</A></li>
+                        <li><A href="/domains">"Domains"</A></li>
                         <li><A href="/tokens">"API tokens"</A></li>
                         {is_admin.then(|| view! {
                             <li><A href="/admin/users">"Admin"</A></li>

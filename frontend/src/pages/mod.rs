@@ -2,8 +2,9 @@
 
 pub mod account;
 pub mod admin_rdns;
-pub mod coming_soon;
 pub mod dashboard;
+pub mod domain;
+pub mod domains;
 pub mod login;
 pub mod not_found;
 pub mod rdns;
