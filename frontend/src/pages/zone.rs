@@ -21,6 +21,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 
+use crate::api::ds::{SetZoneDnssecRequest, ZoneDnssec};
 use crate::api::rdns::ReverseStatus;
 use crate::api::{
     self, ApiError, ApiResult, FieldError, ImportResult, PutRrSet, RrSet, RrSetChangeResult, Zone,
@@ -29,6 +30,7 @@ use crate::api::{
 use crate::components::ui::{
     field_error, format_time, use_hydrated, Alert, ErrorPanel, Loading, Submission,
 };
+use crate::pages::domain::{algorithm_label, digest_label, ds_line_digest_type, CopyButton};
 use crate::pages::zone_import::ImportPanel;
 use crate::validation::check_rrset;
 
@@ -193,6 +195,7 @@ fn ZoneEditor(zone: Zone) -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <DnssecPanel zone=zone.name.clone()/>
         <ImportPanel zone=zone.name.clone() on_applied=on_imported/>
         <DeleteZonePanel zone/>
     }
@@ -873,6 +876,155 @@ fn EditCells(rrset: RrSet, editing: RwSignal<bool>, editor: Editor) -> impl Into
                 "Cancel"
             </button>
         </td>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// DNSSEC
+
+/// Whether the zone is signed; signing it, and stopping. A signed zone shows its key and the
+/// DS records its parent needs (RFC 4035 §5: without a DS at the parent, validators treat the
+/// zone as unsigned; with a DS but no signatures, as bogus).
+#[component]
+fn DnssecPanel(zone: String) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let zone = StoredValue::new(zone);
+    let change = Submission::<ZoneDnssec>::new();
+    let confirming = RwSignal::new(false);
+    let state = Resource::new(
+        move || change.version.get(),
+        move |_| api::zone_dnssec(&zone.get_value()),
+    );
+    let error = move || change.result.with(|r| general_message(r, &["signed"]));
+    let set_signed = move |signed: bool| {
+        let call = api::set_zone_dnssec(&zone.get_value(), &SetZoneDnssecRequest { signed });
+        change.run(async move {
+            let result = call.await;
+            if result.is_ok() {
+                confirming.set(false);
+            }
+            result
+        });
+    };
+    let shown_zone = zone.get_value().trim_end_matches('.').to_owned();
+    let shown_zone = StoredValue::new(shown_zone);
+
+    view! {
+        <section class="panel dnssec-panel" data-testid="dnssec-panel">
+            <div class="panel-head">
+                <h2>"DNSSEC"</h2>
+                <A href="/domains">"Submit DS for a delegated subdomain"</A>
+            </div>
+            {move || error().map(|msg| view! { <Alert kind="error">{msg}</Alert> })}
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match state.await {
+                        Ok(dnssec) if dnssec.signed => view! {
+                            <SignedZone dnssec/>
+                            <Show
+                                when=move || confirming.get()
+                                fallback=move || view! {
+                                    <button type="button" class="btn btn-danger-quiet"
+                                        disabled=move || !hydrated.get()
+                                        on:click=move |_| confirming.set(true)>
+                                        "Stop signing"
+                                    </button>
+                                }
+                            >
+                                <div class="alert alert-warning" role="alert">
+                                    <p><strong>{format!("Stop signing {}?", shown_zone.get_value())}</strong></p>
+                                    <p>"First remove the zone's DS record at the parent (your registrar, or the "
+                                       "Domains page when the parent zone is hosted here) and wait for its TTL. "
+                                       "While a DS is published and the zone is unsigned, validating resolvers "
+                                       "treat the zone as bogus: it stops resolving for their users."</p>
+                                    <div class="form-actions">
+                                        <button type="button" class="btn btn-danger"
+                                            disabled=move || change.pending.get()
+                                            on:click=move |_| set_signed(false)>
+                                            {move || if change.pending.get() { "Stopping…" } else { "Yes, stop signing" }}
+                                        </button>
+                                        <button type="button" class="btn btn-quiet"
+                                            on:click=move |_| confirming.set(false)>
+                                            "Cancel"
+                                        </button>
+                                    </div>
+                                </div>
+                            </Show>
+                        }
+                        .into_any(),
+                        Ok(_) => view! {
+                            <p>"This zone is not signed. Signing adds DNSSEC signatures to every answer, so "
+                               "validating resolvers can tell its real answers from forged ones."</p>
+                            <Show
+                                when=move || confirming.get()
+                                fallback=move || view! {
+                                    <button type="button" class="btn btn-primary"
+                                        disabled=move || !hydrated.get()
+                                        on:click=move |_| confirming.set(true)>
+                                        "Sign this zone"
+                                    </button>
+                                }
+                            >
+                                <div class="alert alert-info" role="status">
+                                    <p><strong>{format!("Sign {}?", shown_zone.get_value())}</strong></p>
+                                    <p>"Zonekeeper creates a key for the zone and signs it. The zone is only "
+                                       "validated once its parent publishes the DS record shown here afterwards."</p>
+                                    <div class="form-actions">
+                                        <button type="button" class="btn btn-primary"
+                                            disabled=move || change.pending.get()
+                                            on:click=move |_| set_signed(true)>
+                                            {move || if change.pending.get() { "Signing…" } else { "Yes, sign the zone" }}
+                                        </button>
+                                        <button type="button" class="btn btn-quiet"
+                                            on:click=move |_| confirming.set(false)>
+                                            "Cancel"
+                                        </button>
+                                    </div>
+                                </div>
+                            </Show>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The key of a signed zone and the DS records for its parent, each ready to copy.
+#[component]
+fn SignedZone(dnssec: ZoneDnssec) -> impl IntoView {
+    let algorithm = dnssec.algorithm.map(algorithm_label).unwrap_or_default();
+    let key_tag = dnssec.key_tag.map(|t| t.to_string()).unwrap_or_default();
+    view! {
+        <p>
+            <span class="badge ds-state ds-valid">"signed"</span>
+            " Algorithm " <span data-testid="dnssec-algorithm">{algorithm}</span>
+            " · Key tag " <span class="mono" data-testid="dnssec-key-tag">{key_tag}</span>
+        </p>
+        {dnssec.dnskey.map(|dnskey| view! {
+            <h3 class="dnssec-label">"DNSKEY"</h3>
+            <div class="copy-row">
+                <pre class="copyable" data-testid="dnssec-dnskey">{dnskey.clone()}</pre>
+                <CopyButton text=dnskey/>
+            </div>
+        })}
+        <h3 class="dnssec-label">"DS records for the parent zone"</h3>
+        {dnssec.ds.into_iter().map(|line| {
+            let kind = ds_line_digest_type(&line);
+            let label = kind.map(digest_label).unwrap_or_default();
+            view! {
+                <div class="copy-row">
+                    <span class="muted copy-label">{label}</span>
+                    <pre class="copyable" data-testid="dnssec-ds"
+                        data-digest-type=kind.map(|k| k.to_string())>{line.clone()}</pre>
+                    <CopyButton text=line/>
+                </div>
+            }
+        }).collect_view()}
+        <p class="hint">"Hand one of them (SHA-256 is the usual choice) to the operator of the parent "
+            "zone — your registrar — or submit it on the Domains page when the parent zone is hosted here."</p>
     }
 }
 
