@@ -8,13 +8,19 @@
 //! into the indexed snapshot lookup answers from. Keeping lookup pure and the snapshot immutable is what lets the hot path later
 //! run without locks or allocation, one socket per core.
 //!
-//! The serving half (catalog, lookup, wire, server) sits behind the default `server` feature.
+//! [`dnssec`] signs hosted zones: the zone key, the signatures precomputed into each snapshot,
+//! and the ones (with compact denial of existence) computed per query.
+//!
+//! The serving half (catalog, dnssec, lookup, wire, server) sits behind the default `server`
+//! feature.
 //! Built with `default-features = false` the crate is only [`model`] and [`zone`]: no tokio, no
 //! sockets, so it compiles to `wasm32-unknown-unknown` and the console checks records in the
 //! browser with exactly the rules the API applies.
 
 #[cfg(feature = "server")]
 pub mod catalog;
+#[cfg(feature = "server")]
+pub mod dnssec;
 #[cfg(feature = "server")]
 pub mod lookup;
 pub mod model;
@@ -26,6 +32,8 @@ pub mod zone;
 
 #[cfg(feature = "server")]
 pub use catalog::{Catalog, SharedCatalog};
+#[cfg(feature = "server")]
+pub use dnssec::{DnssecError, ZoneKey};
 #[cfg(feature = "server")]
 pub use lookup::{Outcome, Sections};
 pub use model::{check_zone, validate_rrset, FieldError, Rrset, ZoneIssue, ZoneReport};

@@ -9,12 +9,20 @@
 //! §3.3.1 refines it: find the zone, look for a delegation on the way down to the name, then
 //! the name itself, then the wildcard at its closest encloser. Each step is a map lookup in the
 //! zone's ordered index, so no question ever costs a scan of the zone.
+//!
+//! With DNSSEC ([`lookup_dnssec`], for clients that set the DO bit, RFC 3225) a signed zone's
+//! answers also carry the RRSIGs of the RRsets they include (RFC 4035 §3.1.1), and denial of
+//! existence is compact (RFC 9824): NODATA, or for a name that does not exist NOERROR with an
+//! NSEC of the NXNAME type, both signed per query. Lookup stays pure all the same: the clock
+//! was read when the snapshot was signed, and a signature's randomness does not change what
+//! it proves. Unsigned zones, and clients without DO, get exactly the answers they always did.
 
 use hickory_proto::op::Query;
 use hickory_proto::rr::rdata::{CNAME, NS};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::catalog::Catalog;
+use crate::dnssec::{Signer, NXNAME};
 use crate::model::LowerName;
 use crate::zone::{Node, ServedRrset, Zone};
 
@@ -56,8 +64,14 @@ pub enum Outcome {
     Referral(Sections),
 }
 
-/// Answers `query` from `catalog`.
+/// Answers `query` from `catalog`, without DNSSEC records.
 pub fn lookup(catalog: &Catalog, query: &Query) -> Outcome {
+    lookup_dnssec(catalog, query, false)
+}
+
+/// Answers `query` from `catalog`; with `dnssec_ok` (the client's DO bit), answers from a signed
+/// zone carry their signatures and authenticated denial.
+pub fn lookup_dnssec(catalog: &Catalog, query: &Query, dnssec_ok: bool) -> Outcome {
     // This engine only hosts class IN; other classes (CH for server identity, …) are not ours.
     if !matches!(query.query_class(), DNSClass::IN | DNSClass::ANY) {
         return Outcome::Refused;
@@ -74,45 +88,66 @@ pub fn lookup(catalog: &Catalog, query: &Query) -> Outcome {
             zone = parent;
         }
     }
-    lookup_in_zone(zone, query.name(), qtype)
+    let signer = if dnssec_ok { zone.signer() } else { None };
+    answer(zone, query.name(), qtype, signer)
 }
 
-/// Answers `qname`/`qtype` from one zone, which must be the zone `qname` belongs to.
+/// Answers `qname`/`qtype` from one zone, which must be the zone `qname` belongs to, without
+/// DNSSEC records.
 ///
 /// Owner names of answer records are spelled as the question spelled them (RFC 4343 §4.1), or
 /// as the CNAME that led to them spelled its target.
 pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
+    answer(zone, qname, qtype, None)
+}
+
+/// [`lookup_in_zone`], with DNSSEC records when `signer` (the zone's, for a client with DO).
+fn answer(zone: &Zone, qname: &Name, qtype: RecordType, signer: Option<&Signer>) -> Outcome {
     let mut sections = Sections::default();
     let mut name = qname.clone();
     name.set_fqdn(true);
     for hop in 0..=MAX_CNAME_CHAIN {
         let key = LowerName::new(&name);
         if let Some(cut) = delegation(zone, &key, qtype) {
-            referral(zone, cut, &mut sections);
+            referral(zone, cut, &mut sections, signer);
             return Outcome::Referral(sections);
         }
         let synthesized;
-        let node = match zone.node(&key) {
-            Some(node) => node,
+        // `online`: the node is made up for this name, so its RRsets have no stored signatures
+        // and are signed per query, as if the name existed (crate::dnssec).
+        let (node, online) = match zone.node(&key) {
+            Some(node) => (node, false),
             None => match zone.synthesize(&key) {
                 // A default reverse name, the address of one, or an empty non-terminal above
                 // them (crate::zone::synth): computed, not stored, but answered alike.
                 Some(node) => {
                     synthesized = node;
-                    &synthesized
+                    (&synthesized, true)
                 }
                 // RFC 4592 §3.3.1: no such name; the wildcard at the closest encloser (the
                 // deepest existing ancestor — an empty non-terminal counts, and blocks the
                 // wildcards above it) answers in its place, with the question's name as owner.
                 None => match wildcard(zone, &key) {
-                    Some(node) => node,
-                    None => {
-                        sections.authority.extend(zone.negative_soa());
-                        return Outcome::NxDomain(sections);
-                    }
+                    Some(node) => (node, true),
+                    None => return nonexistent(zone, &name, qtype, sections, signer),
                 },
             },
         };
+
+        let dnssec_answer = |sections: &mut Sections, signer| {
+            dnssec_types(
+                zone,
+                &name,
+                node,
+                online,
+                qtype,
+                signer,
+                &mut sections.answers,
+            )
+        };
+        if signer.is_some_and(|signer| dnssec_answer(&mut sections, signer)) {
+            return Outcome::Answer(sections);
+        }
 
         // RFC 8482 §4.1: a responder "MAY ... select one RRset" for an ANY question rather than
         // all of them, which keeps ANY from being the amplifier it used to be. Like Knot, we
@@ -126,11 +161,21 @@ pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
         };
         if let Some(rrset) = rrset {
             sections.answers.extend(rrset.records(&name));
-            additional_for(zone, rrset, &mut sections);
+            if let Some(signer) = signer {
+                sections
+                    .answers
+                    .extend(signature(signer, &name, rrset, online));
+            }
+            additional_for(zone, rrset, &mut sections, signer.is_some());
             return Outcome::Answer(sections);
         }
         let Some(cname) = node.rrset(RecordType::CNAME) else {
-            sections.authority.extend(zone.negative_soa());
+            negative(zone, &mut sections.authority, signer);
+            if let Some(signer) = signer {
+                sections
+                    .authority
+                    .extend(denial(zone, &name, node, signer).into_iter().flatten());
+            }
             return Outcome::NoData(sections);
         };
         if hop == MAX_CNAME_CHAIN {
@@ -138,6 +183,11 @@ pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
             return Outcome::Answer(sections);
         }
         sections.answers.extend(cname.records(&name));
+        if let Some(signer) = signer {
+            sections
+                .answers
+                .extend(signature(signer, &name, cname, online));
+        }
         let Some(RData::CNAME(CNAME(target))) = cname.data().first() else {
             return Outcome::Answer(sections);
         };
@@ -190,24 +240,192 @@ fn wildcard<'z>(zone: &'z Zone, key: &LowerName) -> Option<&'z Node> {
 
 /// Fills `sections` with the referral to the child at `cut`: its NS in authority, and the
 /// addresses we hold for those name servers in additional (glue, RFC 1034 §4.2.1).
-fn referral(zone: &Zone, cut: &Node, sections: &mut Sections) {
+///
+/// RFC 4035 §3.1.4: with DNSSEC, the referral also carries the signed DS RRset, or, without
+/// one, the signed NSEC proving that the child is not signed (an insecure delegation). The NS
+/// RRset itself is the child's and is never signed by the parent.
+fn referral(zone: &Zone, cut: &Node, sections: &mut Sections, signer: Option<&Signer>) {
     let Some(ns) = cut.rrset(RecordType::NS) else {
         return;
     };
     let owner = cut.name().cloned().unwrap_or_default();
     sections.authority.extend(ns.records(&owner));
-    add_addresses(zone, ns, sections);
+    if let Some(signer) = signer {
+        match cut.rrset(RecordType::DS) {
+            Some(ds) => {
+                sections.authority.extend(ds.records(&owner));
+                sections
+                    .authority
+                    .extend(signature(signer, &owner, ds, false));
+            }
+            None => sections
+                .authority
+                .extend(cut_denial(zone, &owner, cut).into_iter().flatten()),
+        }
+    }
+    add_addresses(zone, ns, sections, signer.is_some());
+}
+
+/// The answer for a name that does not exist (RFC 2308 §2.1).
+///
+/// Without DNSSEC: NXDOMAIN with the SOA. With it, compact denial (RFC 9824 §3): NOERROR, the
+/// signed SOA, and the signed NSEC at the name with the NXNAME type, which says the name does
+/// not exist without revealing any other; an NSEC question gets that NSEC as its answer.
+fn nonexistent(
+    zone: &Zone,
+    name: &Name,
+    qtype: RecordType,
+    mut sections: Sections,
+    signer: Option<&Signer>,
+) -> Outcome {
+    let Some(signer) = signer else {
+        sections.authority.extend(zone.negative_soa());
+        return Outcome::NxDomain(sections);
+    };
+    let nsec = nsec_records(zone, name, [NXNAME], signer);
+    if qtype == RecordType::NSEC {
+        sections.answers.extend(nsec.into_iter().flatten());
+        return Outcome::Answer(sections);
+    }
+    negative(zone, &mut sections.authority, Some(signer));
+    sections.authority.extend(nsec.into_iter().flatten());
+    Outcome::NoData(sections)
+}
+
+/// Answers questions for the DNSSEC types themselves at an existing `node` of a signed zone,
+/// into `answers`; false when the usual lookup answers instead.
+///
+/// NSEC: compact denial puts an NSEC at every name (RFC 9824 §3), so the question gets it. RRSIG:
+/// the signatures of every RRset at the name (RFC 4035 §3.1.5 leaves the choice to us; the
+/// whole set is what the question literally asks). At an empty non-terminal both are NODATA.
+fn dnssec_types(
+    zone: &Zone,
+    name: &Name,
+    node: &Node,
+    online: bool,
+    qtype: RecordType,
+    signer: &Signer,
+    answers: &mut Vec<Record>,
+) -> bool {
+    match qtype {
+        RecordType::NSEC => match denial(zone, name, node, signer) {
+            Some(nsec) => {
+                answers.extend(nsec);
+                true
+            }
+            None => false,
+        },
+        RecordType::RRSIG if !node.is_empty() => {
+            for rrset in node.rrsets() {
+                answers.extend(signature(signer, name, rrset, online));
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The SOA of a negative answer, with its signature when `signer`.
+fn negative(zone: &Zone, authority: &mut Vec<Record>, signer: Option<&Signer>) {
+    let Some(soa) = zone.negative_soa() else {
+        return;
+    };
+    if let Some(rrsig) = signer.and(zone.soa_rrsig()) {
+        // RFC 4035 §2.2 wants an RRSIG's TTL equal to its RRset's, which here is the negative
+        // TTL (the Original TTL field inside keeps the SOA's own).
+        let rrsig = Record::from_rdata(soa.name.clone(), soa.ttl, rrsig.clone());
+        authority.push(soa);
+        authority.push(rrsig);
+    } else {
+        authority.push(soa);
+    }
+}
+
+/// The signed NSEC proving that `node` at `name` has no data of the asked type: the
+/// delegation's precomputed one at a cut (the question was for its DS), else one listing the
+/// node's types, signed now.
+fn denial(zone: &Zone, name: &Name, node: &Node, signer: &Signer) -> Option<[Record; 2]> {
+    if node.is_cut() {
+        return cut_denial(zone, name, node);
+    }
+    let types = node.rrsets().iter().map(ServedRrset::record_type);
+    nsec_records(zone, name, types, signer)
+}
+
+/// The precomputed NSEC of an insecure delegation, and its RRSIG, owned by `name`.
+fn cut_denial(zone: &Zone, name: &Name, cut: &Node) -> Option<[Record; 2]> {
+    let (nsec, rrsig) = cut.cut_nsec()?;
+    let ttl = zone.negative_ttl();
+    Some([
+        Record::from_rdata(name.clone(), ttl, nsec.clone()),
+        Record::from_rdata(name.clone(), ttl, rrsig.clone()),
+    ])
+}
+
+/// A compact-denial NSEC at `name` with `types`, and its RRSIG made now.
+fn nsec_records(
+    zone: &Zone,
+    name: &Name,
+    types: impl IntoIterator<Item = RecordType>,
+    signer: &Signer,
+) -> Option<[Record; 2]> {
+    let ttl = zone.negative_ttl();
+    let nsec = Signer::nsec(name, types);
+    let rrsig = signed(
+        signer,
+        name,
+        RecordType::NSEC,
+        ttl,
+        std::slice::from_ref(&nsec),
+    )?;
+    Some([
+        Record::from_rdata(name.clone(), ttl, nsec),
+        Record::from_rdata(name.clone(), ttl, rrsig),
+    ])
+}
+
+/// The RRSIG record of `rrset` at `owner`: the stored one, or for a node made up per query
+/// (`online`) one made now.
+fn signature(signer: &Signer, owner: &Name, rrset: &ServedRrset, online: bool) -> Option<Record> {
+    let rrsig = if online {
+        signed(
+            signer,
+            owner,
+            rrset.record_type(),
+            rrset.ttl(),
+            rrset.data(),
+        )?
+    } else {
+        rrset.rrsig()?.clone()
+    };
+    Some(Record::from_rdata(owner.clone(), rrset.ttl(), rrsig))
+}
+
+/// Signs now. A failure cannot happen for data that made it into a zone; should it all the same,
+/// the answer goes out without the signature (which validators reject like any bad one) and the
+/// failure is logged, rather than the query failing.
+fn signed(
+    signer: &Signer,
+    owner: &Name,
+    rtype: RecordType,
+    ttl: u32,
+    data: &[RData],
+) -> Option<RData> {
+    signer
+        .rrsig(owner, rtype, ttl, data)
+        .map_err(|err| tracing::warn!(%owner, %rtype, %err, "online signing failed"))
+        .ok()
 }
 
 /// RFC 1035 §3.3.9, §3.3.11 and RFC 2782: the addresses of the hosts that NS, MX and SRV
 /// answers name are put in the additional section, so that the client need not ask for them.
 /// Other types need nothing, and cost nothing here.
-fn additional_for(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections) {
+fn additional_for(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections, dnssec: bool) {
     if matches!(
         rrset.record_type(),
         RecordType::NS | RecordType::MX | RecordType::SRV
     ) {
-        add_addresses(zone, rrset, sections);
+        add_addresses(zone, rrset, sections, dnssec);
     }
 }
 
@@ -218,7 +436,10 @@ fn additional_for(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections) {
 /// other RRs which may be useful to the additional section"); a host name covered by a
 /// wildcard gets the wildcard's addresses under its own name, as it would in an answer. CNAMEs
 /// are not followed: such a target is a configuration error (RFC 2181 §10.3).
-fn add_addresses(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections) {
+///
+/// With `dnssec`, addresses the zone holds signed carry their RRSIG (RFC 4035 §3.1.1); glue and
+/// wildcard addresses go without, which is what validators expect of additional data.
+fn add_addresses(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections, dnssec: bool) {
     for data in rrset.data() {
         let target = match data {
             RData::NS(NS(target)) => target,
@@ -230,8 +451,12 @@ fn add_addresses(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections) {
             continue;
         }
         let key = LowerName::new(target);
-        let Some(node) = zone.node(&key).or_else(|| wildcard(zone, &key)) else {
-            continue;
+        let (node, stored) = match zone.node(&key) {
+            Some(node) => (node, true),
+            None => match wildcard(zone, &key) {
+                Some(node) => (node, false),
+                None => continue,
+            },
         };
         for rtype in [RecordType::A, RecordType::AAAA] {
             let Some(addresses) = node.rrset(rtype) else {
@@ -246,6 +471,13 @@ fn add_addresses(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections) {
             };
             if !present(&sections.additional) && !present(&sections.answers) {
                 sections.additional.extend(addresses.records(target));
+                if let Some(rrsig) = addresses.rrsig().filter(|_| dnssec && stored) {
+                    sections.additional.push(Record::from_rdata(
+                        target.clone(),
+                        addresses.ttl(),
+                        rrsig.clone(),
+                    ));
+                }
             }
         }
     }

@@ -22,7 +22,7 @@ use tokio::time::timeout;
 use tracing::{debug, error, info, trace, warn};
 
 use crate::catalog::{Catalog, SharedCatalog};
-use crate::lookup::lookup;
+use crate::lookup::lookup_dnssec;
 use crate::wire::{self, Parsed, Transport};
 
 /// How long a TCP connection may sit without completing a read or write before it is closed.
@@ -196,7 +196,9 @@ fn bind_pair(addr: SocketAddr) -> io::Result<(StdUdpSocket, StdTcpListener)> {
 pub fn respond(catalog: &Catalog, packet: &[u8], transport: Transport) -> Option<Vec<u8>> {
     let handled = catch_unwind(AssertUnwindSafe(|| match wire::parse(packet) {
         Parsed::Query(request) => {
-            let outcome = lookup(catalog, request.question());
+            // RFC 3225 §3: DNSSEC records go only to clients that set DO in their OPT record.
+            let dnssec_ok = request.edns().is_some_and(|edns| edns.dnssec_ok);
+            let outcome = lookup_dnssec(catalog, request.question(), dnssec_ok);
             Some(wire::answer(&request, &outcome, transport))
         }
         Parsed::Reject(rejection) => {

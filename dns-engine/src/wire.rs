@@ -7,11 +7,12 @@
 //! when it does not). Every RCODE the engine sends is chosen in one place, `response_code`.
 //! Lookup never sees any of this; the transport never looks inside a message.
 
+use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::{
     Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
 };
 use hickory_proto::rr::rdata::opt::EdnsOption;
-use hickory_proto::rr::{DNSClass, Record};
+use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use tracing::{debug, warn};
 
@@ -411,19 +412,35 @@ fn finish(mut message: Message, limit: usize, additional: Additional) -> Vec<u8>
     }
 }
 
-/// Removes the last RRset (the trailing records sharing a name and type) of `records`; false if
-/// there was none.
+/// Removes the last RRset (the trailing records sharing a name and type) of `records`, together
+/// with the RRSIGs that follow it; false if there was none.
+///
+/// RFC 4035 §3.1.1 lets a server drop the RRSIGs of additional data and keep the data; dropping
+/// both keeps what is left simple: every RRset sent carries its signatures.
 fn drop_last_rrset(records: &mut Vec<Record>) -> bool {
     let Some(last) = records.pop() else {
         return false;
     };
-    while records
-        .last()
-        .is_some_and(|r| r.record_type() == last.record_type() && r.name == last.name)
-    {
+    let same = |r: &Record, rtype| r.record_type() == rtype && r.name == last.name;
+    let mut rtype = last.record_type();
+    if let Some(covered) = covered_type(&last) {
+        while records.last().is_some_and(|r| same(r, RecordType::RRSIG)) {
+            records.pop();
+        }
+        rtype = covered;
+    }
+    while records.last().is_some_and(|r| same(r, rtype)) {
         records.pop();
     }
     true
+}
+
+/// The type an RRSIG record covers; None for other records.
+fn covered_type(record: &Record) -> Option<RecordType> {
+    match &record.data {
+        RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) => Some(rrsig.input().type_covered),
+        _ => None,
+    }
 }
 
 /// A bare 12-byte response header, written by hand so that it cannot fail: the last resort
@@ -455,7 +472,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     use hickory_proto::rr::rdata::A;
-    use hickory_proto::rr::{Name, RData, Record, RecordType};
+    use hickory_proto::rr::Name;
 
     use super::*;
     use crate::lookup::Sections;

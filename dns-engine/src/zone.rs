@@ -6,14 +6,25 @@
 //! by map lookups — O(log n) each, at most one per label of the query — never by a scan.
 //! Delegation points are marked once at build time. Default reverse names and their forward
 //! addresses are not nodes at all: [`synth`] computes them per query.
+//!
+//! A snapshot may be signed ([`Zone::signed`], with the `server` feature): then its DNSKEY RRset
+//! is added at the apex, every authoritative RRset carries its RRSIG, and every insecure
+//! delegation its NSEC, all computed once when the snapshot is built, so lookup only copies
+//! them (see [`crate::dnssec`] for what is signed when).
 
 pub mod synth;
 
 use std::collections::BTreeMap;
+#[cfg(feature = "server")]
+use std::collections::HashSet;
+#[cfg(feature = "server")]
+use std::sync::Arc;
 
 use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
+#[cfg(feature = "server")]
+use crate::dnssec::{DnssecError, Signer, ZoneKey};
 use crate::model::{LowerName, Rrset};
 
 /// The records of one RRset as served: TTL and data, the owner being the node's.
@@ -22,9 +33,24 @@ pub struct ServedRrset {
     rtype: RecordType,
     ttl: u32,
     data: Vec<RData>,
+    /// The RRSIG over this RRset at its own owner, in a signed zone (RFC 4035 §2.2). None for
+    /// what the zone is not authoritative for (delegation NS, glue) and for data made up per
+    /// query (wildcard expansions, synthesized names), which is signed online instead.
+    #[cfg(feature = "server")]
+    rrsig: Option<RData>,
 }
 
 impl ServedRrset {
+    fn new(rtype: RecordType, ttl: u32, data: Vec<RData>) -> Self {
+        Self {
+            rtype,
+            ttl,
+            data,
+            #[cfg(feature = "server")]
+            rrsig: None,
+        }
+    }
+
     /// The type.
     pub fn record_type(&self) -> RecordType {
         self.rtype
@@ -47,6 +73,12 @@ impl ServedRrset {
             .iter()
             .map(move |data| Record::from_rdata(owner.clone(), self.ttl, data.clone()))
     }
+
+    /// The precomputed RRSIG record data, in a signed zone.
+    #[cfg(feature = "server")]
+    pub fn rrsig(&self) -> Option<&RData> {
+        self.rrsig.as_ref()
+    }
 }
 
 /// One owner name: its RRsets (none for an empty non-terminal) and whether it is a delegation.
@@ -55,6 +87,10 @@ pub struct Node {
     name: Option<Name>,
     rrsets: Vec<ServedRrset>,
     cut: bool,
+    /// At a delegation without DS in a signed zone: the NSEC proving that there is no DS (RFC
+    /// 4035 §3.1.4), and its RRSIG.
+    #[cfg(feature = "server")]
+    cut_nsec: Option<(RData, RData)>,
 }
 
 impl Node {
@@ -81,6 +117,13 @@ impl Node {
     /// The owner name as spelled in the zone data (`None` for an empty non-terminal).
     pub fn name(&self) -> Option<&Name> {
         self.name.as_ref()
+    }
+
+    /// At an insecure delegation of a signed zone, the NSEC record data proving that the child
+    /// has no DS, and its RRSIG.
+    #[cfg(feature = "server")]
+    pub fn cut_nsec(&self) -> Option<&(RData, RData)> {
+        self.cut_nsec.as_ref()
     }
 }
 
@@ -115,6 +158,9 @@ pub struct Zone {
     has_wildcards: bool,
     /// Default reverse names and their addresses, answered for names without a node.
     synth: synth::Synth,
+    /// The key and validity period the zone is signed with; None for an unsigned zone.
+    #[cfg(feature = "server")]
+    signer: Option<Signer>,
 }
 
 impl Zone {
@@ -157,11 +203,7 @@ impl Zone {
                         }
                     }
                 }
-                None => node.rrsets.push(ServedRrset {
-                    rtype,
-                    ttl: rrset.ttl(),
-                    data,
-                }),
+                None => node.rrsets.push(ServedRrset::new(rtype, rrset.ttl(), data)),
             }
         }
         let soa = nodes
@@ -186,7 +228,126 @@ impl Zone {
             has_cuts,
             has_wildcards,
             synth: synth::Synth::default(),
+            #[cfg(feature = "server")]
+            signer: None,
         })
+    }
+
+    /// The same zone, signed with `key` at the time `now_unix` (seconds since the epoch): the
+    /// DNSKEY RRset is added at the apex (with the SOA's TTL) and every authoritative RRset gets
+    /// its RRSIG, so that lookup answers DNSSEC-aware clients from the snapshot, signing online
+    /// only what the snapshot does not hold (see [`crate::dnssec`]).
+    ///
+    /// Signed are all RRsets at or above the zone's cuts, except the NS RRset of each cut (it is
+    /// the child's, RFC 4035 §2.2); below a cut (glue) nothing is. Each cut without DS gets an
+    /// NSEC saying so. A DNSKEY RRset already in the data is replaced by the key's.
+    ///
+    /// Signing cannot fail for data the model accepts; should it fail all the same, the zone is
+    /// served unsigned (and the error logged) rather than with some signatures missing, which
+    /// validators would treat alike but which would be harder to diagnose.
+    #[cfg(feature = "server")]
+    #[must_use]
+    pub fn signed(mut self, key: Arc<ZoneKey>, now_unix: u32) -> Self {
+        let signer = Signer::new(key, &self.origin, now_unix);
+        match self.sign_with(&signer) {
+            Ok(()) => self.signer = Some(signer),
+            Err(err) => {
+                tracing::error!(zone = %self.origin, %err, "zone could not be signed; serving it unsigned");
+                self.unsign();
+            }
+        }
+        self
+    }
+
+    #[cfg(feature = "server")]
+    fn sign_with(&mut self, signer: &Signer) -> Result<(), DnssecError> {
+        let dnskey = ServedRrset::new(
+            RecordType::DNSKEY,
+            self.soa.ttl,
+            vec![RData::DNSSEC(
+                hickory_proto::dnssec::rdata::DNSSECRData::DNSKEY(signer.key().dnskey().clone()),
+            )],
+        );
+        let negative_ttl = self.negative_ttl();
+        let apex = self.nodes.entry(self.apex.clone()).or_default();
+        apex.rrsets
+            .retain(|rrset| rrset.rtype != RecordType::DNSKEY);
+        apex.rrsets.push(dnskey);
+        let cuts: HashSet<LowerName> = self
+            .nodes
+            .iter()
+            .filter(|(_, node)| node.cut)
+            .map(|(key, _)| key.clone())
+            .collect();
+        let apex_labels = self.apex.num_labels();
+        for (key, node) in &mut self.nodes {
+            let below_cut = (apex_labels + 1..key.num_labels())
+                .any(|labels| cuts.contains(&key.trim_to(labels)));
+            if below_cut {
+                continue;
+            }
+            let owner = key.as_name();
+            for rrset in &mut node.rrsets {
+                if node.cut && rrset.rtype != RecordType::DS {
+                    continue;
+                }
+                rrset.rrsig = Some(signer.rrsig(owner, rrset.rtype, rrset.ttl, &rrset.data)?);
+            }
+            if node.cut && node.rrset(RecordType::DS).is_none() {
+                // RFC 4035 §2.3: the NSEC at a delegation point lists NS (and DS, were there
+                // one), RRSIG and NSEC; compact denial's next name covers nothing else.
+                let nsec = Signer::nsec(owner, [RecordType::NS]);
+                let rrsig = signer.rrsig(
+                    owner,
+                    RecordType::NSEC,
+                    negative_ttl,
+                    std::slice::from_ref(&nsec),
+                )?;
+                node.cut_nsec = Some((nsec, rrsig));
+            }
+        }
+        self.soa.rrsig = self
+            .nodes
+            .get(&self.apex)
+            .and_then(|apex| apex.rrset(RecordType::SOA))
+            .and_then(|soa| soa.rrsig.clone());
+        Ok(())
+    }
+
+    /// Removes everything [`Zone::sign_with`] added.
+    #[cfg(feature = "server")]
+    fn unsign(&mut self) {
+        for node in self.nodes.values_mut() {
+            node.cut_nsec = None;
+            for rrset in &mut node.rrsets {
+                rrset.rrsig = None;
+            }
+        }
+        if let Some(apex) = self.nodes.get_mut(&self.apex) {
+            apex.rrsets
+                .retain(|rrset| rrset.rtype != RecordType::DNSKEY);
+        }
+        self.soa.rrsig = None;
+        self.signer = None;
+    }
+
+    /// The signer, if the zone is signed.
+    #[cfg(feature = "server")]
+    pub fn signer(&self) -> Option<&Signer> {
+        self.signer.as_ref()
+    }
+
+    /// Whether the zone is signed.
+    #[cfg(feature = "server")]
+    pub fn is_signed(&self) -> bool {
+        self.signer.is_some()
+    }
+
+    /// When the signatures of a signed zone expire (seconds since the epoch, modulo 2^32): the
+    /// snapshot must be rebuilt before then.
+    #[cfg(feature = "server")]
+    pub fn signatures_expire(&self) -> Option<u32> {
+        self.signer.as_ref().map(Signer::expiration)
     }
 
     /// The same zone, also synthesizing what `synth` describes for names without a node.
@@ -210,13 +371,8 @@ impl Zone {
         Some(match self.synth.lookup(name)? {
             synth::Synthesized::Empty => Node::default(),
             synth::Synthesized::Data { rtype, ttl, data } => Node {
-                name: None,
-                rrsets: vec![ServedRrset {
-                    rtype,
-                    ttl,
-                    data: vec![data],
-                }],
-                cut: false,
+                rrsets: vec![ServedRrset::new(rtype, ttl, vec![data])],
+                ..Node::default()
             },
         })
     }
@@ -241,7 +397,6 @@ impl Zone {
         self.record_count
     }
 
-    /// The node at `name`, if it exists (with data, or as an empty non-terminal).
     /// Whether any name below the apex is a delegation point.
     pub fn has_cuts(&self) -> bool {
         self.has_cuts
@@ -252,6 +407,7 @@ impl Zone {
         self.has_wildcards
     }
 
+    /// The node at `name`, if it exists (with data, or as an empty non-terminal).
     pub fn node(&self, name: &LowerName) -> Option<&Node> {
         self.nodes.get(name)
     }
@@ -277,10 +433,22 @@ impl Zone {
     /// this record is set from the minimum of the MINIMUM field of the SOA record and the TTL
     /// of the SOA itself".
     pub fn negative_soa(&self) -> Option<Record> {
-        let minimum = self.soa_data().map_or(self.soa.ttl, |soa| soa.minimum);
         let mut record = self.soa_record()?;
-        record.ttl = self.soa.ttl.min(minimum);
+        record.ttl = self.negative_ttl();
         Some(record)
+    }
+
+    /// The TTL of negative answers: the minimum of the SOA's TTL and its MINIMUM field (RFC
+    /// 2308 §3), which is also the TTL of the NSEC records denying existence (RFC 9077 §3.2).
+    pub fn negative_ttl(&self) -> u32 {
+        let minimum = self.soa_data().map_or(self.soa.ttl, |soa| soa.minimum);
+        self.soa.ttl.min(minimum)
+    }
+
+    /// The SOA's precomputed RRSIG record data, in a signed zone.
+    #[cfg(feature = "server")]
+    pub fn soa_rrsig(&self) -> Option<&RData> {
+        self.soa.rrsig.as_ref()
     }
 }
 
