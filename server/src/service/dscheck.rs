@@ -330,7 +330,11 @@ pub fn check(domain: &Name, ds: &DsData, keys: &KeySet, now_unix: u32) -> CheckR
     }
 
     let digest_name = digest_name(ds.digest_type);
+    // Several keys may share a tag (RFC 4034 appendix B): the reason reported is that of the
+    // key that came closest — a matching digest without a good signature beats a digest
+    // mismatch.
     let mut mismatch = None;
+    let mut signature_problem = None;
     for key in candidates {
         let digest = match key.to_digest(domain, DigestType::from(ds.digest_type)) {
             Ok(d) => d,
@@ -360,19 +364,19 @@ pub fn check(domain: &Name, ds: &DsData, keys: &KeySet, now_unix: u32) -> CheckR
                 )
             }
             Signed::No => {
-                mismatch = Some(format!(
+                signature_problem = Some(format!(
                     "the DNSKEY RRset is not signed by key {tag} (on {server}), although its \
                      {digest_name} digest matches the DS"
                 ));
             }
             Signed::Expired(at) => {
-                mismatch = Some(format!(
+                signature_problem = Some(format!(
                     "the signature of key {tag} over the DNSKEY RRset on {server} expired at {}",
                     timestamp(at)
                 ));
             }
             Signed::NotYetValid(from) => {
-                mismatch = Some(format!(
+                signature_problem = Some(format!(
                     "the signature of key {tag} over the DNSKEY RRset on {server} is not valid \
                      before {}",
                     timestamp(from)
@@ -382,7 +386,9 @@ pub fn check(domain: &Name, ds: &DsData, keys: &KeySet, now_unix: u32) -> CheckR
     }
     CheckResult::new(
         CheckState::Mismatch,
-        mismatch.unwrap_or_else(|| format!("key {tag} on {server} does not match the DS")),
+        signature_problem
+            .or(mismatch)
+            .unwrap_or_else(|| format!("key {tag} on {server} does not match the DS")),
     )
 }
 
