@@ -487,6 +487,7 @@ fn add_addresses(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections, dnss
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::dnssec::NXNAME;
 
     #[test]
     fn empty_catalog_refuses_every_question() {
@@ -500,5 +501,139 @@ mod tests {
             let query = Query::query(Name::from_ascii(name).unwrap(), rtype);
             assert_eq!(lookup(&catalog, &query), Outcome::Refused, "{name} {rtype}");
         }
+    }
+
+    fn test_zone() -> Zone {
+        let origin = Name::from_ascii("example.com.").unwrap();
+        let rrset = |name: &str, rtype: &str, records: &[&str]| {
+            crate::model::validate_rrset(&origin, name, rtype, 300, records).unwrap()
+        };
+        Zone::new(
+            &origin,
+            [
+                rrset("@", "SOA", &["ns1 h 7 3600 600 86400 60"]),
+                rrset("@", "NS", &["ns1"]),
+                rrset("ns1", "A", &["192.0.2.53"]),
+                rrset("www", "A", &["192.0.2.1", "192.0.2.2"]),
+                rrset("mail", "MX", &["10 ns1"]),
+                rrset("*.wild", "A", &["192.0.2.99"]),
+                rrset("alias", "CNAME", &["www"]),
+                rrset("a.b", "TXT", &["x"]),
+                rrset("sub", "NS", &["ns.sub"]),
+                rrset("ns.sub", "A", &["192.0.2.80"]),
+            ],
+        )
+        .unwrap()
+    }
+
+    const QUESTIONS: &[(&str, RecordType)] = &[
+        ("example.com.", RecordType::SOA),
+        ("example.com.", RecordType::NS),
+        ("example.com.", RecordType::ANY),
+        ("WWW.example.com.", RecordType::A),
+        ("www.example.com.", RecordType::AAAA),
+        ("www.example.com.", RecordType::RRSIG),
+        ("www.example.com.", RecordType::NSEC),
+        ("mail.example.com.", RecordType::MX),
+        ("x.wild.example.com.", RecordType::A),
+        ("x.wild.example.com.", RecordType::TXT),
+        ("alias.example.com.", RecordType::A),
+        ("b.example.com.", RecordType::A),
+        ("nope.example.com.", RecordType::A),
+        ("nope.example.com.", RecordType::NSEC),
+        ("www.sub.example.com.", RecordType::A),
+        ("sub.example.com.", RecordType::DS),
+    ];
+
+    #[test]
+    fn zones_without_a_key_answer_do_queries_as_before() {
+        let catalog = Catalog::from_zones([test_zone()]);
+        for &(name, rtype) in QUESTIONS {
+            let query = Query::query(Name::from_ascii(name).unwrap(), rtype);
+            assert_eq!(
+                lookup_dnssec(&catalog, &query, true),
+                lookup(&catalog, &query),
+                "{name} {rtype}"
+            );
+        }
+    }
+
+    #[test]
+    fn signed_zones_answer_queries_without_do_as_unsigned_ones() {
+        let (key, _) = crate::dnssec::ZoneKey::generate().unwrap();
+        let unsigned = Catalog::from_zones([test_zone()]);
+        let signed =
+            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000)]);
+        for &(name, rtype) in QUESTIONS {
+            let query = Query::query(Name::from_ascii(name).unwrap(), rtype);
+            assert_eq!(
+                lookup(&signed, &query),
+                lookup(&unsigned, &query),
+                "{name} {rtype}"
+            );
+        }
+    }
+
+    #[test]
+    fn signed_zones_deny_existence_compactly() {
+        let (key, _) = crate::dnssec::ZoneKey::generate().unwrap();
+        let catalog =
+            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000)]);
+        let ask = |name: &str, rtype| {
+            let query = Query::query(Name::from_ascii(name).unwrap(), rtype);
+            lookup_dnssec(&catalog, &query, true)
+        };
+        let types =
+            |records: &[Record]| records.iter().map(Record::record_type).collect::<Vec<_>>();
+        let nsec_types = |records: &[Record]| {
+            records
+                .iter()
+                .find_map(|record| match &record.data {
+                    RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::NSEC(nsec)) => {
+                        let mut types: Vec<RecordType> = nsec.type_bit_maps().collect();
+                        types.sort();
+                        Some(types)
+                    }
+                    _ => None,
+                })
+                .unwrap()
+        };
+        use RecordType::{A, CNAME, NSEC, RRSIG, SOA};
+
+        // RFC 9824 §3: NOERROR (NoData), not NXDOMAIN, with the NXNAME NSEC, TTL 60.
+        let Outcome::NoData(nx) = ask("nope.example.com.", A) else {
+            panic!("compact denial is NODATA");
+        };
+        assert_eq!(types(&nx.authority), [SOA, RRSIG, NSEC, RRSIG]);
+        assert!(nx.authority.iter().all(|record| record.ttl == 60));
+        assert_eq!(nsec_types(&nx.authority), [RRSIG, NSEC, NXNAME]);
+        // NODATA lists what the name has, and never the type asked.
+        let Outcome::NoData(nodata) = ask("www.example.com.", RecordType::AAAA) else {
+            panic!("NODATA");
+        };
+        assert_eq!(nsec_types(&nodata.authority), [A, RRSIG, NSEC]);
+        let Outcome::NoData(ent) = ask("b.example.com.", A) else {
+            panic!("NODATA at an empty non-terminal");
+        };
+        assert_eq!(nsec_types(&ent.authority), [RRSIG, NSEC]);
+        // A NSEC question gets the NSEC as its answer.
+        let Outcome::Answer(nsec) = ask("nope.example.com.", NSEC) else {
+            panic!("an answer");
+        };
+        assert_eq!(types(&nsec.answers), [NSEC, RRSIG]);
+        // The insecure cut's DS question: the cut's NSEC.
+        let Outcome::NoData(ds) = ask("sub.example.com.", RecordType::DS) else {
+            panic!("NODATA");
+        };
+        assert_eq!(nsec_types(&ds.authority), [RecordType::NS, RRSIG, NSEC]);
+        // A CNAME followed into NODATA: the CNAME and its signature stay in the answer.
+        let Outcome::NoData(alias) = ask("alias.example.com.", RecordType::TXT) else {
+            panic!("NODATA");
+        };
+        assert_eq!(types(&alias.answers), [CNAME, RRSIG]);
+        assert_eq!(
+            alias.authority[2].name,
+            Name::from_ascii("www.example.com.").unwrap()
+        );
     }
 }

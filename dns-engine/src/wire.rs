@@ -733,6 +733,56 @@ mod tests {
     }
 
     #[test]
+    fn an_rrset_is_dropped_with_its_signatures() {
+        use hickory_proto::dnssec::rdata::{SigInput, RRSIG};
+        use hickory_proto::dnssec::Algorithm;
+        use hickory_proto::rr::SerialNumber;
+
+        let host = Name::from_ascii("host.example.com.").unwrap();
+        let address = |last| {
+            Record::from_rdata(
+                host.clone(),
+                300,
+                RData::A(A(Ipv4Addr::new(192, 0, 2, last))),
+            )
+        };
+        let rrsig = |rtype| {
+            let input = SigInput {
+                type_covered: rtype,
+                algorithm: Algorithm::ECDSAP256SHA256,
+                num_labels: 3,
+                original_ttl: 300,
+                sig_expiration: SerialNumber::new(2),
+                sig_inception: SerialNumber::new(1),
+                key_tag: 1,
+                signer_name: Name::from_ascii("example.com.").unwrap(),
+            };
+            Record::from_rdata(
+                host.clone(),
+                300,
+                RData::DNSSEC(DNSSECRData::RRSIG(RRSIG::from_sig(input, vec![0; 64]))),
+            )
+        };
+        let aaaa = Record::from_rdata(
+            host.clone(),
+            300,
+            RData::AAAA("2001:db8::1".parse::<std::net::Ipv6Addr>().unwrap().into()),
+        );
+        let mut records = vec![
+            address(1),
+            address(2),
+            rrsig(RecordType::A),
+            aaaa,
+            rrsig(RecordType::AAAA),
+        ];
+        assert!(drop_last_rrset(&mut records));
+        assert_eq!(records.len(), 3, "the AAAA and its RRSIG");
+        assert!(drop_last_rrset(&mut records));
+        assert!(records.is_empty(), "the A RRset and its RRSIG");
+        assert!(!drop_last_rrset(&mut records));
+    }
+
+    #[test]
     fn refused_says_why_in_an_extended_error_when_the_class_is_ours() {
         let code = |response: &Message| {
             response.edns.as_ref().and_then(|edns| {

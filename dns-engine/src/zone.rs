@@ -489,6 +489,99 @@ mod tests {
         assert_eq!(zone.negative_soa().unwrap().ttl, 300);
     }
 
+    #[cfg(feature = "server")]
+    #[test]
+    fn signing_covers_the_authoritative_rrsets_and_only_those() {
+        use hickory_proto::dnssec::Verifier;
+
+        let (key, _) = ZoneKey::generate().unwrap();
+        let dnskey = key.dnskey().clone();
+        let unsigned = Zone::new(
+            &origin(),
+            [
+                rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]),
+                rrset("@", "NS", &["ns1", "ns2"]),
+                rrset("ns1", "A", &["192.0.2.53"]),
+                rrset("*.wild", "A", &["192.0.2.99"]),
+                rrset("a.b.c", "TXT", &["\"deep\""]),
+                rrset("secure", "NS", &["ns.secure"]),
+                rrset("secure", "DS", &[&format!("1 13 2 {}", "AB".repeat(32))]),
+                rrset("ns.secure", "A", &["192.0.2.80"]),
+                rrset("insecure", "NS", &["ns.example.net."]),
+            ],
+        )
+        .unwrap();
+        assert!(!unsigned.is_signed());
+        assert_eq!(unsigned.signatures_expire(), None);
+        let zone = unsigned.signed(Arc::new(key), 1_700_000_000);
+        assert!(zone.is_signed());
+        assert_eq!(zone.signatures_expire(), Some(1_700_000_000 + 14 * 86_400));
+        assert_eq!(zone.record_count(), 10, "the DNSKEY is not zone data");
+
+        let key = |text: &str| LowerName::new(&Name::from_ascii(text).unwrap());
+        let apex = zone.node(&key("example.com.")).unwrap();
+        let dnskeys = apex.rrset(RecordType::DNSKEY).unwrap();
+        assert_eq!(dnskeys.ttl(), 3600, "the SOA's TTL");
+        assert!(zone.soa_rrsig().is_some());
+
+        let mut signed = Vec::new();
+        for (name, node) in zone.nodes() {
+            for rrset in node.rrsets() {
+                let Some(rrsig) = rrset.rrsig() else {
+                    continue;
+                };
+                let rrsig = crate::dnssec::rrsig_of(rrsig).unwrap();
+                let records: Vec<Record> = rrset.records(name.as_name()).collect();
+                dnskey
+                    .verify_rrsig(
+                        name.as_name(),
+                        hickory_proto::rr::DNSClass::IN,
+                        rrsig,
+                        records.iter(),
+                    )
+                    .unwrap_or_else(|err| panic!("{name} {}: {err}", rrset.record_type()));
+                signed.push(format!("{name} {}", rrset.record_type()));
+            }
+        }
+        signed.sort();
+        assert_eq!(
+            signed,
+            [
+                "*.wild.example.com. A",
+                "a.b.c.example.com. TXT",
+                "example.com. DNSKEY",
+                "example.com. NS",
+                "example.com. SOA",
+                "ns1.example.com. A",
+                "secure.example.com. DS",
+            ],
+            "not the NS of a cut, not glue"
+        );
+        assert!(zone
+            .node(&key("secure.example.com."))
+            .unwrap()
+            .cut_nsec()
+            .is_none());
+        let (nsec, rrsig) = zone
+            .node(&key("insecure.example.com."))
+            .unwrap()
+            .cut_nsec()
+            .unwrap();
+        let record = Record::from_rdata(
+            Name::from_ascii("insecure.example.com.").unwrap(),
+            300,
+            nsec.clone(),
+        );
+        dnskey
+            .verify_rrsig(
+                &record.name,
+                hickory_proto::rr::DNSClass::IN,
+                crate::dnssec::rrsig_of(rrsig).unwrap(),
+                [record.clone()].iter(),
+            )
+            .unwrap();
+    }
+
     #[test]
     fn a_zone_needs_its_soa_and_owners_inside() {
         let err = Zone::new(&origin(), [rrset("www", "A", &["192.0.2.1"])]).unwrap_err();
