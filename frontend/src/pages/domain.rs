@@ -414,10 +414,10 @@ fn export_text(domain: &Domain, records: &[DsRecord]) -> String {
 /// The badge class of a state: green, amber, red or grey.
 fn state_class(state: &str) -> &'static str {
     match state {
-        "valid" => "ds-state ds-valid",
-        "pending" => "ds-state ds-pending",
-        "mismatch" | "no-key" => "ds-state ds-bad",
-        _ => "ds-state ds-unknown",
+        "valid" => "badge ds-state ds-valid",
+        "pending" => "badge ds-state ds-pending",
+        "mismatch" | "no-key" => "badge ds-state ds-bad",
+        _ => "badge ds-state ds-unknown",
     }
 }
 
