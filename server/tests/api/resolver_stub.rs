@@ -11,6 +11,8 @@
 //! | anything in `missing.test.`   | NXDOMAIN, the domain included             |
 //! | `slow.external.test.`         | never answered (the resolver times out)   |
 //! | `garbage.external.test.`      | garbage, and an answer with the wrong ID  |
+//! | `registrar.test.` NS          | `ns1.registrar.test.` (DS tests)          |
+//! | `ns1.registrar.test.` A       | 127.0.0.1                                 |
 //! | anything else                 | SERVFAIL                                  |
 
 use std::net::{SocketAddr, UdpSocket};
@@ -103,6 +105,14 @@ fn answer(query: &Message) -> Option<Message> {
             )),
         ),
         ("external.test.", _) => {}
+        ("registrar.test.", RecordType::NS) => add(
+            &mut reply,
+            RData::NS(hickory_proto::rr::rdata::NS(
+                Name::from_ascii("ns1.registrar.test.").unwrap(),
+            )),
+        ),
+        ("ns1.registrar.test.", RecordType::A) => add(&mut reply, v4("127.0.0.1")),
+        ("registrar.test." | "ns1.registrar.test.", _) => {}
         ("nx.external.test.", _) => reply.metadata.response_code = ResponseCode::NXDomain,
         (n, _) if n == "missing.test." || n.ends_with(".missing.test.") => {
             reply.metadata.response_code = ResponseCode::NXDomain;
