@@ -57,7 +57,9 @@ pub enum Outcome {
     /// authoritative, the SOA in authority. Empty non-terminals are such names.
     NoData(Sections),
     /// The name does not exist (RFC 2308 §2.1): NXDOMAIN, authoritative, the SOA in authority.
-    /// After a CNAME the RCODE is about the last name of the chain (RFC 6604 §2.1).
+    /// After a CNAME the RCODE is about the last name of the chain (RFC 6604 §2.1). A signed
+    /// zone answering a client with DO denies existence compactly instead (RFC 9824): that is
+    /// a [`Outcome::NoData`] with the NXNAME NSEC.
     NxDomain(Sections),
     /// The name is at or below a delegation (RFC 1034 §4.3.2 step 3b): NOERROR, not
     /// authoritative, the child's NS in authority and their glue in additional.
