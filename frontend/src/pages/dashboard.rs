@@ -40,7 +40,7 @@ fn Dashboard(user: User) -> impl IntoView {
         <div class="cards">
             <Card href="/zones" title="Zones" text="Forward DNS zones and their records."/>
             <Card href="/rdns" title="Reverse DNS" text="PTR records for the IP ranges you own."/>
-            <Card href="/ds" title="DS records" text="Delegation signer records for DNSSEC."/>
+            <Card href="/domains" title="Domains" text="DS records for DNSSEC, checked against the live DNSKEY."/>
             <Card href="/tokens" title="API tokens" text="Tokens for scripts and tools using the REST API."/>
             {is_admin.then(|| view! {
                 <Card href="/admin/users" title="Users" text="Create accounts, change roles, disable access."/>

@@ -537,7 +537,9 @@ async fn import_previews_then_replaces() {
         www 300 IN A 192.0.2.2\n\
         @ IN MX 10 mail\n\
         mail IN A 192.0.2.3\n\
-        @ IN TXT \"v=spf1 mx -all\"\n";
+        @ IN TXT \"v=spf1 mx -all\"\n\
+        shop IN NS ns1.shop.elsewhere.\n\
+        shop IN DS 31406 13 2 2BB183AF5F22588179A53B0A98631FAD1A292118C15F50A0D9D63C7D4CC5A4B3\n";
     let s0 = serial(&mut c, "yara.example").await;
     let rows = app.count("record").await;
 
@@ -574,6 +576,8 @@ async fn import_previews_then_replaces() {
         "add @ MX",
         "add mail A",
         "add @ TXT",
+        "add shop NS",
+        "add shop DS",
         "delete old A",
     ] {
         assert!(
@@ -582,7 +586,7 @@ async fn import_previews_then_replaces() {
         );
     }
     assert!(
-        !summary.iter().any(|s| s.contains("NS")),
+        !summary.iter().any(|s| s.contains("@ NS")),
         "unchanged NS is no change: {summary:?}"
     );
     assert!(
