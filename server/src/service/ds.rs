@@ -680,8 +680,9 @@ pub async fn submit(
                 return Err(ApiError::Validation(vec![FieldError {
                     field: field.into(),
                     message: format!(
-                        "{}: {} — nothing was stored. If this DS is pre-published for a key \
-                         rollover, confirm with pre_publish",
+                        "{}: {} — nothing was stored. A DS pre-published for a key rollover \
+                         is stored as pending once the pre-publication is confirmed \
+                         (pre_publish)",
                         refused.as_str(),
                         result.reason
                     ),
