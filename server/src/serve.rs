@@ -192,11 +192,16 @@ const DS_RECHECK_NOT_VALID: std::time::Duration = std::time::Duration::from_secs
 /// Valid DS records are checked again once a day: a child that changed its key unannounced is
 /// noticed, and its DS stops being published before resolvers fail it for long.
 const DS_RECHECK_VALID: std::time::Duration = std::time::Duration::from_secs(86_400);
+/// PTRs whose FCrDNS could not be decided (`unknown`) are asked about again this often…
+const FCRDNS_RECHECK_UNKNOWN: std::time::Duration = std::time::Duration::from_secs(3600);
+/// …up to this many host names per run, so that a dead resolver costs a bounded wait.
+const FCRDNS_RECHECK_BATCH: i64 = 256;
 /// Signed zones are re-signed (rebuilt) this often; signatures are valid for 14 days.
 const RESIGN_EVERY: std::time::Duration = std::time::Duration::from_secs(86_400);
 
-/// Background work on the store: re-checking DS records, and re-signing signed zones before
-/// their signatures expire (each rebuild signs with a fresh validity period).
+/// Background work on the store: re-checking DS records and undecided PTRs, and re-signing
+/// signed zones before their signatures expire (each rebuild signs with a fresh validity
+/// period).
 async fn maintenance(pool: sqlx::PgPool, checker: Arc<crate::service::ds::Checker>) {
     let mut last_resign = tokio::time::Instant::now();
     let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
@@ -213,6 +218,18 @@ async fn maintenance(pool: sqlx::PgPool, checker: Arc<crate::service::ds::Checke
             Ok(0) => {}
             Ok(n) => tracing::info!(domains = n, "DS records re-checked"),
             Err(e) => tracing::warn!(error = %e, "DS re-check failed"),
+        }
+        match crate::service::rdns::recheck_unknown(
+            &pool,
+            &checker.resolver,
+            FCRDNS_RECHECK_UNKNOWN,
+            FCRDNS_RECHECK_BATCH,
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(ptrs = n, "FCrDNS of unknown PTRs re-checked"),
+            Err(e) => tracing::warn!(error = %e, "FCrDNS re-check failed"),
         }
         if last_resign.elapsed() >= RESIGN_EVERY {
             last_resign = tokio::time::Instant::now();

@@ -1248,6 +1248,30 @@ pub async fn recheck_zone(pool: &PgPool, resolver: &Arc<Resolver>, zone: &str) {
     }
 }
 
+/// The periodic job for PTRs whose FCrDNS is `unknown` (the resolver timed out or failed when
+/// they were saved): re-checks those not checked for `older_than`, at most `limit` host names
+/// per run, oldest first. Returns how many PTRs were re-checked.
+pub async fn recheck_unknown(
+    pool: &PgPool,
+    resolver: &Arc<Resolver>,
+    older_than: std::time::Duration,
+    limit: i64,
+) -> Result<usize, ApiError> {
+    let names = sqlx::query_scalar!(
+        r#"select hostname as "hostname!" from ptr
+            where fcrdns = 'unknown'
+              and (checked_at is null or checked_at < now() - make_interval(secs => $1))
+            group by hostname
+            order by min(checked_at) nulls first
+            limit $2"#,
+        older_than.as_secs_f64(),
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    recheck(pool, resolver, &names).await
+}
+
 /// Re-evaluates FCrDNS of the PTRs pointing at `names` (absolute, lower case) after their
 /// forward records changed; their owners see the new state in the rDNS table.
 pub async fn recheck(

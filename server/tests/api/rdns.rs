@@ -896,6 +896,47 @@ async fn a_forward_change_rechecks_the_ptrs_that_point_at_it() {
         entry["fcrdns_detail"],
         "mail.alice.test. resolves to 203.0.113.9, not 203.0.113.5"
     );
+
+    // The periodic job asks again about PTRs whose FCrDNS stayed undecided: one that the
+    // resolver could not answer an hour ago is decided now; a recent one is left alone.
+    let r = alice
+        .put(
+            "/api/v1/rdns/203.0.113.10",
+            json!({"ptr": "mail.external.test"}),
+        )
+        .await;
+    assert_eq!(r.json()["fcrdns"], "pass", "{}", r.body);
+    let r = alice
+        .put(
+            "/api/v1/rdns/203.0.113.11",
+            json!({"ptr": "slow.external.test"}),
+        )
+        .await;
+    assert_eq!(r.json()["fcrdns"], "unknown", "{}", r.body);
+    sqlx::query(
+        "update ptr set fcrdns = 'unknown', checked_at = now() - interval '2 hours'
+          where address = '203.0.113.10'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let resolver = std::sync::Arc::new(zonekeeper::resolver::Resolver::new(
+        Some(crate::resolver_stub::address()),
+        Duration::from_millis(300),
+    ));
+    let rechecked = zonekeeper::service::rdns::recheck_unknown(
+        &app.pool,
+        &resolver,
+        Duration::from_secs(3600),
+        100,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rechecked, 1, "only the PTR unknown for more than an hour");
+    let entry = alice.get("/api/v1/rdns/203.0.113.10").await.json();
+    assert_eq!(entry["fcrdns"], "pass", "{entry}");
+    let entry = alice.get("/api/v1/rdns/203.0.113.11").await.json();
+    assert_eq!(entry["fcrdns"], "unknown", "{entry}");
     app.stop().await;
 }
 
