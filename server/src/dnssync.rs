@@ -352,38 +352,47 @@ pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStat
         by_zone.entry(row.zone_id).or_default().push(row.record);
     }
 
-    let previous = catalog.snapshot();
-    let mut stats = LoadStats::default();
-    let mut built = Vec::with_capacity(zones.len());
-    for ZoneIdRow { id, zone: row } in &zones {
-        let rows = by_zone.remove(id).unwrap_or_default();
-        let ptrs = ptrs_by_zone.remove(id).unwrap_or_default();
-        let ds = ds_by_zone.remove(id).unwrap_or_default();
-        let (result, skipped) = build_zone(row, &rows, |origin| {
-            let (mut more, synth, skipped) = reverse.extras(*id, origin, row.soa_ttl, &ptrs);
-            more.extend(ds_rrsets(origin, &ds));
-            (more, synth, skipped)
-        });
-        let result = result.map(|zone| sign(zone, keys.get(id), now));
-        stats.skipped_rrsets += skipped;
-        match result {
-            Ok(zone) => {
-                stats.zones += 1;
-                stats.records += zone.record_count();
-                built.push(zone);
-            }
-            Err(()) => {
-                stats.failed_zones += 1;
-                if let Some(old) = parse_origin(&row.name).and_then(|o| previous.zone(&o)) {
-                    // A deep copy, but only of zones that are broken in the store: rare.
-                    built.push(Zone::clone(old));
+    // Building (and signing) every zone is CPU work of seconds for big stores: done on the
+    // blocking pool, so that the runtime's workers keep answering queries from the previous
+    // snapshots meanwhile (this also runs after a reconnect, while serving).
+    let catalog = catalog.clone();
+    let mut stats = tokio::task::spawn_blocking(move || {
+        let previous = catalog.snapshot();
+        let mut stats = LoadStats::default();
+        let mut built = Vec::with_capacity(zones.len());
+        for ZoneIdRow { id, zone: row } in &zones {
+            let rows = by_zone.remove(id).unwrap_or_default();
+            let ptrs = ptrs_by_zone.remove(id).unwrap_or_default();
+            let ds = ds_by_zone.remove(id).unwrap_or_default();
+            let (result, skipped) = build_zone(row, &rows, |origin| {
+                let (mut more, synth, skipped) = reverse.extras(*id, origin, row.soa_ttl, &ptrs);
+                more.extend(ds_rrsets(origin, &ds));
+                (more, synth, skipped)
+            });
+            let result = result.map(|zone| sign(zone, keys.get(id), now));
+            stats.skipped_rrsets += skipped;
+            match result {
+                Ok(zone) => {
+                    stats.zones += 1;
+                    stats.records += zone.record_count();
+                    built.push(zone);
+                }
+                Err(()) => {
+                    stats.failed_zones += 1;
+                    if let Some(old) = parse_origin(&row.name).and_then(|o| previous.zone(&o)) {
+                        // A deep copy, but only of zones that are broken in the store: rare.
+                        built.push(Zone::clone(old));
+                    }
                 }
             }
         }
-    }
-    let next = Catalog::from_zones(built);
-    stats.removed_zones = count_removed(&previous, &next, &zones);
-    catalog.replace(next);
+        let next = Catalog::from_zones(built);
+        stats.removed_zones = count_removed(&previous, &next, &zones);
+        catalog.replace(next);
+        stats
+    })
+    .await
+    .map_err(|e| sqlx::Error::Protocol(format!("building the zones failed: {e}")))?;
     stats.elapsed = started.elapsed();
     Ok(stats)
 }
