@@ -547,7 +547,11 @@ pub fn submit_ds(
 
 /// `DELETE /api/v1/domains/{domain}/ds/{id}`
 pub fn delete_ds(domain: &str, id: i64) -> impl Future<Output = ApiResult<()>> + Send + 'static {
-    send_no_content(Method::DELETE, &format!("{}/ds/{id}", domain_path(domain)), None)
+    send_no_content(
+        Method::DELETE,
+        &format!("{}/ds/{id}", domain_path(domain)),
+        None,
+    )
 }
 
 /// `POST /api/v1/domains/{domain}/ds/check`: re-runs the live check of every DS of the domain.

@@ -504,17 +504,18 @@ fn parse_request(
         (f, w, "ds")
     } else {
         let text = req.dnskey.as_deref().unwrap_or_default();
-        let digest_type =
-            match req.dnskey_digest_type.unwrap_or(2) {
-                2 => 2,
-                4 => 4,
-                other => return Err(ApiError::field(
+        let digest_type = match req.dnskey_digest_type.unwrap_or(2) {
+            2 => 2,
+            4 => 4,
+            other => {
+                return Err(ApiError::field(
                     "dnskey_digest_type",
                     format!(
                         "{other} is not offered: compute the DS with 2 (SHA-256) or 4 (SHA-384)"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let data = dscheck::ds_from_dnskey(domain, text, digest_type)
             .map_err(|why| ApiError::field("dnskey", why))?;
         // The computed DS passes the same rules (a deprecated algorithm is refused here too).
