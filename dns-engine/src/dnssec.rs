@@ -261,15 +261,37 @@ impl Signer {
     pub fn nsec(owner: &Name, types: impl IntoIterator<Item = RecordType>) -> RData {
         let next = owner
             .prepend_label(&[0u8][..])
-            .map(|mut next| {
-                next.set_fqdn(true);
-                next
-            })
-            // A name of the maximum length has no longer successor; naming itself as next is
-            // RFC 4034 §4.1.1's "last NSEC of the zone" and still covers nothing else.
-            .unwrap_or_else(|_| owner.clone());
+            .ok()
+            .or_else(|| same_length_successor(owner))
+            // Only a name of the maximum length whose first label is all 0xff octets is left;
+            // naming itself as next covers nothing it can prove about other names it signs.
+            .unwrap_or_else(|| owner.clone());
+        let mut next = next;
+        next.set_fqdn(true);
         RData::DNSSEC(DNSSECRData::NSEC(NSEC::new_cover_self(next, types)))
     }
+}
+
+/// The successor of `owner` in canonical order (RFC 4034 §6.1) among names no longer than it,
+/// for a name of the maximum length, which has no `\000.` successor: its first label with
+/// trailing 0xff octets removed and the last remaining octet raised to the next value that a
+/// canonical (lower-case) label can hold. Every name between the two would be longer than the
+/// maximum, so the NSEC still proves nothing about any other name (RFC 4471 §3.1.2 uses the
+/// same construction). `None` when the first label is all 0xff.
+fn same_length_successor(owner: &Name) -> Option<Name> {
+    let lower = owner.to_lowercase();
+    let mut labels: Vec<Vec<u8>> = lower.iter().map(<[u8]>::to_vec).collect();
+    let first = labels.first_mut()?;
+    while first.last() == Some(&0xff) {
+        first.pop();
+    }
+    let last = first.last_mut()?;
+    *last = match *last + 1 {
+        // Upper-case letters never occur in canonical form: after '@' comes '['.
+        b'A'..=b'Z' => b'[',
+        raised => raised,
+    };
+    Name::from_labels(labels).ok()
 }
 
 /// `data` in canonical form (RFC 4034 §6.2): names inside it lower case, for the types whose
@@ -434,6 +456,49 @@ mod tests {
             .rrsig(&name("*.wild.example.com."), RecordType::A, 300, &data[..1])
             .unwrap();
         assert_eq!(rrsig_of(&rrsig).unwrap().input().num_labels, 3);
+    }
+
+    #[test]
+    fn names_of_maximum_length_get_the_next_name_of_the_same_length() {
+        // 4 labels of 63 octets minus one: 253 characters, 255 octets on the wire.
+        let label = "a".repeat(63);
+        let long = name(&format!("{l}.{l}.{l}.{}.", &label[..61], l = label));
+        assert!(
+            long.prepend_label(&[0u8][..]).is_err(),
+            "too long for \\000."
+        );
+        let RData::DNSSEC(DNSSECRData::NSEC(nsec)) = Signer::nsec(&long, [NXNAME]) else {
+            panic!("not an NSEC");
+        };
+        let next = nsec.next_domain_name();
+        assert_ne!(
+            next, &long,
+            "an NSEC naming itself as next covers every other name"
+        );
+        assert_eq!(next.base_name(), long.base_name());
+        let first = next.iter().next().unwrap();
+        assert_eq!(first, format!("{}b", "a".repeat(62)).as_bytes());
+        assert!(&long < next, "canonical order");
+        // The next octet of a canonical label skips the upper-case letters.
+        let mut odd = label.as_bytes()[..60].to_vec();
+        odd.push(b'@');
+        let at = Name::from_labels(vec![
+            odd,
+            label.as_bytes().to_vec(),
+            label.as_bytes().to_vec(),
+            label.as_bytes().to_vec(),
+        ])
+        .unwrap();
+        assert!(at.prepend_label(&[0u8][..]).is_err());
+        assert_eq!(
+            same_length_successor(&at)
+                .unwrap()
+                .iter()
+                .next()
+                .unwrap()
+                .last(),
+            Some(&b'[')
+        );
     }
 
     #[test]
