@@ -234,6 +234,48 @@ test.describe.serial('reverse DNS', () => {
     expect((await (await alice.get(`/api/v1/rdns/${ip(7)}`)).json()).ptr).toBeNull();
   });
 
+  test('an IPv6 PTR is added by address; addresses of others are refused', async ({ page }) => {
+    // A /48 of 2001:db8::/32 per run; its table lists only the addresses that have a PTR.
+    const group = Math.floor(Math.random() * 0xffff).toString(16);
+    const v6net = `2001:db8:${group}::/48`;
+    const host = `2001:db8:${group}::25`;
+    await expectStatus(
+      admin.post('/api/v1/reverse-zones', { data: { network: '2001:db8::/32', template: '{ip}.v6.example.net' } }),
+      201,
+      409,
+    );
+    await expectStatus(admin.post('/api/v1/ranges', { data: { network: v6net, owner: customer } }), 201);
+    await expectStatus(
+      alice.put(`/api/v1/zones/${zone}/rrsets/v6/AAAA`, { data: { records: [host] } }),
+      200,
+    );
+
+    await logIn(page, customer, customerPassword);
+    await expect(page).toHaveURL(/\/$/);
+    await page.goto(`/rdns?range=${encodeURIComponent(v6net)}`);
+    await waitForHydration(page);
+    const form = page.getByRole('form', { name: 'Add a PTR by address' });
+    await form.getByLabel('Address', { exact: true }).fill(host);
+    await form.getByLabel('Host name', { exact: true }).fill(`v6.${zone}`);
+    await form.getByRole('button', { name: 'Add PTR' }).click();
+    await expect(page.getByText(`(FCrDNS pass)`)).toBeVisible();
+    const row = page.getByTestId('rdns-table').getByRole('row').filter({ hasText: `v6.${zone}.` });
+    await expect(row).toHaveCount(1);
+    await expect(row.locator('.fcrdns-pass')).toHaveText('pass');
+    const stored = await (await alice.get(`/api/v1/rdns/${encodeURIComponent(host)}`)).json();
+    expect(stored.ptr).toBe(`v6.${zone}.`);
+
+    // An address outside the customer's ranges: refused, nothing stored.
+    const foreign = '2001:db8:ffff:ffff::1';
+    await form.getByLabel('Address', { exact: true }).fill(foreign);
+    await form.getByLabel('Host name', { exact: true }).fill(`v6.${zone}`);
+    await form.getByRole('button', { name: 'Add PTR' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: /not found|not yours|range/i }).first()).toBeVisible();
+    const refused = await alice.get(`/api/v1/rdns/${encodeURIComponent(foreign)}`);
+    expect(refused.status()).toBe(404);
+    await snap(page, 'rdns-ipv6');
+  });
+
   test('the admin creates a reverse zone; a bad template is explained', async ({ page }) => {
     const octet = 1 + Math.floor(Math.random() * 250);
     const net = `198.18.${octet}.0/24`;
