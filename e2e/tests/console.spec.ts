@@ -8,6 +8,7 @@ import { test, expect, type Page } from '@playwright/test';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
+  failOnPageErrorsAndDialogs,
   logIn,
   requireAdminAccount,
   snap,
@@ -21,15 +22,7 @@ function mainNav(page: Page) {
 
 test.beforeAll(requireAdminAccount);
 
-// An uncaught exception in the page (a wasm panic included) fails the test that caused it.
-let pageErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-});
-test.afterEach(() => {
-  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-});
+failOnPageErrorsAndDialogs();
 
 test('admin logs in, adds a customer and an API token, logs out', async ({ page }) => {
   await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);

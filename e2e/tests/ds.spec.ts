@@ -10,10 +10,13 @@
 // (see ./zk). The zones are set up through the API as the admin, like the other specs do.
 //
 // Screenshots: ds-zone-dnssec.png, ds-domains.png, ds-domain.png, ds-mismatch.png.
-import { test, expect, request, type APIRequestContext, type Page } from '@playwright/test';
+import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
+  apiSession,
+  expectStatus,
+  failOnPageErrorsAndDialogs,
   logIn,
   requireAdminAccount,
   snap,
@@ -21,45 +24,14 @@ import {
   waitForHydration,
 } from './support';
 
-const BASE_URL = process.env.ZK_BASE_URL ?? 'http://127.0.0.1:8080';
 const PARENT = 'ds-parent.test.';
 const CHILD = 'kid.ds-parent.test.';
 const CHILD_SHOWN = 'kid.ds-parent.test';
 
 test.beforeAll(requireAdminAccount);
 
-let pageErrors: string[] = [];
-let dialogs: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  dialogs = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('dialog', async (dialog) => {
-    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-    await dialog.dismiss();
-  });
-});
-test.afterEach(() => {
-  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-  expect(dialogs, 'dialogs opened by the page').toEqual([]);
-});
+failOnPageErrorsAndDialogs();
 
-/** An API session of its own (cookie jar), with the Origin the server's CSRF check wants. */
-async function apiSession(email: string, password: string): Promise<APIRequestContext> {
-  const api = await request.newContext({
-    baseURL: BASE_URL,
-    extraHTTPHeaders: { Origin: new URL(BASE_URL).origin },
-  });
-  const r = await api.post('/api/v1/auth/login', { data: { email, password } });
-  expect(r.status(), await r.text()).toBeLessThan(300);
-  return api;
-}
-
-async function expectStatus(response: Promise<import('@playwright/test').APIResponse>, ...statuses: number[]) {
-  const r = await response;
-  expect(statuses, `${r.url()}: ${await r.text()}`).toContain(r.status());
-  return r;
-}
 
 /** The data of a DS line (`key-tag algorithm digest-type DIGEST`), whatever owner and TTL. */
 function dsData(line: string): string {

@@ -10,10 +10,13 @@
 //
 // Screenshots: rdns-range.png, rdns-strict.png, rdns-bulk-preview.png, rdns-zone-badge.png,
 // admin-reverse-dns.png.
-import { test, expect, request, type APIRequestContext } from '@playwright/test';
+import { test, expect, type APIRequestContext } from '@playwright/test';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
+  apiSession,
+  expectStatus,
+  failOnPageErrorsAndDialogs,
   logIn,
   requireAdminAccount,
   snap,
@@ -21,43 +24,11 @@ import {
   waitForHydration,
 } from './support';
 
-const BASE_URL = process.env.ZK_BASE_URL ?? 'http://127.0.0.1:8080';
 
 test.beforeAll(requireAdminAccount);
 
-let pageErrors: string[] = [];
-let dialogs: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  dialogs = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('dialog', async (dialog) => {
-    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-    await dialog.dismiss();
-  });
-});
-test.afterEach(() => {
-  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-  expect(dialogs, 'dialogs opened by the page').toEqual([]);
-});
+failOnPageErrorsAndDialogs();
 
-/** An API session of its own (cookie jar), with the Origin the server's CSRF check wants. */
-async function apiSession(email: string, password: string): Promise<APIRequestContext> {
-  const api = await request.newContext({
-    baseURL: BASE_URL,
-    extraHTTPHeaders: { Origin: new URL(BASE_URL).origin },
-  });
-  const r = await api.post('/api/v1/auth/login', { data: { email, password } });
-  expect(r.status(), await r.text()).toBeLessThan(300);
-  return api;
-}
-
-/** Expects one of `statuses`; 409 in the list makes a setup step safe to repeat. */
-async function expectStatus(response: Promise<import('@playwright/test').APIResponse>, ...statuses: number[]) {
-  const r = await response;
-  expect(statuses, `${r.url()}: ${await r.text()}`).toContain(r.status());
-  return r;
-}
 
 // One /28 of 203.0.113.0/24 per run, so that runs against the same database do not collide.
 const block = 16 * Math.floor(Math.random() * 16);

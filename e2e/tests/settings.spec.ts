@@ -8,6 +8,7 @@ import { test, expect, type Page } from '@playwright/test';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
+  failOnPageErrorsAndDialogs,
   logIn,
   requireAdminAccount,
   snap,
@@ -17,14 +18,7 @@ import {
 
 test.beforeAll(requireAdminAccount);
 
-let pageErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-});
-test.afterEach(() => {
-  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-});
+failOnPageErrorsAndDialogs();
 
 function mainNav(page: Page) {
   return page.getByRole('navigation', { name: 'Main' });

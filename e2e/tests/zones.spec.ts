@@ -8,6 +8,7 @@ import { test, expect, type Page } from '@playwright/test';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
+  failOnPageErrorsAndDialogs,
   logIn,
   requireAdminAccount,
   snap,
@@ -17,23 +18,7 @@ import {
 
 test.beforeAll(requireAdminAccount);
 
-// An uncaught exception in the page (a wasm panic included) fails the test that caused it;
-// so does any dialog (an `alert(1)` from record data would be one).
-let pageErrors: string[] = [];
-let dialogs: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  dialogs = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('dialog', async (dialog) => {
-    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-    await dialog.dismiss();
-  });
-});
-test.afterEach(() => {
-  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-  expect(dialogs, 'dialogs opened by the page').toEqual([]);
-});
+failOnPageErrorsAndDialogs();
 
 test('admin creates a zone, edits its records and deletes it', async ({ page }) => {
   const zone = `e2e-${unique()}.example`;
