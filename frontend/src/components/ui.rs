@@ -5,7 +5,7 @@ use std::future::Future;
 
 use leptos::html;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::components::{Redirect, A};
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::api::{ApiError, ApiResult, FieldError, Problem};
@@ -211,6 +211,38 @@ pub fn Forbidden() -> impl IntoView {
         <section class="panel forbidden">
             <h2>"Forbidden"</h2>
             <p>"This section is for administrators. Ask an administrator of this Zonekeeper if you need access."</p>
+        </section>
+    }
+}
+
+/// The page of an object (a zone, a domain) that does not exist or is someone else's: both look
+/// the same, so that nobody learns what other accounts hold. Sets status 404 when
+/// server-rendered.
+#[component]
+pub fn NotFoundPanel(
+    /// "zone", "domain": what was asked for.
+    kind: &'static str,
+    /// The name as the visitor gave it.
+    name: String,
+    /// The list the object belongs in, and the words of the link back to it.
+    list_href: &'static str,
+    crumb: &'static str,
+    back: &'static str,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    let mut title = kind.to_owned();
+    title[..1].make_ascii_uppercase();
+    view! {
+        <section class="page-head">
+            <p class="crumbs"><A href=list_href>{format!("← {crumb}")}</A></p>
+            <h1>{format!("{title} not found")}</h1>
+        </section>
+        <section class="panel">
+            <p>{format!("There is no {kind} “{name}” in your account.")}</p>
+            <p><A href=list_href>{back}</A></p>
         </section>
     }
 }

@@ -25,7 +25,8 @@ use dns_engine::model::ds;
 use crate::api::ds::{Domain, DsList, DsRecord, SubmitDsRequest, SubmitDsResponse};
 use crate::api::{self, encode_component, ApiError, ApiResult, FieldError};
 use crate::components::ui::{
-    field_error, format_optional_time, use_hydrated, Alert, ErrorPanel, Loading, Submission,
+    field_error, format_optional_time, use_hydrated, Alert, ErrorPanel, Loading, NotFoundPanel,
+    Submission,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -148,30 +149,12 @@ pub fn DomainPage() -> impl IntoView {
                     Ok(list) => view! { <DomainView list/> }.into_any(),
                     // Someone else's domain is "not found" too.
                     Err(error) if error.status == 404 || error.is_forbidden() => {
-                        view! { <DomainNotFound name=name.get_untracked()/> }.into_any()
+                        view! { <NotFoundPanel kind="domain" name=name.get_untracked() list_href="/domains" crumb="All domains" back="Add it on the domain list"/> }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn DomainNotFound(name: String) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <section class="page-head">
-            <p class="crumbs"><A href="/domains">"← All domains"</A></p>
-            <h1>"Domain not found"</h1>
-        </section>
-        <section class="panel">
-            <p>{format!("There is no domain “{name}” in your account.")}</p>
-            <p><A href="/domains">"Add it on the domain list"</A></p>
-        </section>
     }
 }
 

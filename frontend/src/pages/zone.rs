@@ -28,7 +28,7 @@ use crate::api::{
     ZoneWarning,
 };
 use crate::components::ui::{
-    field_error, format_time, use_hydrated, Alert, ErrorPanel, Loading, Submission,
+    field_error, format_time, use_hydrated, Alert, ErrorPanel, Loading, NotFoundPanel, Submission,
 };
 use crate::pages::domain::{algorithm_label, digest_label, ds_line_digest_type, CopyButton};
 use crate::pages::zone_import::ImportPanel;
@@ -53,30 +53,12 @@ pub fn ZonePage() -> impl IntoView {
                     Ok(zone) => view! { <ZoneEditor zone/> }.into_any(),
                     // Someone else's zone is "not found" too: its existence is not our business.
                     Err(error) if error.status == 404 || error.is_forbidden() => {
-                        view! { <ZoneNotFound name=name.get_untracked()/> }.into_any()
+                        view! { <NotFoundPanel kind="zone" name=name.get_untracked() list_href="/zones" crumb="All zones" back="Back to the zone list"/> }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn ZoneNotFound(name: String) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <section class="page-head">
-            <p class="crumbs"><A href="/zones">"← All zones"</A></p>
-            <h1>"Zone not found"</h1>
-        </section>
-        <section class="panel">
-            <p>{format!("There is no zone “{name}” in your account.")}</p>
-            <p><A href="/zones">"Back to the zone list"</A></p>
-        </section>
     }
 }
 
