@@ -448,6 +448,27 @@ async fn domains_follow_zone_ownership_and_bad_ds_input_changes_nothing() {
             "{body}: {errors:?}"
         );
     }
+    // Malformed paths and bodies of the other endpoints: 4xx, nothing changed.
+    let r = alice.delete(&format!("{base}/not-a-number")).await;
+    assert!(r.status.is_client_error(), "{}", r.body);
+    let r = alice.delete(&format!("{base}/999999")).await;
+    r.problem(StatusCode::NOT_FOUND);
+    let r = alice.post("/api/v1/domains", json!({"name": 5})).await;
+    assert!(r.status.is_client_error(), "{}", r.body);
+    let r = alice.post("/api/v1/domains", json!({})).await;
+    assert!(r.status.is_client_error(), "{}", r.body);
+    for body in [
+        json!({"signed": "yes"}),
+        json!({}),
+        json!({"signed": true, "key": "x"}),
+    ] {
+        let r = alice
+            .put("/api/v1/zones/parent.test/dnssec", body.clone())
+            .await;
+        assert!(r.status.is_client_error(), "{body}: {}", r.body);
+    }
+    assert_eq!(app.count("zone_key").await, 0);
+    assert_eq!(app.count("domain").await, 3);
     let r = alice
         .post(
             base,
