@@ -20,9 +20,9 @@ mod rrset;
 mod zonefile;
 
 pub use check::{check_zone, ZoneIssue, ZoneReport};
-pub use name::{parse_name, relative_name, NameRole, MAX_LABEL_LEN, MAX_NAME_LEN};
-pub use rdata::{parse_type, Rdata, SUPPORTED_TYPES};
-pub use rrset::{validate_rrset, FieldError, Rrset, MAX_TTL, MIN_TTL};
+pub use name::{owner_warning, parse_name, relative_name, NameRole, MAX_LABEL_LEN, MAX_NAME_LEN};
+pub use rdata::{parse_type, type_name, Rdata, Syntax, SUPPORTED_TYPES};
+pub use rrset::{assemble_rrset, validate_rrset, FieldError, Rrset, MAX_TTL, MIN_TTL};
 pub use zonefile::render_zone;
 
 /// A fully qualified domain name in canonical lower case.

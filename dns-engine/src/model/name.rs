@@ -112,10 +112,12 @@ fn check_label(label: &str, leftmost: bool, role: NameRole) -> Result<(), String
         ));
     }
     if label == "*" {
+        // RFC 4592 §2.1.1: only a leftmost `*` makes a wildcard; elsewhere it is an ordinary
+        // label, allowed in owner names (with a warning, see [`owner_warning`]).
         return match role {
-            NameRole::Owner if leftmost => Ok(()),
-            NameRole::Owner => Err("a wildcard must be the whole leftmost label (\"*.\")".into()),
-            _ => Err("a wildcard is only allowed in an owner name".into()),
+            NameRole::Owner => Ok(()),
+            _ if leftmost => Err("a wildcard is only allowed in an owner name".into()),
+            _ => Err("a \"*\" label is only allowed in an owner name".into()),
         };
     }
     if label.contains('*') {
@@ -158,6 +160,19 @@ fn bad_char(label: &str, bad: char) -> String {
     format!(
         "label \"{label}\" contains {bad:?}; host names use letters, digits and hyphens (RFC 1123)"
     )
+}
+
+/// A warning about an owner name that is valid but likely not what was meant: a `*` label
+/// that is not leftmost is no wildcard (RFC 4592 §2.1.1).
+pub fn owner_warning(name: &Name) -> Option<String> {
+    let mut labels = name.iter();
+    labels.next();
+    labels.any(|label| label == b"*").then(|| {
+        format!(
+            "\"{name}\" has a \"*\" label that is not the leftmost one; it matches only a \
+             literal \"*\", it is not a wildcard (RFC 4592 §2.1.1)"
+        )
+    })
 }
 
 /// `name` written relative to `origin` as in a zone file: `@` for the apex, the leading labels
@@ -211,7 +226,9 @@ mod tests {
         assert!(owner("s1._domainkey").is_ok());
         assert!(owner("*").is_ok());
         assert!(owner("*.sub").is_ok());
-        assert!(owner("a.*").unwrap_err().contains("wildcard"));
+        let odd = owner("a.*").unwrap();
+        assert!(owner_warning(&odd).unwrap().contains("not a wildcard"));
+        assert!(owner_warning(&owner("*.a").unwrap()).is_none());
         assert!(owner("*a").unwrap_err().contains("wildcard"));
         assert!(owner("a*b.c").unwrap_err().contains("wildcard"));
         assert!(parse_name("*.x", &origin(), NameRole::Target)

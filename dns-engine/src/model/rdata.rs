@@ -3,21 +3,334 @@
 //!
 //! Every record is kept twice: as its canonical presentation text (what the store and the API
 //! hold, and what the UI shows) and as hickory [`RData`] (what goes on the wire). Both come from
-//! the same parse, so they cannot disagree.
+//! the same parse, so they cannot disagree: the text is parsed into the record's fields, the
+//! fields are written as wire octets and printed as the canonical text. Records in the generic
+//! form of RFC 3597 (`\# 4 C0000201`) are read into the same fields when the type is known, and
+//! kept as opaque octets when it is not; either way they are served exactly as given.
+//!
+//! Most types are a sequence of simple fields ([`Field`]); SVCB/HTTPS, LOC and APL have a
+//! grammar of their own (their own modules).
 
-use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, NS, NULL, PTR, SOA, SRV, TXT};
+use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{Name, RData, RecordType};
-use hickory_proto::serialize::binary::{BinDecoder, BinEncodable, Restrict};
+use hickory_proto::serialize::binary::{BinDecoder, BinEncodable, BinEncoder, NameEncoding, Restrict};
 
 use super::name::{is_ip_literal, parse_name, NameRole};
 
-/// RFC 1035 §3.3: a `<character-string>` is at most 255 octets.
-const MAX_CHARACTER_STRING: usize = 255;
+mod apl;
+mod loc;
+mod svcb;
+mod text;
 
-/// The record types Zonekeeper hosts, in the order the UI lists them.
+pub use text::MAX_CHARACTER_STRING;
+use text::{base64, expect_count, hex, number, quote, to_base64, tokenize, upper_hex, Token};
+
+/// One record type Zonekeeper knows by name: mnemonic, code, and how its data is written.
+struct TypeInfo {
+    name: &'static str,
+    code: u16,
+    layout: Layout,
+}
+
+/// How a type's data is read and printed.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// A sequence of fields (the last one may take the rest of the tokens).
+    Fields(&'static [Field]),
+    /// RFC 9460 SVCB and HTTPS.
+    Svcb,
+    /// RFC 1876 LOC.
+    Loc,
+    /// RFC 3123 APL.
+    Apl,
+}
+
+/// One field of record data.
+#[derive(Clone, Copy)]
+enum Field {
+    U8(&'static str),
+    U16(&'static str),
+    U32(&'static str),
+    /// A domain name in the role given; `true` when validators lower-case it for DNSSEC
+    /// (RFC 4034 §6.2) but hickory serves the type as opaque data, so the wire form is written
+    /// in lower case (the text keeps the spelling).
+    Name(&'static str, NameRole, bool),
+    V4(&'static str),
+    V6(&'static str),
+    /// One `<character-string>`.
+    Str(&'static str),
+    /// One or more `<character-string>`s (TXT, SPF).
+    Strs,
+    /// A `<character-string>` printed without quotes (the CAA tag).
+    Tag(&'static str),
+    /// The rest of the data as one string without a length octet (CAA value, URI target).
+    Rest(&'static str),
+    /// The rest as hexadecimal digits, whitespace allowed.
+    Hex(&'static str),
+    /// The rest as base64, whitespace allowed.
+    B64(&'static str),
+    /// An EUI-48 or EUI-64 address (RFC 7043 §3.2, §4.2): octets joined by hyphens.
+    Eui(usize),
+    /// A 64-bit ILNP locator or node id (RFC 6742 §2.1): four groups of 16-bit hex.
+    Locator64(&'static str),
+    /// A type bitmap (RFC 4034 §4.1.2), as CSYNC uses it.
+    Bitmap,
+    /// A CERT certificate type: a number or a mnemonic of RFC 4398 §2.1.
+    CertType,
+    /// A DNSSEC algorithm: a number or a mnemonic (RFC 4398 §2.1 allows them in CERT).
+    Algorithm(&'static str),
+}
+
+use Field as F;
+use NameRole::{Host, Target};
+
+const TYPES: &[TypeInfo] = &[
+    t("A", 1, &[F::V4("IPv4 address")]),
+    t("NS", 2, &[F::Name("NS target", Host, false)]),
+    t("CNAME", 5, &[F::Name("CNAME target", Target, false)]),
+    t(
+        "SOA",
+        6,
+        &[
+            F::Name("SOA MNAME", Host, false),
+            F::Name("SOA RNAME", Target, false),
+            F::U32("SOA serial"),
+            F::U32("SOA refresh"),
+            F::U32("SOA retry"),
+            F::U32("SOA expire"),
+            F::U32("SOA minimum"),
+        ],
+    ),
+    t("PTR", 12, &[F::Name("PTR target", Target, false)]),
+    t("HINFO", 13, &[F::Str("HINFO CPU"), F::Str("HINFO OS")]),
+    t(
+        "MX",
+        15,
+        &[F::U16("MX preference"), F::Name("MX target", Host, false)],
+    ),
+    t("TXT", 16, &[F::Strs]),
+    t(
+        "RP",
+        17,
+        &[
+            F::Name("RP mailbox", Target, true),
+            F::Name("RP TXT name", Target, true),
+        ],
+    ),
+    t(
+        "AFSDB",
+        18,
+        &[F::U16("AFSDB subtype"), F::Name("AFSDB host", Host, true)],
+    ),
+    t("AAAA", 28, &[F::V6("IPv6 address")]),
+    l("LOC", 29, Layout::Loc),
+    t(
+        "SRV",
+        33,
+        &[
+            F::U16("SRV priority"),
+            F::U16("SRV weight"),
+            F::U16("SRV port"),
+            F::Name("SRV target", Host, false),
+        ],
+    ),
+    t(
+        "NAPTR",
+        35,
+        &[
+            F::U16("NAPTR order"),
+            F::U16("NAPTR preference"),
+            F::Str("NAPTR flags"),
+            F::Str("NAPTR services"),
+            F::Str("NAPTR regexp"),
+            F::Name("NAPTR replacement", Target, false),
+        ],
+    ),
+    t(
+        "KX",
+        36,
+        &[F::U16("KX preference"), F::Name("KX exchanger", Host, true)],
+    ),
+    t(
+        "CERT",
+        37,
+        &[
+            F::CertType,
+            F::U16("CERT key tag"),
+            F::Algorithm("CERT algorithm"),
+            F::B64("CERT certificate"),
+        ],
+    ),
+    t("DNAME", 39, &[F::Name("DNAME target", Target, true)]),
+    l("APL", 42, Layout::Apl),
+    t(
+        "DS",
+        43,
+        &[
+            F::U16("DS key tag"),
+            F::U8("DS algorithm"),
+            F::U8("DS digest type"),
+            F::Hex("DS digest"),
+        ],
+    ),
+    t(
+        "SSHFP",
+        44,
+        &[
+            F::U8("SSHFP algorithm"),
+            F::U8("SSHFP fingerprint type"),
+            F::Hex("SSHFP fingerprint"),
+        ],
+    ),
+    t(
+        "DNSKEY",
+        48,
+        &[
+            F::U16("DNSKEY flags"),
+            F::U8("DNSKEY protocol"),
+            F::U8("DNSKEY algorithm"),
+            F::B64("DNSKEY public key"),
+        ],
+    ),
+    t("DHCID", 49, &[F::B64("DHCID data")]),
+    t(
+        "TLSA",
+        52,
+        &[
+            F::U8("TLSA usage"),
+            F::U8("TLSA selector"),
+            F::U8("TLSA matching type"),
+            F::Hex("TLSA data"),
+        ],
+    ),
+    t(
+        "SMIMEA",
+        53,
+        &[
+            F::U8("SMIMEA usage"),
+            F::U8("SMIMEA selector"),
+            F::U8("SMIMEA matching type"),
+            F::Hex("SMIMEA data"),
+        ],
+    ),
+    t(
+        "CDS",
+        59,
+        &[
+            F::U16("CDS key tag"),
+            F::U8("CDS algorithm"),
+            F::U8("CDS digest type"),
+            F::Hex("CDS digest"),
+        ],
+    ),
+    t(
+        "CDNSKEY",
+        60,
+        &[
+            F::U16("CDNSKEY flags"),
+            F::U8("CDNSKEY protocol"),
+            F::U8("CDNSKEY algorithm"),
+            F::B64("CDNSKEY public key"),
+        ],
+    ),
+    t("OPENPGPKEY", 61, &[F::B64("OPENPGPKEY key")]),
+    t(
+        "CSYNC",
+        62,
+        &[F::U32("CSYNC SOA serial"), F::U16("CSYNC flags"), F::Bitmap],
+    ),
+    l("SVCB", 64, Layout::Svcb),
+    l("HTTPS", 65, Layout::Svcb),
+    t("SPF", 99, &[F::Strs]),
+    t(
+        "NID",
+        104,
+        &[F::U16("NID preference"), F::Locator64("NID node id")],
+    ),
+    t(
+        "L32",
+        105,
+        &[F::U16("L32 preference"), F::V4("L32 locator")],
+    ),
+    t(
+        "L64",
+        106,
+        &[F::U16("L64 preference"), F::Locator64("L64 locator")],
+    ),
+    t(
+        "LP",
+        107,
+        &[F::U16("LP preference"), F::Name("LP target", Host, true)],
+    ),
+    t("EUI48", 108, &[F::Eui(6)]),
+    t("EUI64", 109, &[F::Eui(8)]),
+    t(
+        "URI",
+        256,
+        &[
+            F::U16("URI priority"),
+            F::U16("URI weight"),
+            F::Rest("URI target"),
+        ],
+    ),
+    t(
+        "CAA",
+        257,
+        &[F::U8("CAA flags"), F::Tag("CAA tag"), F::Rest("CAA value")],
+    ),
+];
+
+const fn t(name: &'static str, code: u16, fields: &'static [Field]) -> TypeInfo {
+    TypeInfo {
+        name,
+        code,
+        layout: Layout::Fields(fields),
+    }
+}
+
+const fn l(name: &'static str, code: u16, layout: Layout) -> TypeInfo {
+    TypeInfo { name, code, layout }
+}
+
+/// Types that exist in DNS but are never stored as zone data: the server makes them
+/// (SOA is listed apart: it is zone data, managed through the zone's settings), or they only
+/// live in messages. Each with the reason a user is told.
+const REFUSED_TYPES: &[(&str, u16, &str)] = &[
+    ("NSEC", 47, "NSEC records are made by the signer (Zonekeeper signs zones itself)"),
+    ("NSEC3", 50, "NSEC3 records are made by the signer (Zonekeeper signs zones itself)"),
+    ("NSEC3PARAM", 51, "NSEC3PARAM records are made by the signer (Zonekeeper signs zones itself)"),
+    ("RRSIG", 46, "RRSIG records are made by the signer (Zonekeeper signs zones itself)"),
+    ("SIG", 24, "SIG records are obsolete (RFC 3755) and made by signers, not stored"),
+    ("NXT", 30, "NXT records are obsolete (RFC 3755)"),
+    ("KEY", 25, "KEY records are obsolete for zone data (RFC 3445); use DNSKEY"),
+    ("OPT", 41, "OPT is an EDNS pseudo-record (RFC 6891) and only exists in messages"),
+    ("TSIG", 250, "TSIG is a transaction signature (RFC 8945) and only exists in messages"),
+    ("TKEY", 249, "TKEY only exists in messages (RFC 2930)"),
+    ("IXFR", 251, "IXFR is a query type, not record data"),
+    ("AXFR", 252, "AXFR is a query type, not record data"),
+    ("MAILB", 253, "MAILB is a query type, not record data"),
+    ("MAILA", 254, "MAILA is a query type, not record data"),
+    ("ANY", 255, "ANY is a query type, not record data"),
+    ("MD", 3, "MD is obsolete (RFC 973); use MX"),
+    ("MF", 4, "MF is obsolete (RFC 973); use MX"),
+    ("A6", 38, "A6 is historic (RFC 6563); use AAAA"),
+];
+
+/// Type code 0 and the meta/query range 128–255 (RFC 6895 §3.1) hold no data.
+fn is_meta(code: u16) -> bool {
+    code == 0 || (128..=255).contains(&code)
+}
+
+fn info(rtype: RecordType) -> Option<&'static TypeInfo> {
+    let code = u16::from(rtype);
+    TYPES.iter().find(|info| info.code == code)
+}
+
+/// The record types the console offers by name, in the order it lists them: the everyday
+/// ones first, then the rest alphabetically. Any other type is accepted in the generic form
+/// (`TYPE65534` with `\# …` data, RFC 3597).
 pub const SUPPORTED_TYPES: &[RecordType] = &[
     RecordType::A,
     RecordType::AAAA,
@@ -34,24 +347,85 @@ pub const SUPPORTED_TYPES: &[RecordType] = &[
     RecordType::NAPTR,
     RecordType::SVCB,
     RecordType::HTTPS,
+    RecordType::Unknown(18), // AFSDB
+    RecordType::Unknown(42), // APL
+    RecordType::CDNSKEY,
+    RecordType::CDS,
+    RecordType::CERT,
+    RecordType::CSYNC,
+    RecordType::Unknown(49), // DHCID
+    RecordType::DNAME,
+    RecordType::DNSKEY,
+    RecordType::Unknown(108), // EUI48
+    RecordType::Unknown(109), // EUI64
+    RecordType::HINFO,
+    RecordType::Unknown(36),  // KX
+    RecordType::Unknown(105), // L32
+    RecordType::Unknown(106), // L64
+    RecordType::Unknown(29),  // LOC
+    RecordType::Unknown(107), // LP
+    RecordType::Unknown(104), // NID
+    RecordType::OPENPGPKEY,
+    RecordType::Unknown(17), // RP
+    RecordType::SMIMEA,
+    RecordType::Unknown(99), // SPF
+    RecordType::Unknown(256), // URI
     RecordType::SOA,
 ];
 
-/// Parses a record type mnemonic (`"mx"`, `"MX"`), accepting only [`SUPPORTED_TYPES`].
-pub fn parse_type(text: &str) -> Result<RecordType, String> {
-    let upper = text.trim().to_ascii_uppercase();
-    SUPPORTED_TYPES
+/// The mnemonic of a type (`MX`), or `TYPEnnn` (RFC 3597 §5) for one without a name here.
+/// Use this rather than hickory's `Display`, which prints "Unknown" for types it lacks.
+pub fn type_name(rtype: RecordType) -> String {
+    let code = u16::from(rtype);
+    TYPES
         .iter()
-        .copied()
-        .find(|rtype| rtype.to_string() == upper)
-        .ok_or_else(|| {
-            let names: Vec<String> = SUPPORTED_TYPES.iter().map(ToString::to_string).collect();
-            format!(
-                "\"{}\" is not a supported record type; use one of {}",
-                text.trim(),
-                names.join(", ")
-            )
-        })
+        .map(|info| (info.name, info.code))
+        .chain(REFUSED_TYPES.iter().map(|(name, code, _)| (*name, *code)))
+        .find(|(_, known)| *known == code)
+        .map_or_else(|| format!("TYPE{code}"), |(name, _)| name.to_owned())
+}
+
+/// Parses a record type: a mnemonic (`"mx"`, `"MX"`) or `TYPEnnn` (RFC 3597 §5). Types that
+/// are never zone data (NSEC, RRSIG, OPT, …) are refused with the reason.
+pub fn parse_type(text: &str) -> Result<RecordType, String> {
+    let text = text.trim();
+    let upper = text.to_ascii_uppercase();
+    let code = if let Some(info) = TYPES.iter().find(|info| info.name == upper) {
+        info.code
+    } else if let Some((_, code, _)) = REFUSED_TYPES.iter().find(|(name, _, _)| *name == upper) {
+        *code
+    } else if let Some(digits) = upper.strip_prefix("TYPE") {
+        digits
+            .parse::<u16>()
+            .ok()
+            .filter(|_| !digits.starts_with('+'))
+            .ok_or_else(|| format!("\"{text}\": TYPE must be followed by a number from 0 to 65535"))?
+    } else {
+        return Err(format!(
+            "\"{text}\" is not a record type known here; use a mnemonic such as A, AAAA, CNAME, \
+             MX, TXT, or the generic TYPEnnn with \\# data (RFC 3597)"
+        ));
+    };
+    if let Some((name, _, why)) = REFUSED_TYPES.iter().find(|(_, known, _)| *known == code) {
+        return Err(format!("{name} cannot be stored: {why}"));
+    }
+    if is_meta(code) {
+        return Err(format!(
+            "TYPE{code} is {} and cannot hold data (RFC 6895 §3.1)",
+            if code == 0 { "reserved" } else { "a meta or query type" }
+        ));
+    }
+    Ok(RecordType::from(code))
+}
+
+/// How record data was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// As a zone file says it (RFC 1035 §5.1): an unquoted TXT word is one string.
+    ZoneFile,
+    /// As the console and API take it: also an unquoted TXT value taken whole, spaces and
+    /// all, the way people paste SPF and DKIM values.
+    Console,
 }
 
 /// One record's data: canonical presentation text and wire data.
@@ -59,13 +433,69 @@ pub fn parse_type(text: &str) -> Result<RecordType, String> {
 pub struct Rdata {
     text: String,
     data: RData,
+    /// The name the record points at, for types whose data is one (kept apart so that types
+    /// hickory serves opaquely, such as DNAME, still have it).
+    target: Option<Name>,
 }
 
 impl Rdata {
-    /// Parses `text`, the data of one `rtype` record written in presentation format, with
+    /// Parses `text`, the data of one `rtype` record written as the console takes it, with
     /// relative names completed by `origin`.
     pub fn parse(rtype: RecordType, text: &str, origin: &Name) -> Result<Self, String> {
-        parse_rdata(rtype, text, origin)
+        Self::parse_as(rtype, text, origin, Syntax::Console).map(|(rdata, _)| rdata)
+    }
+
+    /// Parses `text` written in `syntax`, returning the record and any warnings (a string
+    /// longer than 255 octets split into several, say).
+    pub fn parse_as(
+        rtype: RecordType,
+        text: &str,
+        origin: &Name,
+        syntax: Syntax,
+    ) -> Result<(Self, Vec<String>), String> {
+        let text = text.trim();
+        let mut warnings = Vec::new();
+        if let Some(generic) = generic_form(text) {
+            let wire = generic?;
+            return from_generic(rtype, wire).map(|rdata| (rdata, warnings));
+        }
+        let Some(info) = info(rtype) else {
+            return Err(format!(
+                "{} has no presentation format known here; write its data in the generic \
+                 form \\# <length> <hex> (RFC 3597 §5)",
+                type_name(rtype)
+            ));
+        };
+        if text.is_empty() {
+            return Err("the record is empty".to_owned());
+        }
+        let (wire, text, target) = match info.layout {
+            Layout::Fields(fields) => {
+                let tokens = if syntax == Syntax::Console
+                    && matches!(info.name, "TXT" | "SPF")
+                    && !text.starts_with('"')
+                {
+                    vec![Token::whole(text)]
+                } else {
+                    tokenize(text)?
+                };
+                let values = read_fields(fields, &tokens, origin, &mut warnings)?;
+                check(info.name, &values)?;
+                encode(fields, &values)
+            }
+            Layout::Svcb => svcb::parse(info.name, text, origin)
+                .map(|(wire, text, target)| (wire, text, Some(target)))?,
+            Layout::Loc => loc::parse(&tokenize(text)?).map(|(wire, text)| (wire, text, None))?,
+            Layout::Apl => apl::parse(&tokenize(text)?).map(|(wire, text)| (wire, text, None))?,
+        };
+        Ok((
+            Rdata {
+                text,
+                data: from_wire(rtype, wire)?,
+                target,
+            },
+            warnings,
+        ))
     }
 
     /// The canonical presentation text, with absolute names.
@@ -84,14 +514,9 @@ impl Rdata {
     }
 
     /// The domain name this record points at, for the types whose data is one (CNAME, NS, PTR,
-    /// MX, SRV).
+    /// MX, SRV, DNAME, …; the SVCB/HTTPS target).
     pub fn target(&self) -> Option<&Name> {
-        match &self.data {
-            RData::CNAME(CNAME(name)) | RData::NS(NS(name)) | RData::PTR(PTR(name)) => Some(name),
-            RData::MX(mx) => Some(&mx.exchange),
-            RData::SRV(srv) => Some(&srv.target),
-            _ => None,
-        }
+        self.target.as_ref()
     }
 
     /// The SOA MINIMUM field, when this is an SOA record (RFC 2308 §4: the negative TTL).
@@ -111,157 +536,202 @@ impl Rdata {
     }
 }
 
-/// One token of record data: its octets after unescaping, and whether it was quoted.
-#[derive(Debug, PartialEq, Eq)]
-struct Token {
-    bytes: Vec<u8>,
-    quoted: bool,
-}
-
-impl Token {
-    fn as_str(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
+/// `Some` when `text` is in the generic form `\# <length> <hex>…` (RFC 3597 §5), with its
+/// octets or what is wrong with it.
+fn generic_form(text: &str) -> Option<Result<Vec<u8>, String>> {
+    let rest = text.strip_prefix("\\#")?;
+    if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+        return None;
     }
+    let mut words = rest.split_whitespace();
+    let parsed = (|| {
+        let length = words
+            .next()
+            .and_then(|w| w.parse::<usize>().ok())
+            .filter(|len| *len <= 65535)
+            .ok_or("the generic form \\# needs the data length in octets (0 to 65535) next")?;
+        let digits: String = words.collect();
+        let octets = if digits.is_empty() {
+            Vec::new()
+        } else {
+            text::decode_hex(&digits)
+                .ok_or("the generic form's data must be hexadecimal digits, an even number")?
+        };
+        if octets.len() != length {
+            return Err(format!(
+                "the generic form says {length} octets but its data has {}",
+                octets.len()
+            ));
+        }
+        Ok(octets)
+    })();
+    Some(parsed.map_err(|err: String| err))
 }
 
-/// Splits presentation text into tokens: whitespace separates, `"…"` groups, `\X` stands for
-/// `X` and `\DDD` for the octet with decimal value DDD (RFC 1035 §5.1).
-fn tokenize(text: &str) -> Result<Vec<Token>, String> {
-    let mut tokens = Vec::new();
-    let mut bytes = text.bytes().peekable();
-    while let Some(&byte) = bytes.peek() {
-        if byte.is_ascii_whitespace() {
-            bytes.next();
-            continue;
-        }
-        let quoted = byte == b'"';
-        if quoted {
-            bytes.next();
-        }
-        let mut token = Vec::new();
-        let mut closed = !quoted;
-        while let Some(byte) = bytes.next() {
-            match byte {
-                b'"' if quoted => {
-                    closed = true;
-                    break;
-                }
-                b'\\' => token.push(unescape(&mut bytes)?),
-                byte if !quoted && byte.is_ascii_whitespace() => break,
-                byte => token.push(byte),
-            }
-        }
-        if !closed {
-            return Err("a quoted string is not closed (missing '\"')".to_owned());
-        }
-        tokens.push(Token {
-            bytes: token,
-            quoted,
+/// A record given in the generic form: read into the type's fields when the type is known
+/// (so that the same rules apply and the text is canonical), kept opaque otherwise.
+fn from_generic(rtype: RecordType, wire: Vec<u8>) -> Result<Rdata, String> {
+    let name = type_name(rtype);
+    let Some(info) = info(rtype) else {
+        let text = if wire.is_empty() {
+            "\\# 0".to_owned()
+        } else {
+            format!("\\# {} {}", wire.len(), upper_hex(&wire))
+        };
+        return Ok(Rdata {
+            text,
+            data: from_wire(rtype, wire)?,
+            target: None,
         });
-    }
-    Ok(tokens)
-}
-
-/// Reads what follows a backslash.
-fn unescape(bytes: &mut impl Iterator<Item = u8>) -> Result<u8, String> {
-    let first = bytes
-        .next()
-        .ok_or_else(|| "a backslash at the end has nothing to escape".to_owned())?;
-    if !first.is_ascii_digit() {
-        return Ok(first);
-    }
-    let mut value = u32::from(first - b'0');
-    for _ in 0..2 {
-        match bytes.next() {
-            Some(digit) if digit.is_ascii_digit() => value = value * 10 + u32::from(digit - b'0'),
-            _ => return Err("a \\DDD escape needs exactly three decimal digits".to_owned()),
-        }
-    }
-    u8::try_from(value).map_err(|_| format!("\\{value:03} is not an octet (0 to 255)"))
-}
-
-/// Writes `bytes` as one quoted `<character-string>`, escaping what must be escaped.
-fn quote(bytes: &[u8], out: &mut String) {
-    out.push('"');
-    for &byte in bytes {
-        match byte {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(char::from(byte));
+    };
+    let bad = |err: String| format!("the generic data is not a valid {name} record: {err}");
+    let root = Name::root();
+    let (again, text, target) = match info.layout {
+        Layout::Fields(fields) => {
+            let values = decode(fields, &wire).map_err(bad)?;
+            // Names read from the wire pass the same rules as typed ones.
+            for (field, value) in fields.iter().zip(&values) {
+                if let (F::Name(what, role, _), Value::Name(name)) = (field, value) {
+                    check_name(name, what, *role)?;
+                }
             }
-            0x20..=0x7e => out.push(char::from(byte)),
-            _ => {
-                let _ = write!(out, "\\{byte:03}");
-            }
+            check(info.name, &values)?;
+            encode(fields, &values)
         }
+        Layout::Svcb => {
+            let printed = svcb::print(info.name, &wire).map_err(bad)?;
+            let (wire, text, target) = svcb::parse(info.name, &printed, &root)?;
+            (wire, text, Some(target))
+        }
+        Layout::Loc => {
+            let printed = loc::print(&wire).map_err(bad)?;
+            let (wire, text) = loc::parse(&tokenize(&printed)?)?;
+            (wire, text, None)
+        }
+        Layout::Apl => {
+            let printed = apl::print(&wire).map_err(bad)?;
+            let (wire, text) = apl::parse(&tokenize(&printed)?)?;
+            (wire, text, None)
+        }
+    };
+    if again != wire && !has_lowered_names(info) {
+        return Err(bad("it does not read back as the same octets".to_owned()));
     }
-    out.push('"');
-}
-
-fn number<T: TryFrom<u64>>(token: Option<&Token>, what: &str, max: u64) -> Result<T, String> {
-    let token = token.ok_or_else(|| format!("{what} is missing"))?;
-    let text = token.as_str();
-    text.parse::<u64>()
-        .ok()
-        .filter(|value| *value <= max && !text.starts_with('+'))
-        .and_then(|value| T::try_from(value).ok())
-        .ok_or_else(|| format!("{what} must be a number from 0 to {max}, not \"{text}\""))
-}
-
-fn hex(tokens: &[Token], what: &str) -> Result<Vec<u8>, String> {
-    let digits: String = tokens.iter().map(Token::as_str).collect();
-    if digits.is_empty() {
-        return Err(format!("{what} is missing"));
-    }
-    if !digits.len().is_multiple_of(2) || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!(
-            "{what} must be hexadecimal digits (an even number of them)"
-        ));
-    }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| {
-            digits
-                .get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| format!("{what} must be hexadecimal digits"))
-        })
-        .collect()
-}
-
-fn upper_hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut out, byte| {
-        let _ = write!(out, "{byte:02X}");
-        out
+    Ok(Rdata {
+        text,
+        data: from_wire(rtype, again)?,
+        target,
     })
 }
 
-fn expect_count(tokens: &[Token], count: usize, layout: &str) -> Result<(), String> {
-    if tokens.len() == count {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected {count} field{} ({layout}), found {}",
-            if count == 1 { "" } else { "s" },
-            tokens.len()
-        ))
+fn has_lowered_names(info: &TypeInfo) -> bool {
+    matches!(info.layout, Layout::Fields(fields) if fields.iter().any(|f| matches!(f, F::Name(_, _, true))))
+}
+
+/// One field's value.
+#[derive(Clone, Debug)]
+enum Value {
+    Num(u64),
+    Name(Name),
+    V4(Ipv4Addr),
+    V6(Ipv6Addr),
+    Bytes(Vec<u8>),
+    Strings(Vec<Vec<u8>>),
+    Types(Vec<u16>),
+}
+
+impl Value {
+    fn num(&self) -> u64 {
+        match self {
+            Value::Num(n) => *n,
+            _ => 0,
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Value::Bytes(b) => b,
+            _ => &[],
+        }
     }
 }
 
-fn name_token(
+const CERT_TYPES: &[(&str, u64)] = &[
+    ("PKIX", 1),
+    ("SPKI", 2),
+    ("PGP", 3),
+    ("IPKIX", 4),
+    ("ISPKI", 5),
+    ("IPGP", 6),
+    ("ACPKIX", 7),
+    ("IACPKIX", 8),
+    ("URI", 253),
+    ("OID", 254),
+];
+
+/// RFC 8624 §3.1 algorithm mnemonics (CERT allows them, RFC 4398 §2.1).
+const ALGORITHMS: &[(&str, u64)] = &[
+    ("RSAMD5", 1),
+    ("DH", 2),
+    ("DSA", 3),
+    ("RSASHA1", 5),
+    ("DSA-NSEC3-SHA1", 6),
+    ("RSASHA1-NSEC3-SHA1", 7),
+    ("RSASHA256", 8),
+    ("RSASHA512", 10),
+    ("ECC-GOST", 12),
+    ("ECDSAP256SHA256", 13),
+    ("ECDSAP384SHA384", 14),
+    ("ED25519", 15),
+    ("ED448", 16),
+    ("INDIRECT", 252),
+    ("PRIVATEDNS", 253),
+    ("PRIVATEOID", 254),
+];
+
+fn mnemonic_or_number(
     token: Option<&Token>,
     what: &str,
-    origin: &Name,
-    role: NameRole,
-) -> Result<Name, String> {
+    table: &[(&str, u64)],
+    max: u64,
+) -> Result<u64, String> {
+    let text = token.map(Token::as_str).unwrap_or_default().to_ascii_uppercase();
+    match table.iter().find(|(name, _)| *name == text) {
+        Some((_, value)) => Ok(*value),
+        None => number(token, what, max).map_err(|err| {
+            let names: Vec<&str> = table.iter().map(|(name, _)| *name).collect();
+            format!("{err} (or one of {})", names.join(", "))
+        }),
+    }
+}
+
+fn name_token(token: Option<&Token>, what: &str, origin: &Name, role: NameRole) -> Result<Name, String> {
     let token = token.ok_or_else(|| format!("{what} is missing"))?;
+    if token.quoted {
+        return Err(format!("{what} is a domain name and must not be quoted"));
+    }
     let text = token.as_str();
-    if role == NameRole::Host && is_ip_literal(&text) {
+    if token.escaped {
         return Err(format!(
-            "{what} must be a host name, not an IP address (\"{text}\")"
+            "{what} \"{text}\": escaped characters in names are not supported; names use \
+             letters, digits, hyphens and underscores"
         ));
     }
+    if role == NameRole::Host && is_ip_literal(&text) {
+        return Err(format!("{what} must be a host name, not an IP address (\"{text}\")"));
+    }
     parse_name(&text, origin, role).map_err(|rule| format!("{what}: {rule}"))
+}
+
+/// The rules of `role` for a name read from wire data (generic form).
+fn check_name(name: &Name, what: &str, role: NameRole) -> Result<(), String> {
+    let text = name.to_string();
+    if role == NameRole::Host && is_ip_literal(&text) {
+        return Err(format!("{what} must be a host name, not an IP address (\"{text}\")"));
+    }
+    parse_name(&text, &Name::root(), role)
+        .map(|_| ())
+        .map_err(|rule| format!("{what}: {rule}"))
 }
 
 fn char_string(token: &Token, what: &str) -> Result<Vec<u8>, String> {
@@ -274,6 +744,182 @@ fn char_string(token: &Token, what: &str) -> Result<Vec<u8>, String> {
     Ok(token.bytes.clone())
 }
 
+/// Reads `tokens` into the values of `fields`.
+fn read_fields(
+    fields: &[Field],
+    tokens: &[Token],
+    origin: &Name,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Value>, String> {
+    let takes_rest = matches!(
+        fields.last(),
+        Some(F::Strs | F::Hex(_) | F::B64(_) | F::Bitmap)
+    );
+    let fixed = if takes_rest { fields.len() - 1 } else { fields.len() };
+    let layout: Vec<&str> = fields.iter().map(field_label).collect();
+    let layout = layout.join(", ");
+    if takes_rest {
+        let minimum = if matches!(fields.last(), Some(F::Bitmap)) {
+            fixed
+        } else {
+            fixed + 1
+        };
+        if tokens.len() < minimum {
+            return Err(format!(
+                "expected {minimum} or more fields ({layout}), found {}",
+                tokens.len()
+            ));
+        }
+    } else {
+        expect_count(tokens, fixed, &layout)?;
+    }
+    let mut values = Vec::with_capacity(fields.len());
+    for (index, field) in fields.iter().enumerate() {
+        let token = tokens.get(index);
+        let rest = tokens.get(index..).unwrap_or_default();
+        let value = match *field {
+            F::U8(what) => Value::Num(number(token, what, 255)?),
+            F::U16(what) => Value::Num(number(token, what, 65535)?),
+            F::U32(what) => Value::Num(number(token, what, u64::from(u32::MAX))?),
+            F::Name(what, role, _) => Value::Name(name_token(token, what, origin, role)?),
+            F::V4(what) => {
+                let raw = token.map(Token::as_str).unwrap_or_default();
+                Value::V4(
+                    raw.parse()
+                        .map_err(|_| format!("{what}: \"{raw}\" is not an IPv4 address"))?,
+                )
+            }
+            F::V6(what) => {
+                let raw = token.map(Token::as_str).unwrap_or_default();
+                Value::V6(
+                    raw.parse()
+                        .map_err(|_| format!("{what}: \"{raw}\" is not an IPv6 address"))?,
+                )
+            }
+            F::Str(what) | F::Tag(what) => match token {
+                Some(token) => Value::Bytes(char_string(token, what)?),
+                None => return Err(format!("{what} is missing")),
+            },
+            F::Rest(what) => match token {
+                Some(token) => Value::Bytes(token.bytes.clone()),
+                None => return Err(format!("{what} is missing")),
+            },
+            F::Strs => {
+                let mut chunks = Vec::new();
+                for token in rest {
+                    if token.bytes.len() > MAX_CHARACTER_STRING {
+                        warnings.push(format!(
+                            "a string of {} octets was split into strings of at most \
+                             {MAX_CHARACTER_STRING} (RFC 1035 §3.3); resolvers join them back",
+                            token.bytes.len()
+                        ));
+                    }
+                    if token.bytes.is_empty() {
+                        chunks.push(Vec::new());
+                    }
+                    chunks.extend(token.bytes.chunks(MAX_CHARACTER_STRING).map(<[u8]>::to_vec));
+                }
+                Value::Strings(chunks)
+            }
+            F::Hex(what) => Value::Bytes(hex(rest, what)?),
+            F::B64(what) => Value::Bytes(base64(rest, what)?),
+            F::Eui(octets) => {
+                let raw = token.map(Token::as_str).unwrap_or_default();
+                let parts: Vec<&str> = raw.split('-').collect();
+                let bytes: Option<Vec<u8>> = (parts.len() == octets)
+                    .then(|| {
+                        parts
+                            .iter()
+                            .map(|p| (p.len() == 2).then(|| u8::from_str_radix(p, 16).ok()).flatten())
+                            .collect()
+                    })
+                    .flatten();
+                let example = if octets == 6 { "00-00-5e-00-53-2a" } else { "00-00-5e-ef-10-00-00-2a" };
+                Value::Bytes(bytes.ok_or_else(|| {
+                    format!(
+                        "EUI{} address \"{raw}\" must be {octets} pairs of hex digits joined by \
+                         hyphens, e.g. {example} (RFC 7043)",
+                        octets * 8
+                    )
+                })?)
+            }
+            F::Locator64(what) => {
+                let raw = token.map(Token::as_str).unwrap_or_default();
+                let parts: Vec<&str> = raw.split(':').collect();
+                let groups: Option<Vec<u16>> = (parts.len() == 4)
+                    .then(|| {
+                        parts
+                            .iter()
+                            .map(|p| {
+                                (1..=4)
+                                    .contains(&p.len())
+                                    .then(|| u16::from_str_radix(p, 16).ok())
+                                    .flatten()
+                            })
+                            .collect()
+                    })
+                    .flatten();
+                let groups = groups.ok_or_else(|| {
+                    format!(
+                        "{what} \"{raw}\" must be four groups of hex digits joined by colons, \
+                         e.g. 2001:0db8:1140:1000 (RFC 6742 §2.3)"
+                    )
+                })?;
+                Value::Bytes(groups.iter().flat_map(|g| g.to_be_bytes()).collect())
+            }
+            F::Bitmap => {
+                let mut types = Vec::new();
+                for token in rest {
+                    let rtype = parse_type(&token.as_str())
+                        .or_else(|_| {
+                            // The bitmap may name any type, data-less ones included.
+                            let upper = token.as_str().to_ascii_uppercase();
+                            REFUSED_TYPES
+                                .iter()
+                                .find(|(name, _, _)| *name == upper)
+                                .map(|(_, code, _)| RecordType::from(*code))
+                                .ok_or(())
+                        })
+                        .map_err(|()| {
+                            format!("CSYNC type bitmap: \"{}\" is not a record type", token.as_str())
+                        })?;
+                    types.push(u16::from(rtype));
+                }
+                types.sort_unstable();
+                types.dedup();
+                Value::Types(types)
+            }
+            F::CertType => Value::Num(mnemonic_or_number(token, "CERT type", CERT_TYPES, 65535)?),
+            F::Algorithm(what) => Value::Num(mnemonic_or_number(token, what, ALGORITHMS, 255)?),
+        };
+        values.push(value);
+    }
+    Ok(values)
+}
+
+fn field_label(field: &Field) -> &'static str {
+    match *field {
+        F::U8(what)
+        | F::U16(what)
+        | F::U32(what)
+        | F::Name(what, _, _)
+        | F::V4(what)
+        | F::V6(what)
+        | F::Str(what)
+        | F::Tag(what)
+        | F::Rest(what)
+        | F::Hex(what)
+        | F::B64(what)
+        | F::Locator64(what)
+        | F::Algorithm(what) => what,
+        F::Strs => "strings",
+        F::Eui(6) => "EUI-48 address",
+        F::Eui(_) => "EUI-64 address",
+        F::Bitmap => "types",
+        F::CertType => "CERT type",
+    }
+}
+
 /// Appends `name` in uncompressed wire form (RFC 3597 §4: names in newer types' data are never
 /// compressed).
 fn push_name(name: &Name, out: &mut Vec<u8>) {
@@ -284,131 +930,336 @@ fn push_name(name: &Name, out: &mut Vec<u8>) {
     out.push(0);
 }
 
-fn push_char_string(bytes: &[u8], out: &mut Vec<u8>) {
-    out.push(u8::try_from(bytes.len()).unwrap_or(u8::MAX));
-    out.extend_from_slice(bytes);
-}
-
-/// Wire data of `rtype` as hickory's typed [`RData`], or as opaque data (RFC 3597) for a type
-/// hickory does not know without its DNSSEC features (DS).
-fn from_wire(rtype: RecordType, bytes: Vec<u8>) -> Result<RData, String> {
-    let len = u16::try_from(bytes.len()).map_err(|_| "record data longer than 65535 octets")?;
-    if rtype != RecordType::DS {
-        let mut decoder = BinDecoder::new(&bytes);
-        if let Ok(data) = RData::read(&mut decoder, rtype, Restrict::new(len)) {
-            return Ok(data);
+/// RFC 4034 §4.1.2: windows of up to 32 octets, each for 256 types.
+fn push_bitmap(types: &[u16], out: &mut Vec<u8>) {
+    let mut window: Option<(u8, [u8; 32], usize)> = None;
+    let flush = |window: &Option<(u8, [u8; 32], usize)>, out: &mut Vec<u8>| {
+        if let Some((number, bits, len)) = window {
+            out.push(*number);
+            out.push(u8::try_from(*len).unwrap_or(32));
+            out.extend_from_slice(&bits[..*len]);
         }
-    }
-    Ok(RData::Unknown {
-        code: rtype,
-        rdata: NULL::with(bytes),
-    })
-}
-
-fn parse_rdata(rtype: RecordType, text: &str, origin: &Name) -> Result<Rdata, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("the record is empty".to_owned());
-    }
-    if matches!(rtype, RecordType::SVCB | RecordType::HTTPS) {
-        return parse_svcb(rtype, text, origin);
-    }
-    let tokens = if rtype == RecordType::TXT && !text.starts_with('"') {
-        // A console convenience: an unquoted TXT value is taken whole, spaces and all, as people
-        // paste SPF and DKIM values. Quoted input follows RFC 1035 §5.1.
-        vec![Token {
-            bytes: text.as_bytes().to_vec(),
-            quoted: true,
-        }]
-    } else {
-        tokenize(text)?
     };
-    let (text, data) = match rtype {
-        RecordType::A => {
-            expect_count(&tokens, 1, "an IPv4 address")?;
-            let raw = tokens[0].as_str();
-            let addr: Ipv4Addr = raw
-                .parse()
-                .map_err(|_| format!("\"{raw}\" is not an IPv4 address"))?;
-            (addr.to_string(), RData::A(A(addr)))
+    for &code in types {
+        let [high, low] = code.to_be_bytes();
+        if window.as_ref().is_none_or(|(number, _, _)| *number != high) {
+            flush(&window, out);
+            window = Some((high, [0; 32], 0));
         }
-        RecordType::AAAA => {
-            expect_count(&tokens, 1, "an IPv6 address")?;
-            let raw = tokens[0].as_str();
-            let addr: Ipv6Addr = raw
-                .parse()
-                .map_err(|_| format!("\"{raw}\" is not an IPv6 address"))?;
-            (addr.to_string(), RData::AAAA(AAAA(addr)))
+        if let Some((_, bits, len)) = window.as_mut() {
+            let octet = usize::from(low / 8);
+            bits[octet] |= 0x80 >> (low % 8);
+            *len = (*len).max(octet + 1);
         }
-        RecordType::CNAME | RecordType::PTR | RecordType::NS => {
-            expect_count(&tokens, 1, "a domain name")?;
-            let role = if rtype == RecordType::NS {
-                NameRole::Host
-            } else {
-                NameRole::Target
-            };
-            let what = format!("{rtype} target");
-            let target = name_token(tokens.first(), &what, origin, role)?;
-            if target.is_root() {
-                return Err(format!("{what} must not be the root"));
+    }
+    flush(&window, out);
+}
+
+/// Writes the values as wire octets and as canonical text; also returns the target name.
+fn encode(fields: &[Field], values: &[Value]) -> (Vec<u8>, String, Option<Name>) {
+    let mut wire = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut target = None;
+    for (field, value) in fields.iter().zip(values) {
+        match (field, value) {
+            (F::U8(_) | F::Algorithm(_), Value::Num(n)) => {
+                wire.push(u8::try_from(*n).unwrap_or(u8::MAX));
+                words.push(n.to_string());
             }
-            let data = match rtype {
-                RecordType::CNAME => RData::CNAME(CNAME(target.clone())),
-                RecordType::PTR => RData::PTR(PTR(target.clone())),
-                _ => RData::NS(NS(target.clone())),
-            };
-            (target.to_string(), data)
+            (F::U16(_) | F::CertType, Value::Num(n)) => {
+                wire.extend_from_slice(&u16::try_from(*n).unwrap_or(u16::MAX).to_be_bytes());
+                words.push(n.to_string());
+            }
+            (F::U32(_), Value::Num(n)) => {
+                wire.extend_from_slice(&u32::try_from(*n).unwrap_or(u32::MAX).to_be_bytes());
+                words.push(n.to_string());
+            }
+            (F::Name(_, _, lower), Value::Name(name)) => {
+                if *lower {
+                    push_name(&name.to_lowercase(), &mut wire);
+                } else {
+                    push_name(name, &mut wire);
+                }
+                words.push(name.to_string());
+                target = Some(name.clone());
+            }
+            (_, Value::V4(addr)) => {
+                wire.extend_from_slice(&addr.octets());
+                words.push(addr.to_string());
+            }
+            (_, Value::V6(addr)) => {
+                wire.extend_from_slice(&addr.octets());
+                words.push(addr.to_string());
+            }
+            (F::Str(_), Value::Bytes(bytes)) => {
+                wire.push(u8::try_from(bytes.len()).unwrap_or(u8::MAX));
+                wire.extend_from_slice(bytes);
+                let mut word = String::new();
+                quote(bytes, &mut word);
+                words.push(word);
+            }
+            (F::Tag(_), Value::Bytes(bytes)) => {
+                wire.push(u8::try_from(bytes.len()).unwrap_or(u8::MAX));
+                wire.extend_from_slice(bytes);
+                words.push(String::from_utf8_lossy(bytes).into_owned());
+            }
+            (F::Rest(_), Value::Bytes(bytes)) => {
+                wire.extend_from_slice(bytes);
+                let mut word = String::new();
+                quote(bytes, &mut word);
+                words.push(word);
+            }
+            (F::Strs, Value::Strings(chunks)) => {
+                for chunk in chunks {
+                    wire.push(u8::try_from(chunk.len()).unwrap_or(u8::MAX));
+                    wire.extend_from_slice(chunk);
+                    let mut word = String::new();
+                    quote(chunk, &mut word);
+                    words.push(word);
+                }
+            }
+            (F::Hex(_), Value::Bytes(bytes)) => {
+                wire.extend_from_slice(bytes);
+                words.push(upper_hex(bytes));
+            }
+            (F::B64(_), Value::Bytes(bytes)) => {
+                wire.extend_from_slice(bytes);
+                words.push(to_base64(bytes));
+            }
+            (F::Eui(_), Value::Bytes(bytes)) => {
+                wire.extend_from_slice(bytes);
+                let parts: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                words.push(parts.join("-"));
+            }
+            (F::Locator64(_), Value::Bytes(bytes)) => {
+                wire.extend_from_slice(bytes);
+                let parts: Vec<String> = bytes
+                    .chunks(2)
+                    .map(|pair| format!("{:02x}{:02x}", pair[0], pair.get(1).copied().unwrap_or(0)))
+                    .collect();
+                words.push(parts.join(":"));
+            }
+            (F::Bitmap, Value::Types(types)) => {
+                push_bitmap(types, &mut wire);
+                words.extend(types.iter().map(|code| type_name(RecordType::from(*code))));
+            }
+            _ => {}
         }
-        RecordType::MX => {
-            expect_count(&tokens, 2, "preference and mail exchange")?;
-            let preference: u16 = number(tokens.first(), "MX preference", 65535)?;
-            let exchange = name_token(tokens.get(1), "MX target", origin, NameRole::Host)?;
-            (
-                format!("{preference} {exchange}"),
-                RData::MX(MX::new(preference, exchange)),
-            )
-        }
-        RecordType::SRV => {
-            expect_count(&tokens, 4, "priority, weight, port and target")?;
-            let priority: u16 = number(tokens.first(), "SRV priority", 65535)?;
-            let weight: u16 = number(tokens.get(1), "SRV weight", 65535)?;
-            let port: u16 = number(tokens.get(2), "SRV port", 65535)?;
-            let target = name_token(tokens.get(3), "SRV target", origin, NameRole::Host)?;
-            (
-                format!("{priority} {weight} {port} {target}"),
-                RData::SRV(SRV::new(priority, weight, port, target)),
-            )
-        }
-        RecordType::TXT => parse_txt(&tokens)?,
-        RecordType::CAA => parse_caa(&tokens)?,
-        RecordType::DS => parse_ds(&tokens)?,
-        RecordType::TLSA => parse_tlsa(&tokens)?,
-        RecordType::SSHFP => parse_sshfp(&tokens)?,
-        RecordType::NAPTR => parse_naptr(&tokens, origin)?,
-        RecordType::SOA => parse_soa(&tokens, origin)?,
-        other => return Err(format!("{other} records are not supported")),
-    };
-    Ok(Rdata { text, data })
+    }
+    (wire, words.join(" "), target)
 }
 
-/// TXT (RFC 1035 §3.3.14): one or more `<character-string>`s. Longer strings are split into
-/// 255-octet chunks, which is what every resolver joins back (RFC 7208 §3.3 for SPF).
-fn parse_txt(tokens: &[Token]) -> Result<(String, RData), String> {
-    let mut chunks: Vec<&[u8]> = Vec::new();
-    for token in tokens {
-        if token.bytes.is_empty() {
-            chunks.push(&[]);
-        }
-        chunks.extend(token.bytes.chunks(MAX_CHARACTER_STRING));
+/// Reads wire octets (from the generic form) into the values of `fields`.
+fn decode(fields: &[Field], wire: &[u8]) -> Result<Vec<Value>, String> {
+    let mut at = 0usize;
+    let mut values = Vec::new();
+    let short = || "the data ends too early".to_owned();
+    let take = |at: &mut usize, n: usize| -> Result<&[u8], String> {
+        let slice = wire.get(*at..*at + n).ok_or_else(short)?;
+        *at += n;
+        Ok(slice)
+    };
+    for field in fields {
+        let value = match *field {
+            F::U8(_) | F::Algorithm(_) => Value::Num(u64::from(take(&mut at, 1)?[0])),
+            F::U16(_) | F::CertType => {
+                let b = take(&mut at, 2)?;
+                Value::Num(u64::from(u16::from_be_bytes([b[0], b[1]])))
+            }
+            F::U32(_) => {
+                let b = take(&mut at, 4)?;
+                Value::Num(u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]])))
+            }
+            F::Name(..) => {
+                let mut labels: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    let len = usize::from(take(&mut at, 1)?[0]);
+                    if len == 0 {
+                        break;
+                    }
+                    if len > 63 {
+                        return Err("a name in the data is compressed or malformed; the generic \
+                                    form must hold names uncompressed (RFC 3597 §4)"
+                            .to_owned());
+                    }
+                    labels.push(take(&mut at, len)?.to_vec());
+                }
+                let name = Name::from_labels(labels).map_err(|err| format!("a name in the data: {err}"))?;
+                Value::Name(name)
+            }
+            F::V4(_) => {
+                let b = take(&mut at, 4)?;
+                Value::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))
+            }
+            F::V6(_) => {
+                let b = take(&mut at, 16)?;
+                let mut octets = [0u8; 16];
+                octets.copy_from_slice(b);
+                Value::V6(Ipv6Addr::from(octets))
+            }
+            F::Str(_) | F::Tag(_) => {
+                let len = usize::from(take(&mut at, 1)?[0]);
+                Value::Bytes(take(&mut at, len)?.to_vec())
+            }
+            F::Strs => {
+                let mut chunks = Vec::new();
+                while at < wire.len() {
+                    let len = usize::from(take(&mut at, 1)?[0]);
+                    chunks.push(take(&mut at, len)?.to_vec());
+                }
+                if chunks.is_empty() {
+                    return Err("it holds no string".to_owned());
+                }
+                Value::Strings(chunks)
+            }
+            F::Rest(_) | F::Hex(_) | F::B64(_) => {
+                let rest = wire.get(at..).unwrap_or_default().to_vec();
+                at = wire.len();
+                Value::Bytes(rest)
+            }
+            F::Eui(octets) => Value::Bytes(take(&mut at, octets)?.to_vec()),
+            F::Locator64(_) => Value::Bytes(take(&mut at, 8)?.to_vec()),
+            F::Bitmap => {
+                let mut types = Vec::new();
+                let mut last_window = None;
+                while at < wire.len() {
+                    let head = take(&mut at, 2)?;
+                    let (window, len) = (head[0], usize::from(head[1]));
+                    if len == 0 || len > 32 || last_window.is_some_and(|last| window <= last) {
+                        return Err("the type bitmap is malformed (RFC 4034 §4.1.2)".to_owned());
+                    }
+                    last_window = Some(window);
+                    for (octet, bits) in take(&mut at, len)?.iter().enumerate() {
+                        for bit in 0..8u16 {
+                            if bits & (0x80 >> bit) != 0 {
+                                let low = u16::try_from(octet).unwrap_or(0) * 8 + bit;
+                                types.push(u16::from(window) << 8 | low);
+                            }
+                        }
+                    }
+                }
+                Value::Types(types)
+            }
+        };
+        values.push(value);
     }
-    let mut text = String::new();
-    for (index, chunk) in chunks.iter().enumerate() {
-        if index > 0 {
-            text.push(' ');
-        }
-        quote(chunk, &mut text);
+    if at != wire.len() {
+        return Err(format!("{} octets are left over after the last field", wire.len() - at));
     }
-    Ok((text, RData::TXT(TXT::from_bytes(chunks))))
+    if matches!(fields.last(), Some(F::Hex(_) | F::B64(_))) && values.last().is_some_and(|v| v.bytes().is_empty()) {
+        return Err("the last field is empty".to_owned());
+    }
+    Ok(values)
+}
+
+/// Rules beyond the layout, per type.
+fn check(name: &str, values: &[Value]) -> Result<(), String> {
+    let num = |i: usize| values.get(i).map_or(0, Value::num);
+    let bytes = |i: usize| values.get(i).map_or(&[][..], Value::bytes);
+    match name {
+        "CNAME" | "PTR" | "NS" | "DNAME" => {
+            if matches!(values.first(), Some(Value::Name(n)) if n.is_root()) {
+                return Err(format!("{name} target must not be the root"));
+            }
+        }
+        "SOA" => {
+            for (index, what) in [(3, "refresh"), (4, "retry"), (5, "expire"), (6, "minimum")] {
+                if num(index) > u64::from(super::MAX_TTL) {
+                    return Err(format!(
+                        "SOA {what} must be a number from 0 to {}, not {}",
+                        super::MAX_TTL,
+                        num(index)
+                    ));
+                }
+            }
+        }
+        "DS" | "CDS" => {
+            // RFC 8078 §4: "CDS 0 0 0 00" asks the parent to remove the DS.
+            if name == "CDS" && num(0) == 0 && num(1) == 0 && num(2) == 0 && bytes(3) == [0] {
+                return Ok(());
+            }
+            let digest_type = num(2);
+            let (expected, digest_name) = match digest_type {
+                1 => (20, "SHA-1"),
+                2 => (32, "SHA-256"),
+                3 => (32, "GOST R 34.11-94"),
+                4 => (48, "SHA-384"),
+                other => {
+                    return Err(format!(
+                        "{name} digest type {other} is not known (1 SHA-1, 2 SHA-256, 4 SHA-384)"
+                    ))
+                }
+            };
+            let len = bytes(3).len();
+            if len != expected {
+                return Err(format!(
+                    "a {digest_name} digest (type {digest_type}) is {expected} octets ({} hex \
+                     digits); this one is {len} octets",
+                    expected * 2
+                ));
+            }
+        }
+        "DNSKEY" | "CDNSKEY" => {
+            // RFC 4034 §2.1.2: "The Protocol Field MUST have value 3".
+            if num(1) != 3 {
+                return Err(format!("{name} protocol must be 3 (RFC 4034 §2.1.2), not {}", num(1)));
+            }
+        }
+        "TLSA" | "SMIMEA" => {
+            for (index, what, max) in [(0, "usage", 3), (1, "selector", 1), (2, "matching type", 2)] {
+                if num(index) > max {
+                    return Err(format!(
+                        "{name} {what} must be a number from 0 to {max}, not \"{}\"",
+                        num(index)
+                    ));
+                }
+            }
+            let expected = match num(2) {
+                1 => Some(32),
+                2 => Some(64),
+                _ => None,
+            };
+            if let Some(expected) = expected.filter(|len| *len != bytes(3).len()) {
+                return Err(format!(
+                    "{name} matching type {} needs a {expected}-octet hash; this one is {} octets",
+                    num(2),
+                    bytes(3).len()
+                ));
+            }
+        }
+        "SSHFP" => {
+            let expected = match num(1) {
+                1 => 20,
+                2 => 32,
+                other => {
+                    return Err(format!(
+                        "SSHFP fingerprint type {other} is not known (1 SHA-1, 2 SHA-256)"
+                    ))
+                }
+            };
+            if bytes(2).len() != expected {
+                return Err(format!(
+                    "SSHFP fingerprint type {} needs {expected} octets; this one is {} octets",
+                    num(1),
+                    bytes(2).len()
+                ));
+            }
+        }
+        "NAPTR" => {
+            if !bytes(2).iter().all(u8::is_ascii_alphanumeric) {
+                return Err("NAPTR flags must be letters and digits (RFC 3403 §4.1)".to_owned());
+            }
+        }
+        "URI" => {
+            // RFC 7553 §4.5: the target "MUST NOT be an empty string".
+            if bytes(2).is_empty() {
+                return Err("URI target must not be empty (RFC 7553 §4.5)".to_owned());
+            }
+        }
+        "CAA" => check_caa(num(0), bytes(1), bytes(2))?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// RFC 8659 §4.1: tags this engine knows; other tags are accepted if well-formed, because §4.1
@@ -423,23 +1274,18 @@ const CAA_KNOWN_TAGS: &[&str] = &[
     "issuemail",
 ];
 
-/// CAA (RFC 8659 §4.1): `flags tag value`.
-fn parse_caa(tokens: &[Token]) -> Result<(String, RData), String> {
-    expect_count(tokens, 3, "flags, tag and value")?;
-    let flags: u8 = number(tokens.first(), "CAA flags", 255)?;
-    let tag = tokens.get(1).map(Token::as_str).unwrap_or_default();
+fn check_caa(_flags: u64, tag: &[u8], value: &[u8]) -> Result<(), String> {
     // RFC 8659 §4.1: "Tag: ... The tag length MUST be at least 1 and SHOULD be no more than
     // 15 characters", made of "letters and numbers".
-    if tag.is_empty() || tag.len() > 15 || !tag.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if tag.is_empty() || tag.len() > 15 || !tag.iter().all(u8::is_ascii_alphanumeric) {
         return Err(format!(
-            "CAA tag \"{tag}\" must be 1 to 15 letters and digits (RFC 8659 §4.1), e.g. {}",
+            "CAA tag \"{}\" must be 1 to 15 letters and digits (RFC 8659 §4.1), e.g. {}",
+            String::from_utf8_lossy(tag),
             CAA_KNOWN_TAGS.join(", ")
         ));
     }
-    let tag = tag.to_ascii_lowercase();
-    let value = tokens.get(2).map(|t| t.bytes.clone()).unwrap_or_default();
-    if tag == "iodef" {
-        let value = String::from_utf8_lossy(&value);
+    if tag.eq_ignore_ascii_case(b"iodef") {
+        let value = String::from_utf8_lossy(value);
         if !["mailto:", "http://", "https://"]
             .iter()
             .any(|scheme| value.starts_with(scheme))
@@ -450,410 +1296,46 @@ fn parse_caa(tokens: &[Token]) -> Result<(String, RData), String> {
             );
         }
     }
-    let mut text = format!("{flags} {tag} ");
-    quote(&value, &mut text);
-    let mut wire = vec![flags];
-    push_char_string(tag.as_bytes(), &mut wire);
-    // The tag's length octet and the tag, then the value runs to the end of the data.
-    wire.extend_from_slice(&value);
-    Ok((text, from_wire(RecordType::CAA, wire)?))
+    Ok(())
 }
 
-/// DS (RFC 4034 §5.3): `key-tag algorithm digest-type digest`. The digest length must fit the
-/// digest type, or the record can never match a key.
-fn parse_ds(tokens: &[Token]) -> Result<(String, RData), String> {
-    if tokens.len() < 4 {
-        return Err(format!(
-            "expected 4 fields (key tag, algorithm, digest type, digest), found {}",
-            tokens.len()
-        ));
-    }
-    let key_tag: u16 = number(tokens.first(), "DS key tag", 65535)?;
-    let algorithm: u8 = number(tokens.get(1), "DS algorithm", 255)?;
-    let digest_type: u8 = number(tokens.get(2), "DS digest type", 255)?;
-    let (expected, digest_name) = match digest_type {
-        1 => (20, "SHA-1"),
-        2 => (32, "SHA-256"),
-        3 => (32, "GOST R 34.11-94"),
-        4 => (48, "SHA-384"),
-        other => {
-            return Err(format!(
-                "DS digest type {other} is not known (1 SHA-1, 2 SHA-256, 4 SHA-384)"
-            ))
-        }
-    };
-    let digest = hex(tokens.get(3..).unwrap_or_default(), "DS digest")?;
-    if digest.len() != expected {
-        return Err(format!(
-            "a {digest_name} digest (type {digest_type}) is {expected} octets ({} hex digits); \
-             this one is {} octets",
-            expected * 2,
-            digest.len()
-        ));
-    }
-    let text = format!("{key_tag} {algorithm} {digest_type} {}", upper_hex(&digest));
-    let mut wire = key_tag.to_be_bytes().to_vec();
-    wire.extend_from_slice(&[algorithm, digest_type]);
-    wire.extend_from_slice(&digest);
-    Ok((text, from_wire(RecordType::DS, wire)?))
-}
-
-/// TLSA (RFC 6698 §2): `usage selector matching-type data`.
-fn parse_tlsa(tokens: &[Token]) -> Result<(String, RData), String> {
-    if tokens.len() < 4 {
-        return Err(format!(
-            "expected 4 fields (usage, selector, matching type, data), found {}",
-            tokens.len()
-        ));
-    }
-    let usage: u8 = number(tokens.first(), "TLSA usage", 3)?;
-    let selector: u8 = number(tokens.get(1), "TLSA selector", 1)?;
-    let matching: u8 = number(tokens.get(2), "TLSA matching type", 2)?;
-    let data = hex(tokens.get(3..).unwrap_or_default(), "TLSA data")?;
-    let expected = match matching {
-        1 => Some(32),
-        2 => Some(64),
-        _ => None,
-    };
-    if let Some(expected) = expected.filter(|len| *len != data.len()) {
-        return Err(format!(
-            "TLSA matching type {matching} needs a {expected}-octet hash; this one is {} octets",
-            data.len()
-        ));
-    }
-    let text = format!("{usage} {selector} {matching} {}", upper_hex(&data));
-    let mut wire = vec![usage, selector, matching];
-    wire.extend_from_slice(&data);
-    Ok((text, from_wire(RecordType::TLSA, wire)?))
-}
-
-/// SSHFP (RFC 4255 §3.1, RFC 6594): `algorithm fp-type fingerprint`.
-fn parse_sshfp(tokens: &[Token]) -> Result<(String, RData), String> {
-    if tokens.len() < 3 {
-        return Err(format!(
-            "expected 3 fields (algorithm, fingerprint type, fingerprint), found {}",
-            tokens.len()
-        ));
-    }
-    let algorithm: u8 = number(tokens.first(), "SSHFP algorithm", 255)?;
-    let fp_type: u8 = number(tokens.get(1), "SSHFP fingerprint type", 255)?;
-    let fingerprint = hex(tokens.get(2..).unwrap_or_default(), "SSHFP fingerprint")?;
-    let expected = match fp_type {
-        1 => 20,
-        2 => 32,
-        other => {
-            return Err(format!(
-                "SSHFP fingerprint type {other} is not known (1 SHA-1, 2 SHA-256)"
-            ))
-        }
-    };
-    if fingerprint.len() != expected {
-        return Err(format!(
-            "SSHFP fingerprint type {fp_type} needs {expected} octets; this one is {} octets",
-            fingerprint.len()
-        ));
-    }
-    let text = format!("{algorithm} {fp_type} {}", upper_hex(&fingerprint));
-    let mut wire = vec![algorithm, fp_type];
-    wire.extend_from_slice(&fingerprint);
-    Ok((text, from_wire(RecordType::SSHFP, wire)?))
-}
-
-/// NAPTR (RFC 3403 §4.1): `order preference flags services regexp replacement`.
-fn parse_naptr(tokens: &[Token], origin: &Name) -> Result<(String, RData), String> {
-    expect_count(
-        tokens,
-        6,
-        "order, preference, flags, services, regexp and replacement",
-    )?;
-    let order: u16 = number(tokens.first(), "NAPTR order", 65535)?;
-    let preference: u16 = number(tokens.get(1), "NAPTR preference", 65535)?;
-    let mut strings = Vec::new();
-    for (token, what) in tokens.get(2..5).unwrap_or_default().iter().zip([
-        "NAPTR flags",
-        "NAPTR services",
-        "NAPTR regexp",
-    ]) {
-        strings.push(char_string(token, what)?);
-    }
-    if let Some(flags) = strings.first() {
-        if !flags.iter().all(u8::is_ascii_alphanumeric) {
-            return Err("NAPTR flags must be letters and digits (RFC 3403 §4.1)".to_owned());
+/// Wire data of `rtype` as hickory's typed [`RData`] when hickory reads these octets and writes
+/// back exactly the same ones, and as opaque data (RFC 3597) otherwise — so what is served is
+/// always exactly what was parsed. The DNSSEC types stay opaque on every build, so that the
+/// server and the browser (built without hickory's DNSSEC support) agree.
+fn from_wire(rtype: RecordType, bytes: Vec<u8>) -> Result<RData, String> {
+    let len = u16::try_from(bytes.len()).map_err(|_| "record data longer than 65535 octets")?;
+    let opaque_always = matches!(
+        rtype,
+        RecordType::DS | RecordType::CDS | RecordType::DNSKEY | RecordType::CDNSKEY
+    ) || matches!(rtype, RecordType::Unknown(_));
+    if !opaque_always {
+        let mut decoder = BinDecoder::new(&bytes);
+        if let Ok(data) = RData::read(&mut decoder, rtype, Restrict::new(len)) {
+            if decoder.is_empty() && uncompressed(&data).as_deref() == Some(bytes.as_slice()) {
+                return Ok(data);
+            }
         }
     }
-    let replacement = name_token(tokens.get(5), "NAPTR replacement", origin, NameRole::Target)?;
-    let mut text = format!("{order} {preference}");
-    let mut wire = order.to_be_bytes().to_vec();
-    wire.extend_from_slice(&preference.to_be_bytes());
-    for string in &strings {
-        text.push(' ');
-        quote(string, &mut text);
-        push_char_string(string, &mut wire);
+    if bytes.is_empty() {
+        // hickory's NULL cannot hold nothing; an empty RDATA (RFC 3597 `\# 0`) is written as
+        // the zero-length "update" data of the type instead.
+        return Ok(RData::Update0(rtype));
     }
-    let _ = write!(text, " {replacement}");
-    push_name(&replacement, &mut wire);
-    Ok((text, from_wire(RecordType::NAPTR, wire)?))
+    Ok(RData::Unknown {
+        code: rtype,
+        rdata: NULL::with(bytes),
+    })
 }
 
-/// SOA (RFC 1035 §3.3.13): `mname rname serial refresh retry expire minimum`.
-fn parse_soa(tokens: &[Token], origin: &Name) -> Result<(String, RData), String> {
-    expect_count(
-        tokens,
-        7,
-        "mname, rname, serial, refresh, retry, expire and minimum",
-    )?;
-    let mname = name_token(tokens.first(), "SOA MNAME", origin, NameRole::Host)?;
-    let rname = name_token(tokens.get(1), "SOA RNAME", origin, NameRole::Target)?;
-    let serial: u32 = number(tokens.get(2), "SOA serial", u64::from(u32::MAX))?;
-    let max = u64::from(super::MAX_TTL);
-    let refresh: i32 = number(tokens.get(3), "SOA refresh", max)?;
-    let retry: i32 = number(tokens.get(4), "SOA retry", max)?;
-    let expire: i32 = number(tokens.get(5), "SOA expire", max)?;
-    let minimum: u32 = number(tokens.get(6), "SOA minimum", max)?;
-    let text = format!("{mname} {rname} {serial} {refresh} {retry} {expire} {minimum}");
-    Ok((
-        text,
-        RData::SOA(SOA::new(
-            mname, rname, serial, refresh, retry, expire, minimum,
-        )),
-    ))
-}
-
-/// SVCB and HTTPS (RFC 9460 §2.1): `priority target params…`. The priority and target are
-/// checked here (the target relative to the zone, like every name); the parameters are parsed
-/// by hickory, whose printing is then the canonical form.
-fn parse_svcb(rtype: RecordType, text: &str, origin: &Name) -> Result<Rdata, String> {
-    let mut parts = text.splitn(3, char::is_whitespace);
-    let priority_text = parts.next().unwrap_or_default();
-    let priority: u16 = priority_text
-        .parse()
-        .map_err(|_| format!("{rtype} priority must be a number from 0 to 65535"))?;
-    let target_text = parts
-        .next()
-        .ok_or_else(|| format!("{rtype} target is missing"))?;
-    let target = parse_name(target_text, origin, NameRole::Target)
-        .map_err(|rule| format!("{rtype} target: {rule}"))?;
-    let params = parts.next().unwrap_or_default().trim();
-    if priority == 0 && !params.is_empty() {
-        return Err(format!(
-            "{rtype} priority 0 is AliasMode, which takes no parameters (RFC 9460 §2.4.2)"
-        ));
-    }
-    let absolute = format!("{priority} {target} {params}");
-    let data = RData::try_from_str(rtype, absolute.trim())
-        .map_err(|err| format!("{rtype} parameters: {err}"))?;
-    // Parse what we print once more: the canonical text must read back as the same data.
-    let text = data.to_string();
-    match RData::try_from_str(rtype, &text) {
-        Ok(again) if again.to_bytes().ok() == data.to_bytes().ok() => Ok(Rdata { text, data }),
-        _ => Err(format!(
-            "{rtype} parameters could not be put in canonical form"
-        )),
-    }
+/// `data` in wire form with names uncompressed and their case kept.
+fn uncompressed(data: &RData) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut encoder = BinEncoder::new(&mut out);
+    encoder.set_name_encoding(NameEncoding::Uncompressed);
+    data.emit(&mut encoder).ok()?;
+    Some(out)
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    fn origin() -> Name {
-        Name::from_ascii("example.com.").unwrap()
-    }
-
-    fn parse(rtype: RecordType, text: &str) -> Result<Rdata, String> {
-        Rdata::parse(rtype, text, &origin())
-    }
-
-    fn canonical(rtype: RecordType, text: &str) -> String {
-        parse(rtype, text)
-            .unwrap_or_else(|err| panic!("{rtype} {text}: {err}"))
-            .text()
-            .to_owned()
-    }
-
-    #[test]
-    fn presentation_round_trips() {
-        let table = [
-            (RecordType::A, "192.0.2.1", "192.0.2.1"),
-            (RecordType::AAAA, "2001:DB8:0:0::1", "2001:db8::1"),
-            (RecordType::CNAME, "www", "www.example.com."),
-            (RecordType::PTR, "host.example.net.", "host.example.net."),
-            (RecordType::NS, "ns1", "ns1.example.com."),
-            (RecordType::MX, "10 mail", "10 mail.example.com."),
-            (RecordType::MX, "0 .", "0 ."),
-            (RecordType::SRV, "0 5 5060 sip", "0 5 5060 sip.example.com."),
-            (RecordType::TXT, "\"a\" \"b c\"", "\"a\" \"b c\""),
-            (RecordType::TXT, "v=spf1 -all", "\"v=spf1 -all\""),
-            (
-                RecordType::TXT,
-                r#""say \"hi\" \\ \010""#,
-                r#""say \"hi\" \\ \010""#,
-            ),
-            (RecordType::TXT, "\"\"", "\"\""),
-            (
-                RecordType::CAA,
-                "0 ISSUE \"letsencrypt.org\"",
-                "0 issue \"letsencrypt.org\"",
-            ),
-            (
-                RecordType::CAA,
-                "128 iodef mailto:sec@example.com",
-                "128 iodef \"mailto:sec@example.com\"",
-            ),
-            (
-                RecordType::DS,
-                "12345 13 2 e3b0c44298fc1c149afbf4c8996fb924 27ae41e4649b934ca495991b7852b855",
-                "12345 13 2 E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
-            ),
-            (
-                RecordType::TLSA,
-                "3 1 1 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                "3 1 1 E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
-            ),
-            (
-                RecordType::SSHFP,
-                "4 2 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                "4 2 E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
-            ),
-            (
-                RecordType::NAPTR,
-                "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp",
-                "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.example.com.",
-            ),
-            (
-                RecordType::SOA,
-                "ns1 hostmaster 1 7200 3600 1209600 300",
-                "ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300",
-            ),
-        ];
-        for (rtype, input, expected) in table {
-            let first = canonical(rtype, input);
-            assert_eq!(first, expected, "{rtype} {input}");
-            assert_eq!(canonical(rtype, &first), first, "{rtype} reparse");
-        }
-    }
-
-    #[test]
-    fn svcb_and_https_round_trip() {
-        for (rtype, input) in [
-            (RecordType::HTTPS, "1 . alpn=h2,h3 ipv4hint=192.0.2.1"),
-            (RecordType::SVCB, "0 svc"),
-            (RecordType::HTTPS, "1 svc port=8443"),
-        ] {
-            let first = canonical(rtype, input);
-            assert_eq!(canonical(rtype, &first), first, "{rtype} {input}");
-        }
-        assert!(parse(RecordType::HTTPS, "0 svc alpn=h2").is_err());
-        assert!(parse(RecordType::HTTPS, "x svc").is_err());
-    }
-
-    #[test]
-    fn long_txt_is_split_into_255_octet_chunks() {
-        let long = "x".repeat(600);
-        let rdata = parse(RecordType::TXT, &format!("\"{long}\"")).unwrap();
-        let RData::TXT(txt) = rdata.data() else {
-            panic!("TXT data")
-        };
-        let lens: Vec<usize> = txt.txt_data.iter().map(|chunk| chunk.len()).collect();
-        assert_eq!(lens, [255, 255, 90]);
-        assert_eq!(rdata.text().matches('"').count(), 6);
-        // Unquoted long values are split the same way.
-        let unquoted = parse(RecordType::TXT, &long).unwrap();
-        assert_eq!(unquoted, rdata);
-    }
-
-    #[test]
-    fn rejections() {
-        let table = [
-            (RecordType::A, "300.0.0.1", "not an IPv4 address"),
-            (RecordType::A, "192.0.2.1 192.0.2.2", "expected 1 field"),
-            (RecordType::AAAA, "192.0.2.1", "not an IPv6 address"),
-            (
-                RecordType::MX,
-                "10 192.0.2.1",
-                "MX target must be a host name, not an IP",
-            ),
-            (
-                RecordType::MX,
-                "10 2001:db8::1",
-                "MX target must be a host name, not an IP",
-            ),
-            (
-                RecordType::NS,
-                "192.0.2.53.",
-                "NS target must be a host name, not an IP",
-            ),
-            (
-                RecordType::SRV,
-                "0 0 443 192.0.2.1",
-                "SRV target must be a host name, not",
-            ),
-            (RecordType::MX, "70000 mail", "from 0 to 65535"),
-            (RecordType::MX, "-1 mail", "from 0 to 65535"),
-            (
-                RecordType::CAA,
-                "256 issue \"ca.example\"",
-                "CAA flags must be a number from 0 to 255",
-            ),
-            (
-                RecordType::CAA,
-                "0 is-sue \"ca.example\"",
-                "letters and digits",
-            ),
-            (
-                RecordType::CAA,
-                "0 \"\" \"ca.example\"",
-                "letters and digits",
-            ),
-            (RecordType::CAA, "0 iodef \"ftp://x\"", "iodef"),
-            (
-                RecordType::DS,
-                "1 13 2 abcd",
-                "SHA-256 digest (type 2) is 32 octets",
-            ),
-            (
-                RecordType::DS,
-                &format!("1 13 1 {}", "ab".repeat(32)),
-                "SHA-1 digest (type 1) is 20",
-            ),
-            (
-                RecordType::DS,
-                &format!("1 13 4 {}", "ab".repeat(32)),
-                "SHA-384 digest (type 4) is 48",
-            ),
-            (RecordType::DS, "1 13 9 abcd", "digest type 9 is not known"),
-            (RecordType::DS, "1 13 2 xyz", "hexadecimal"),
-            (RecordType::TXT, "\"open", "not closed"),
-            (RecordType::TXT, "\"bad \\300\"", "not an octet"),
-            (RecordType::CNAME, "*.example.com.", "wildcard"),
-            (RecordType::CNAME, ".", "root"),
-            (RecordType::TLSA, "3 1 1 abcd", "32-octet"),
-            (RecordType::SSHFP, "4 2 abcd", "32 octets"),
-        ];
-        for (rtype, input, expected) in table {
-            let err = parse(rtype, input).expect_err(input);
-            assert!(err.contains(expected), "{rtype} {input}: {err}");
-        }
-    }
-
-    #[test]
-    fn types_are_parsed_case_insensitively_and_unsupported_ones_refused() {
-        assert_eq!(parse_type("mx").unwrap(), RecordType::MX);
-        assert_eq!(parse_type(" HTTPS ").unwrap(), RecordType::HTTPS);
-        assert!(parse_type("DNAME").unwrap_err().contains("not a supported"));
-        assert!(parse_type("TYPE65534").is_err());
-    }
-
-    #[test]
-    fn caa_and_ds_have_the_right_wire_form() {
-        let caa = parse(RecordType::CAA, "0 issue \"ca.example\"").unwrap();
-        let bytes = caa.data().to_bytes().unwrap();
-        assert_eq!(bytes, b"\x00\x05issueca.example");
-        let ds = parse(RecordType::DS, &format!("258 8 1 {}", "00".repeat(20))).unwrap();
-        let bytes = ds.data().to_bytes().unwrap();
-        assert_eq!(&bytes[..4], &[1, 2, 8, 1]);
-        assert_eq!(bytes.len(), 24);
-        assert_eq!(ds.record_type(), RecordType::DS);
-    }
-}
+mod tests;
