@@ -6,9 +6,11 @@
 //! [`crate::wire`].
 //!
 //! The algorithm is RFC 1034 §4.3.2 for an authoritative-only server, with wildcards as RFC 4592
-//! §3.3.1 refines it: find the zone, look for a delegation on the way down to the name, then
-//! the name itself, then the wildcard at its closest encloser. Each step is a map lookup in the
-//! zone's ordered index, so no question ever costs a scan of the zone.
+//! §3.3.1 refines it and DNAME as RFC 6672 §3.2 amends it: find the zone, look for a delegation
+//! or a DNAME on the way down to the name, then the name itself, then the wildcard at its
+//! closest encloser. A DNAME above the name redirects it, and the synthesized CNAME is followed
+//! like a stored one. Each step is a map lookup in the zone's ordered index, so no question
+//! ever costs a scan of the zone.
 //!
 //! With DNSSEC ([`lookup_dnssec`], for clients that set the DO bit, RFC 3225) a signed zone's
 //! answers also carry the RRSIGs of the RRsets they include (RFC 4035 §3.1.1), and denial of
@@ -34,7 +36,8 @@ pub const MAX_CNAME_CHAIN: usize = 5;
 /// The records of a response, by section.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sections {
-    /// The answer section: the data asked for, after any CNAMEs that led to it.
+    /// The answer section: the data asked for, after any CNAMEs (and the DNAMEs they were
+    /// synthesized from) that led to it.
     pub answers: Vec<Record>,
     /// The authority section: the SOA of negative answers, the NS of referrals.
     pub authority: Vec<Record>,
@@ -64,6 +67,10 @@ pub enum Outcome {
     /// The name is at or below a delegation (RFC 1034 §4.3.2 step 3b): NOERROR, not
     /// authoritative, the child's NS in authority and their glue in additional.
     Referral(Sections),
+    /// A DNAME would redirect the name to one longer than the 255 octets a domain name may
+    /// have (RFC 6672 §2.2): YXDOMAIN, authoritative, the DNAME (after any chain that led to
+    /// it) in the answer and nothing in authority.
+    YxDomain(Sections),
 }
 
 /// Answers `query` from `catalog`, without DNSSEC records.
@@ -98,7 +105,7 @@ pub fn lookup_dnssec(catalog: &Catalog, query: &Query, dnssec_ok: bool) -> Outco
 /// DNSSEC records.
 ///
 /// Owner names of answer records are spelled as the question spelled them (RFC 4343 §4.1), or
-/// as the CNAME that led to them spelled its target.
+/// as the CNAME that led to them spelled its target; a DNAME's owner as the zone spells it.
 pub fn lookup_in_zone(zone: &Zone, qname: &Name, qtype: RecordType) -> Outcome {
     answer(zone, qname, qtype, None)
 }
@@ -110,9 +117,27 @@ fn answer(zone: &Zone, qname: &Name, qtype: RecordType, signer: Option<&Signer>)
     name.set_fqdn(true);
     for hop in 0..=MAX_CNAME_CHAIN {
         let key = LowerName::new(&name);
-        if let Some(cut) = delegation(zone, &key, qtype) {
-            referral(zone, cut, &mut sections, signer);
-            return Outcome::Referral(sections);
+        match on_the_way(zone, &key, qtype) {
+            Some(Met::Cut(cut)) => {
+                referral(zone, cut, &mut sections, signer);
+                return Outcome::Referral(sections);
+            }
+            Some(Met::Dname(dname)) => {
+                if hop == MAX_CNAME_CHAIN {
+                    // The synthesized CNAME is a link of the chain like any other.
+                    return Outcome::Answer(sections);
+                }
+                let Some(target) = redirect(&dname, &name, &mut sections, signer) else {
+                    return Outcome::YxDomain(sections);
+                };
+                // Asked for the CNAME, the client has it, as it would a stored one.
+                if qtype == RecordType::CNAME || !follow(zone, &target, &sections) {
+                    return Outcome::Answer(sections);
+                }
+                name = target;
+                continue;
+            }
+            None => {}
         }
         let synthesized;
         // `online`: the node is made up for this name, so its RRsets have no stored signatures
@@ -193,11 +218,7 @@ fn answer(zone: &Zone, qname: &Name, qtype: RecordType, signer: Option<&Signer>)
         let Some(RData::CNAME(CNAME(target))) = cname.data().first() else {
             return Outcome::Answer(sections);
         };
-        // RFC 1034 §3.6.2: a CNAME loop is an error the server should notice. A target that
-        // already owns a CNAME in the answer closes a loop: each link is sent once.
-        let looped = sections.answers.iter().any(|record| record.name == *target);
-        if looped || !zone.origin().zone_of(target) {
-            // Out of the zone, other zones are the resolver's job.
+        if !follow(zone, target, &sections) {
             return Outcome::Answer(sections);
         }
         // RFC 1034 §4.3.2 step 3a: "change QNAME to the canonical name in the CNAME RR, and go
@@ -207,24 +228,121 @@ fn answer(zone: &Zone, qname: &Name, qtype: RecordType, signer: Option<&Signer>)
     Outcome::Answer(sections)
 }
 
-/// The delegation point at or above `key`, if any, below the apex.
+/// Whether the chain goes on at `target`, the canonical name of the last CNAME in the answer
+/// (stored or synthesized from a DNAME).
+///
+/// RFC 1034 §3.6.2: a CNAME loop is an error the server should notice. A target that already
+/// owns a CNAME in the answer closes a loop: each link is sent once. Out of the zone, other
+/// zones are the resolver's job.
+fn follow(zone: &Zone, target: &Name, sections: &Sections) -> bool {
+    let looped = sections
+        .answers
+        .iter()
+        .any(|record| record.record_type() == RecordType::CNAME && record.name == *target);
+    !looped && zone.origin().zone_of(target)
+}
+
+/// What the walk from the apex down to a name meets first, if anything.
+enum Met<'z> {
+    /// A delegation point at or above the name (RFC 1034 §4.3.2 step 3b).
+    Cut(&'z Node),
+    /// A DNAME strictly above the name (RFC 6672 §3.2 step 3c).
+    Dname(Dname<'z>),
+}
+
+/// A DNAME met on the way down to a name.
+struct Dname<'z> {
+    /// The owner, as the zone spells it.
+    owner: &'z Name,
+    /// How many labels the owner has.
+    labels: u8,
+    /// The DNAME RRset.
+    rrset: &'z ServedRrset,
+    /// Its target.
+    target: &'z Name,
+}
+
+/// The delegation point at or above `key` (below the apex), or the DNAME above it (at the apex
+/// or below), whichever the walk down from the apex meets first.
 ///
 /// A question for the DS type at the cut itself is the parent's to answer (RFC 4035 §3.1.4.1),
-/// so that cut does not count for it.
-fn delegation<'z>(zone: &'z Zone, key: &LowerName, qtype: RecordType) -> Option<&'z Node> {
-    if !zone.has_cuts() {
+/// so that cut does not count for it. A DNAME redirects only the names below its owner (RFC
+/// 6672 §2.3): at the owner it is data like any other. A DNAME at a cut is the child's data, so
+/// the referral wins there; data below a DNAME, which RFC 6672 §2.4 forbids but a zone loaded
+/// from elsewhere may hold all the same, is occluded by it, as the same section prescribes for
+/// a server that loads such a zone.
+fn on_the_way<'z>(zone: &'z Zone, key: &LowerName, qtype: RecordType) -> Option<Met<'z>> {
+    if !zone.has_cuts() && !zone.has_dnames() {
         // The common case, and the only one for most reverse zones: no walk at all.
         return None;
     }
+    let apex = zone.apex().num_labels();
     let deepest = key.num_labels();
-    for labels in zone.apex().num_labels() + 1..=deepest {
+    for labels in apex..=deepest {
         // Ancestors of every node are nodes, so a missing one means nothing deeper exists.
         let node = zone.node(&key.trim_to(labels))?;
-        if node.is_cut() && !(labels == deepest && qtype == RecordType::DS) {
-            return Some(node);
+        if labels > apex && node.is_cut() && !(labels == deepest && qtype == RecordType::DS) {
+            return Some(Met::Cut(node));
+        }
+        if labels < deepest {
+            if let (Some(owner), Some((rrset, target))) = (node.name(), node.dname()) {
+                return Some(Met::Dname(Dname {
+                    owner,
+                    labels,
+                    rrset,
+                    target,
+                }));
+            }
         }
     }
     None
+}
+
+/// Applies `dname` to `name`, which is below its owner: puts the DNAME RRset into the answer
+/// and the CNAME it implies after it, and returns the new name; None when that name would be
+/// too long (RFC 6672 §2.2), the DNAME being in the answer all the same.
+///
+/// RFC 6672 §3.2 step 3c: "copy that record into the answer section", then the server "MUST
+/// synthesize a CNAME record" from QNAME to the substituted name, whose TTL is the DNAME's
+/// (§3.1). With DNSSEC, the DNAME carries its signature; the synthesized CNAME goes unsigned
+/// (§5.3.1): validators check it against the signed DNAME, and a signature over data made up
+/// per query is nothing they expect. A DNAME met a second time on one chain is not repeated.
+fn redirect(
+    dname: &Dname<'_>,
+    name: &Name,
+    sections: &mut Sections,
+    signer: Option<&Signer>,
+) -> Option<Name> {
+    let present = sections
+        .answers
+        .iter()
+        .any(|record| record.record_type() == RecordType::DNAME && record.name == *dname.owner);
+    if !present {
+        sections.answers.extend(dname.rrset.records(dname.owner));
+        if let Some(signer) = signer {
+            sections
+                .answers
+                .extend(signature(signer, dname.owner, dname.rrset, false));
+        }
+    }
+    let target = substitute(name, dname.labels, dname.target)?;
+    sections.answers.push(Record::from_rdata(
+        name.clone(),
+        dname.rrset.ttl(),
+        RData::CNAME(CNAME(target.clone())),
+    ));
+    Some(target)
+}
+
+/// `name` with its last `suffix` labels (a DNAME's owner) replaced by `target` (RFC 6672 §2.2);
+/// None when the result would exceed the 255 octets of RFC 1035 §2.3.4, which hickory refuses
+/// to build. The labels kept are spelled as in `name`, so the CNAME target echoes the
+/// question's spelling where it comes from the question.
+fn substitute(name: &Name, suffix: u8, target: &Name) -> Option<Name> {
+    let labels: Vec<&[u8]> = name.iter().collect();
+    let keep = labels.len().saturating_sub(usize::from(suffix));
+    let prefix = Name::from_labels(labels.into_iter().take(keep)).ok()?;
+    prefix.append_domain(target).ok()
 }
 
 /// The wildcard node that synthesizes an answer for the nonexistent `key`, if any.
@@ -520,6 +638,7 @@ mod tests {
                 rrset("mail", "MX", &["10 ns1"]),
                 rrset("*.wild", "A", &["192.0.2.99"]),
                 rrset("alias", "CNAME", &["www"]),
+                rrset("dn", "DNAME", &["example.com."]),
                 rrset("a.b", "TXT", &["x"]),
                 rrset("sub", "NS", &["ns.sub"]),
                 rrset("ns.sub", "A", &["192.0.2.80"]),
@@ -540,6 +659,9 @@ mod tests {
         ("x.wild.example.com.", RecordType::A),
         ("x.wild.example.com.", RecordType::TXT),
         ("alias.example.com.", RecordType::A),
+        ("www.dn.example.com.", RecordType::A),
+        ("nope.dn.example.com.", RecordType::A),
+        ("dn.example.com.", RecordType::DNAME),
         ("b.example.com.", RecordType::A),
         ("nope.example.com.", RecordType::A),
         ("nope.example.com.", RecordType::NSEC),
@@ -637,5 +759,91 @@ mod tests {
             alias.authority[2].name,
             Name::from_ascii("www.example.com.").unwrap()
         );
+    }
+
+    #[test]
+    fn dname_substitution_replaces_the_owner_and_stops_at_255_octets() {
+        let name = |text: &str| Name::from_ascii(text).unwrap();
+        let moved = substitute(&name("A.b.Old.example.com."), 3, &name("New.Example.NET."));
+        assert!(moved.unwrap().eq_case(&name("A.b.New.Example.NET.")));
+        // Three 63-octet labels are 192 octets; a 63-octet target makes 255, one more is too
+        // many (RFC 1035 §2.3.4).
+        let label = "a".repeat(63);
+        let long = name(&format!("{label}.{label}.{label}.old."));
+        let fits = name(&format!("{}.", "t".repeat(61)));
+        let over = name(&format!("{}.", "t".repeat(62)));
+        assert_eq!(substitute(&long, 1, &fits).unwrap().to_string().len(), 254);
+        assert_eq!(substitute(&long, 1, &over), None);
+    }
+
+    #[test]
+    fn data_below_a_dname_is_occluded_by_it() {
+        // RFC 6672 §2.4 forbids such data, and the store refuses it; a zone that holds it all
+        // the same is answered as the DNAME says, wildcard and all.
+        let origin = Name::from_ascii("example.com.").unwrap();
+        let rrset = |name: &str, rtype: &str, records: &[&str]| {
+            crate::model::validate_rrset(&origin, name, rtype, 300, records).unwrap()
+        };
+        let zone = Zone::new(
+            &origin,
+            [
+                rrset("@", "SOA", &["ns1 h 7 3600 600 86400 60"]),
+                rrset("old", "DNAME", &["example.net."]),
+                rrset("www.old", "A", &["192.0.2.1"]),
+                rrset("*.old", "A", &["192.0.2.2"]),
+                rrset("sub.old", "NS", &["ns.example.net."]),
+            ],
+        )
+        .unwrap();
+        for qname in [
+            "www.old.example.com.",
+            "x.old.example.com.",
+            "a.sub.old.example.com.",
+        ] {
+            let Outcome::Answer(sections) =
+                lookup_in_zone(&zone, &Name::from_ascii(qname).unwrap(), RecordType::A)
+            else {
+                panic!("{qname}: an answer");
+            };
+            let types: Vec<RecordType> = sections.answers.iter().map(Record::record_type).collect();
+            assert_eq!(types, [RecordType::DNAME, RecordType::CNAME], "{qname}");
+        }
+    }
+
+    #[test]
+    fn signed_dname_answers_carry_the_dname_signature_not_the_cname_one() {
+        let (key, _) = crate::dnssec::ZoneKey::generate().unwrap();
+        let catalog =
+            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000)]);
+        let query = Query::query(
+            Name::from_ascii("WWW.dn.example.com.").unwrap(),
+            RecordType::A,
+        );
+        let Outcome::Answer(sections) = lookup_dnssec(&catalog, &query, true) else {
+            panic!("an answer");
+        };
+        let described: Vec<String> = sections
+            .answers
+            .iter()
+            .map(|record| match &record.data {
+                RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::RRSIG(rrsig)) => {
+                    format!("{} RRSIG {}", record.name, rrsig.input().type_covered)
+                }
+                _ => format!("{} {}", record.name, record.record_type()),
+            })
+            .collect();
+        // RFC 6672 §5.3.1: the DNAME is signed, the CNAME synthesized from it is not.
+        assert_eq!(
+            described,
+            [
+                "dn.example.com. DNAME",
+                "dn.example.com. RRSIG DNAME",
+                "WWW.dn.example.com. CNAME",
+                "WWW.example.com. A",
+                "WWW.example.com. A",
+                "WWW.example.com. RRSIG A",
+            ]
+        );
+        assert!(sections.answers.iter().all(|record| record.ttl == 300));
     }
 }

@@ -264,7 +264,10 @@ pub fn answer(request: &Request, outcome: &Outcome, transport: Transport) -> Vec
             }
             None
         }
-        Outcome::Answer(sections) | Outcome::NoData(sections) | Outcome::NxDomain(sections) => {
+        Outcome::Answer(sections)
+        | Outcome::NoData(sections)
+        | Outcome::NxDomain(sections)
+        | Outcome::YxDomain(sections) => {
             message.metadata.authoritative = true;
             Some(sections)
         }
@@ -319,6 +322,9 @@ fn response_code(reply: Reply<'_>) -> ResponseCode {
     match reply {
         Reply::Lookup(Outcome::Refused) => ResponseCode::Refused,
         Reply::Lookup(Outcome::NxDomain(_)) => ResponseCode::NXDomain,
+        // RFC 6672 §2.2: a DNAME substitution that would overflow a domain name is YXDOMAIN,
+        // the RCODE borrowed from dynamic update (RFC 2136 §2.2, 6).
+        Reply::Lookup(Outcome::YxDomain(_)) => ResponseCode::YXDomain,
         Reply::Lookup(Outcome::Answer(_) | Outcome::NoData(_) | Outcome::Referral(_)) => {
             ResponseCode::NoError
         }
@@ -852,6 +858,10 @@ mod tests {
             (
                 Reply::Lookup(&Outcome::NxDomain(Sections::default())),
                 ResponseCode::NXDomain,
+            ),
+            (
+                Reply::Lookup(&Outcome::YxDomain(Sections::default())),
+                ResponseCode::YXDomain,
             ),
             (Reply::Error(RequestError::Malformed), ResponseCode::FormErr),
             (

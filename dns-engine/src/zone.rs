@@ -4,8 +4,10 @@
 //! non-terminal (a name with no data but with names below it, RFC 4592 §2.2.2) is inserted as an
 //! empty node. Whether a name exists, is empty, or is covered by a wildcard is therefore decided
 //! by map lookups — O(log n) each, at most one per label of the query — never by a scan.
-//! Delegation points are marked once at build time. Default reverse names and their forward
-//! addresses are not nodes at all: [`synth`] computes them per query.
+//! Delegation points are marked once at build time, and the target of every DNAME (RFC 6672) is
+//! read then too: lookup needs it as a name, and hickory keeps the type's data as opaque octets.
+//! Default reverse names and their forward addresses are not nodes at all: [`synth`]
+//! computes them per query.
 //!
 //! A snapshot may be signed ([`Zone::signed`], with the `server` feature): then its DNSKEY RRset
 //! is added at the apex, every authoritative RRset carries its RRSIG, and every insecure
@@ -22,6 +24,7 @@ use std::sync::Arc;
 
 use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 
 #[cfg(feature = "server")]
 use crate::dnssec::{DnssecError, Signer, ZoneKey};
@@ -81,12 +84,33 @@ impl ServedRrset {
     }
 }
 
-/// One owner name: its RRsets (none for an empty non-terminal) and whether it is a delegation.
+/// The target of a DNAME as it is served: the record data is one uncompressed name (RFC 6672
+/// §2.1, §2.5), which hickory keeps as opaque octets. Read from those octets rather than from
+/// the zone's text, so that the CNAME synthesized from it spells the target exactly as the
+/// DNAME sent next to it does (the model writes the name in lower case, the form validators
+/// sign, RFC 4034 §6.2).
+fn served_target(data: &RData) -> Option<Name> {
+    let RData::Unknown {
+        code: RecordType::DNAME,
+        rdata,
+    } = data
+    else {
+        return None;
+    };
+    let mut decoder = BinDecoder::new(&rdata.anything);
+    let target = Name::read(&mut decoder).ok()?;
+    decoder.is_empty().then_some(target)
+}
+
+/// One owner name: its RRsets (none for an empty non-terminal), whether it is a delegation, and
+/// the target of its DNAME, if it has one.
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     name: Option<Name>,
     rrsets: Vec<ServedRrset>,
     cut: bool,
+    /// The target of the DNAME at this name, if it holds one (RFC 6672 §2.1).
+    dname: Option<Name>,
     /// At a delegation without DS in a signed zone: the NSEC proving that there is no DS (RFC
     /// 4035 §3.1.4), and its RRSIG.
     #[cfg(feature = "server")]
@@ -117,6 +141,12 @@ impl Node {
     /// The owner name as spelled in the zone data (`None` for an empty non-terminal).
     pub fn name(&self) -> Option<&Name> {
         self.name.as_ref()
+    }
+
+    /// The DNAME RRset at this name and its target, if the name holds one: every name below
+    /// this one is redirected (RFC 6672 §2.2).
+    pub fn dname(&self) -> Option<(&ServedRrset, &Name)> {
+        Some((self.rrset(RecordType::DNAME)?, self.dname.as_ref()?))
     }
 
     /// At an insecure delegation of a signed zone, the NSEC record data proving that the child
@@ -156,6 +186,9 @@ pub struct Zone {
     has_cuts: bool,
     /// Whether the zone holds any `*` owner; without one no wildcard can synthesize an answer.
     has_wildcards: bool,
+    /// Whether any name holds a DNAME. Like cuts, DNAMEs are met on the way down to a name, and
+    /// a zone without either needs no walk.
+    has_dnames: bool,
     /// Default reverse names and their addresses, answered for names without a node.
     synth: synth::Synth,
     /// The key and validity period the zone is signed with; None for an unsigned zone.
@@ -193,6 +226,13 @@ impl Zone {
             let node = nodes.entry(key).or_default();
             node.name.get_or_insert_with(|| name.clone());
             let rtype = rrset.record_type();
+            if rtype == RecordType::DNAME && node.dname.is_none() {
+                // RFC 6672 §2.4: DNAME is a singleton type. Should a zone hold two all the
+                // same (the store's rules refuse it), the first one redirects.
+                node.dname = rrset.records().first().and_then(|record| {
+                    served_target(record.data()).or_else(|| record.target().cloned())
+                });
+            }
             let data: Vec<RData> = rrset.records().iter().map(|r| r.data().clone()).collect();
             record_count += data.len();
             match node.rrsets.iter_mut().find(|served| served.rtype == rtype) {
@@ -214,10 +254,12 @@ impl Zone {
             .ok_or_else(|| ZoneError::MissingSoa(origin.to_string()))?;
         let mut has_cuts = false;
         let mut has_wildcards = false;
+        let mut has_dnames = false;
         for (key, node) in &mut nodes {
             node.cut = *key != apex && node.rrset(RecordType::NS).is_some();
             has_cuts |= node.cut;
             has_wildcards |= key.as_name().is_wildcard();
+            has_dnames |= node.dname.is_some();
         }
         Ok(Self {
             origin,
@@ -227,6 +269,7 @@ impl Zone {
             record_count,
             has_cuts,
             has_wildcards,
+            has_dnames,
             synth: synth::Synth::default(),
             #[cfg(feature = "server")]
             signer: None,
@@ -407,6 +450,11 @@ impl Zone {
         self.has_wildcards
     }
 
+    /// Whether any name holds a DNAME.
+    pub fn has_dnames(&self) -> bool {
+        self.has_dnames
+    }
+
     /// The node at `name`, if it exists (with data, or as an empty non-terminal).
     pub fn node(&self, name: &LowerName) -> Option<&Node> {
         self.nodes.get(name)
@@ -487,6 +535,41 @@ mod tests {
         assert_eq!(zone.serial(), 7);
         assert_eq!(zone.record_count(), 3);
         assert_eq!(zone.negative_soa().unwrap().ttl, 300);
+    }
+
+    #[test]
+    fn dname_targets_are_kept_as_names() {
+        let zone = Zone::new(
+            &origin(),
+            [
+                rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]),
+                rrset("Old", "DNAME", &["New.Example.NET."]),
+                rrset("www", "A", &["192.0.2.1"]),
+            ],
+        )
+        .unwrap();
+        let key = |text: &str| LowerName::new(&Name::from_ascii(text).unwrap());
+        assert!(zone.has_dnames());
+        let (dname, target) = zone
+            .node(&key("old.example.com."))
+            .unwrap()
+            .dname()
+            .unwrap();
+        assert_eq!(dname.record_type(), RecordType::DNAME);
+        assert_eq!(dname.ttl(), 3600);
+        // As the DNAME's data is sent: in lower case.
+        assert!(target.eq_case(&Name::from_ascii("new.example.net.").unwrap()));
+        assert!(zone
+            .node(&key("www.example.com."))
+            .unwrap()
+            .dname()
+            .is_none());
+        assert!(!Zone::new(
+            &origin(),
+            [rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"])]
+        )
+        .unwrap()
+        .has_dnames());
     }
 
     #[cfg(feature = "server")]

@@ -1,5 +1,6 @@
 //! Rules that involve a whole zone rather than one RRset: CNAME exclusivity, what may stand at
-//! the apex and at delegation points, occluded data and glue.
+//! the apex and at delegation points, occluded data and glue, and what a DNAME (RFC 6672) allows
+//! next to and below itself.
 //!
 //! [`check_zone`] sorts the owner names once (canonical order, RFC 4034 §6.1) and then answers
 //! every question with map lookups, so checking a zone of a few hundred thousand records costs
@@ -104,6 +105,45 @@ pub fn check_zone(origin: &Name, rrsets: &[Rrset]) -> ZoneReport {
         .map(|(key, _)| key.clone())
         .collect();
 
+    // Owners of DNAME RRsets, whose subtrees are redirected (RFC 6672 §2.2).
+    let dnames: BTreeSet<LowerName> = nodes
+        .iter()
+        .filter(|(_, (_, types))| types.contains(&RecordType::DNAME))
+        .map(|(key, _)| key.clone())
+        .collect();
+    // The DNAME owner strictly above `key`, if any.
+    let dname_above = |key: &LowerName| {
+        (apex.num_labels()..key.num_labels())
+            .map(|labels| key.trim_to(labels))
+            .find(|ancestor| dnames.contains(ancestor))
+    };
+
+    // RFC 6672 §5.1: the host names that NS, MX and SRV records name must be canonical (RFC
+    // 2181 §10.3), and no name below a DNAME owner is: resolving it takes the DNAME's
+    // synthesized CNAME. Names of other zones are not ours to check.
+    for rrset in rrsets {
+        let rtype = rrset.record_type();
+        if !matches!(rtype, RecordType::NS | RecordType::MX | RecordType::SRV) {
+            continue;
+        }
+        for target in rrset.records().iter().filter_map(|r| r.target()) {
+            if !origin.zone_of(target) {
+                continue;
+            }
+            if let Some(owner) = dname_above(&LowerName::new(target)) {
+                report.warnings.push(issue(
+                    rrset.name(),
+                    Some(rtype),
+                    format!(
+                        "{target} is below the DNAME at {owner}, which makes it an alias; the \
+                         host name of an {rtype} record must not be one (RFC 6672 §5.1, RFC \
+                         2181 §10.3)"
+                    ),
+                ));
+            }
+        }
+    }
+
     // Names that NS records of a cut point at, which may hold glue below that cut.
     let mut glue_names: BTreeSet<LowerName> = BTreeSet::new();
     for rrset in rrsets {
@@ -162,6 +202,46 @@ pub fn check_zone(origin: &Name, rrsets: &[Rrset]) -> ZoneReport {
                 name,
                 Some(RecordType::SOA),
                 "an SOA record belongs only at the zone apex",
+            ));
+        }
+        if types.contains(&RecordType::DNAME) {
+            // RFC 6672 §2.3: "DNAME RRs MUST NOT appear at the same owner name as an NS RR
+            // unless the owner name is the zone apex": below it the NS makes a cut, and the
+            // DNAME belongs at the child's apex. (A CNAME next to a DNAME, which §2.4 forbids
+            // too, is the CNAME rule's error above.)
+            if types.contains(&RecordType::NS) && !is_apex {
+                report.errors.push(issue(
+                    name,
+                    Some(RecordType::DNAME),
+                    "a DNAME cannot share its name with NS records below the zone apex: the NS \
+                     make the name a delegation, and the DNAME belongs at the apex of the \
+                     delegated zone (RFC 6672 §2.3)",
+                ));
+            }
+            // RFC 6672 §3.3: "The use of DNAME in conjunction with wildcards is discouraged":
+            // servers disagree on how the two combine.
+            if key.as_name().is_wildcard() {
+                report.warnings.push(issue(
+                    name,
+                    Some(RecordType::DNAME),
+                    "a DNAME should not have a wildcard owner, since servers differ in what \
+                     they make of one (RFC 6672 §3.3)",
+                ));
+            }
+        }
+        // RFC 6672 §2.4: "Resource records MUST NOT exist at any subdomain of the owner of a
+        // DNAME RR." Such names could never be reached: every question for them is
+        // redirected.
+        if let Some(owner) = dname_above(key) {
+            let data: Vec<String> = types.iter().map(ToString::to_string).collect();
+            report.errors.push(issue(
+                name,
+                None,
+                format!(
+                    "{} cannot be at {name}, which is below the DNAME at {owner}: no data may \
+                     exist below a DNAME, every name there is redirected (RFC 6672 §2.4)",
+                    data.join(", ")
+                ),
             ));
         }
         if types.contains(&RecordType::DS) && !cuts.contains(key) {
@@ -340,5 +420,136 @@ mod tests {
             "{warnings:?}"
         );
         assert_eq!(warnings.len(), 3, "{warnings:?}");
+    }
+
+    #[test]
+    fn dname_with_its_subtree_empty_passes() {
+        let (errors, warnings) = report(&[
+            ("old", "DNAME", &["example.net."]),
+            ("old", "TXT", &["data next to a DNAME is fine"]),
+            ("mirror.old2", "A", &["192.0.2.7"]),
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // At the apex, next to SOA and NS (RFC 6672 §2.3), with nothing else in the zone.
+        let apex = vec![
+            validate_rrset(
+                &origin(),
+                "@",
+                "SOA",
+                3600,
+                &["ns.example.net. h 1 2 3 4 5"],
+            )
+            .unwrap(),
+            validate_rrset(&origin(), "@", "NS", 3600, &["ns.example.net."]).unwrap(),
+            validate_rrset(&origin(), "@", "DNAME", 3600, &["example.org."]).unwrap(),
+        ];
+        let report = check_zone(&origin(), &apex);
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    }
+
+    #[test]
+    fn data_below_a_dname_is_an_error_naming_each_name() {
+        let (errors, _) = report(&[
+            ("old", "DNAME", &["example.net."]),
+            ("www.old", "A", &["192.0.2.1"]),
+            ("www.old", "AAAA", &["2001:db8::1"]),
+            ("a.b.old", "TXT", &["deep"]),
+            ("*.old", "A", &["192.0.2.2"]),
+        ]);
+        let below: Vec<&String> = errors
+            .iter()
+            .filter(|e| e.contains("below the DNAME"))
+            .collect();
+        assert_eq!(below.len(), 3, "{errors:?}");
+        for expected in [
+            "www.old.example.com.: A, AAAA cannot be at www.old.example.com., which is below the \
+             DNAME at old.example.com.",
+            "a.b.old.example.com.: TXT cannot be at",
+            "*.old.example.com.: A cannot be at",
+        ] {
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.starts_with(expected) && e.contains("RFC 6672 §2.4")),
+                "{expected}: {errors:?}"
+            );
+        }
+        // A DNAME at the apex leaves no room for any other name: the name server's address
+        // included.
+        let (errors, _) = report(&[("@", "DNAME", &["example.org."])]);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("ns1.example.com.: A cannot be at")),
+            "{errors:?}"
+        );
+        // A DNAME below another DNAME is data below it too.
+        let (errors, _) = report(&[
+            ("old", "DNAME", &["example.net."]),
+            ("x.old", "DNAME", &["example.org."]),
+        ]);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("x.old.example.com.: DNAME cannot be at")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn dname_next_to_cname_or_below_the_apex_next_to_ns_is_an_error() {
+        // RFC 6672 §2.4: no CNAME where a DNAME is; the CNAME rule says so.
+        let (errors, _) = report(&[
+            ("old", "DNAME", &["example.net."]),
+            ("old", "CNAME", &["www.example.net."]),
+        ]);
+        assert!(
+            errors.iter().any(|e| e
+                == "old.example.com. CNAME: a CNAME cannot share its name with other data \
+                    (DNAME) (RFC 1034 §3.6.2)"),
+            "{errors:?}"
+        );
+        // RFC 6672 §2.3: DNAME and NS share a name only at the apex.
+        let (errors, _) = report(&[
+            ("child", "NS", &["ns.example.net."]),
+            ("child", "DNAME", &["example.net."]),
+        ]);
+        assert!(
+            errors.iter().any(|e| e.starts_with(
+                "child.example.com. DNAME: a DNAME cannot share its name with NS records below \
+                 the zone apex"
+            )),
+            "{errors:?}"
+        );
+        let (errors, _) = report(&[("@", "DNAME", &["example.org."])]);
+        assert!(
+            !errors.iter().any(|e| e.contains("NS records below")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn host_names_below_a_dname_and_wildcard_dnames_are_warnings() {
+        let (errors, warnings) = report(&[
+            ("old", "DNAME", &["example.net."]),
+            ("mx", "MX", &["10 mail.old"]),
+            ("_sip._tcp", "SRV", &["0 0 5060 sip.old"]),
+            ("child", "NS", &["ns.old"]),
+            ("*.wild", "DNAME", &["example.org."]),
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        for expected in [
+            "mx.example.com. MX: mail.old.example.com. is below the DNAME at old.example.com.",
+            "_sip._tcp.example.com. SRV: sip.old.example.com. is below the DNAME",
+            "child.example.com. NS: ns.old.example.com. is below the DNAME",
+            "*.wild.example.com. DNAME: a DNAME should not have a wildcard owner",
+        ] {
+            assert!(
+                warnings.iter().any(|w| w.starts_with(expected)),
+                "{expected}: {warnings:?}"
+            );
+        }
     }
 }

@@ -15,7 +15,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{Name, RData, RecordType};
-use hickory_proto::serialize::binary::{BinDecoder, BinEncodable, BinEncoder, NameEncoding, Restrict};
+use hickory_proto::serialize::binary::{
+    BinDecoder, BinEncodable, BinEncoder, NameEncoding, Restrict,
+};
 
 use super::name::{is_ip_literal, parse_name, NameRole};
 
@@ -298,15 +300,47 @@ const fn l(name: &'static str, code: u16, layout: Layout) -> TypeInfo {
 /// (SOA is listed apart: it is zone data, managed through the zone's settings), or they only
 /// live in messages. Each with the reason a user is told.
 const REFUSED_TYPES: &[(&str, u16, &str)] = &[
-    ("NSEC", 47, "NSEC records are made by the signer (Zonekeeper signs zones itself)"),
-    ("NSEC3", 50, "NSEC3 records are made by the signer (Zonekeeper signs zones itself)"),
-    ("NSEC3PARAM", 51, "NSEC3PARAM records are made by the signer (Zonekeeper signs zones itself)"),
-    ("RRSIG", 46, "RRSIG records are made by the signer (Zonekeeper signs zones itself)"),
-    ("SIG", 24, "SIG records are obsolete (RFC 3755) and made by signers, not stored"),
+    (
+        "NSEC",
+        47,
+        "NSEC records are made by the signer (Zonekeeper signs zones itself)",
+    ),
+    (
+        "NSEC3",
+        50,
+        "NSEC3 records are made by the signer (Zonekeeper signs zones itself)",
+    ),
+    (
+        "NSEC3PARAM",
+        51,
+        "NSEC3PARAM records are made by the signer (Zonekeeper signs zones itself)",
+    ),
+    (
+        "RRSIG",
+        46,
+        "RRSIG records are made by the signer (Zonekeeper signs zones itself)",
+    ),
+    (
+        "SIG",
+        24,
+        "SIG records are obsolete (RFC 3755) and made by signers, not stored",
+    ),
     ("NXT", 30, "NXT records are obsolete (RFC 3755)"),
-    ("KEY", 25, "KEY records are obsolete for zone data (RFC 3445); use DNSKEY"),
-    ("OPT", 41, "OPT is an EDNS pseudo-record (RFC 6891) and only exists in messages"),
-    ("TSIG", 250, "TSIG is a transaction signature (RFC 8945) and only exists in messages"),
+    (
+        "KEY",
+        25,
+        "KEY records are obsolete for zone data (RFC 3445); use DNSKEY",
+    ),
+    (
+        "OPT",
+        41,
+        "OPT is an EDNS pseudo-record (RFC 6891) and only exists in messages",
+    ),
+    (
+        "TSIG",
+        250,
+        "TSIG is a transaction signature (RFC 8945) and only exists in messages",
+    ),
     ("TKEY", 249, "TKEY only exists in messages (RFC 2930)"),
     ("IXFR", 251, "IXFR is a query type, not record data"),
     ("AXFR", 252, "AXFR is a query type, not record data"),
@@ -368,7 +402,7 @@ pub const SUPPORTED_TYPES: &[RecordType] = &[
     RecordType::OPENPGPKEY,
     RecordType::Unknown(17), // RP
     RecordType::SMIMEA,
-    RecordType::Unknown(99), // SPF
+    RecordType::Unknown(99),  // SPF
     RecordType::Unknown(256), // URI
     RecordType::SOA,
 ];
@@ -399,7 +433,9 @@ pub fn parse_type(text: &str) -> Result<RecordType, String> {
             .parse::<u16>()
             .ok()
             .filter(|_| !digits.starts_with('+'))
-            .ok_or_else(|| format!("\"{text}\": TYPE must be followed by a number from 0 to 65535"))?
+            .ok_or_else(|| {
+                format!("\"{text}\": TYPE must be followed by a number from 0 to 65535")
+            })?
     } else {
         return Err(format!(
             "\"{text}\" is not a record type known here; use a mnemonic such as A, AAAA, CNAME, \
@@ -412,7 +448,11 @@ pub fn parse_type(text: &str) -> Result<RecordType, String> {
     if is_meta(code) {
         return Err(format!(
             "TYPE{code} is {} and cannot hold data (RFC 6895 §3.1)",
-            if code == 0 { "reserved" } else { "a meta or query type" }
+            if code == 0 {
+                "reserved"
+            } else {
+                "a meta or query type"
+            }
         ));
     }
     Ok(RecordType::from(code))
@@ -695,7 +735,10 @@ fn mnemonic_or_number(
     table: &[(&str, u64)],
     max: u64,
 ) -> Result<u64, String> {
-    let text = token.map(Token::as_str).unwrap_or_default().to_ascii_uppercase();
+    let text = token
+        .map(Token::as_str)
+        .unwrap_or_default()
+        .to_ascii_uppercase();
     match table.iter().find(|(name, _)| *name == text) {
         Some((_, value)) => Ok(*value),
         None => number(token, what, max).map_err(|err| {
@@ -705,7 +748,12 @@ fn mnemonic_or_number(
     }
 }
 
-fn name_token(token: Option<&Token>, what: &str, origin: &Name, role: NameRole) -> Result<Name, String> {
+fn name_token(
+    token: Option<&Token>,
+    what: &str,
+    origin: &Name,
+    role: NameRole,
+) -> Result<Name, String> {
     let token = token.ok_or_else(|| format!("{what} is missing"))?;
     if token.quoted {
         return Err(format!("{what} is a domain name and must not be quoted"));
@@ -718,7 +766,9 @@ fn name_token(token: Option<&Token>, what: &str, origin: &Name, role: NameRole) 
         ));
     }
     if role == NameRole::Host && is_ip_literal(&text) {
-        return Err(format!("{what} must be a host name, not an IP address (\"{text}\")"));
+        return Err(format!(
+            "{what} must be a host name, not an IP address (\"{text}\")"
+        ));
     }
     parse_name(&text, origin, role).map_err(|rule| format!("{what}: {rule}"))
 }
@@ -727,7 +777,9 @@ fn name_token(token: Option<&Token>, what: &str, origin: &Name, role: NameRole) 
 fn check_name(name: &Name, what: &str, role: NameRole) -> Result<(), String> {
     let text = name.to_string();
     if role == NameRole::Host && is_ip_literal(&text) {
-        return Err(format!("{what} must be a host name, not an IP address (\"{text}\")"));
+        return Err(format!(
+            "{what} must be a host name, not an IP address (\"{text}\")"
+        ));
     }
     parse_name(&text, &Name::root(), role)
         .map(|_| ())
@@ -755,7 +807,11 @@ fn read_fields(
         fields.last(),
         Some(F::Strs | F::Hex(_) | F::B64(_) | F::Bitmap)
     );
-    let fixed = if takes_rest { fields.len() - 1 } else { fields.len() };
+    let fixed = if takes_rest {
+        fields.len() - 1
+    } else {
+        fields.len()
+    };
     let layout: Vec<&str> = fields.iter().map(field_label).collect();
     let layout = layout.join(", ");
     if takes_rest {
@@ -830,11 +886,19 @@ fn read_fields(
                     .then(|| {
                         parts
                             .iter()
-                            .map(|p| (p.len() == 2).then(|| u8::from_str_radix(p, 16).ok()).flatten())
+                            .map(|p| {
+                                (p.len() == 2)
+                                    .then(|| u8::from_str_radix(p, 16).ok())
+                                    .flatten()
+                            })
                             .collect()
                     })
                     .flatten();
-                let example = if octets == 6 { "00-00-5e-00-53-2a" } else { "00-00-5e-ef-10-00-00-2a" };
+                let example = if octets == 6 {
+                    "00-00-5e-00-53-2a"
+                } else {
+                    "00-00-5e-ef-10-00-00-2a"
+                };
                 Value::Bytes(bytes.ok_or_else(|| {
                     format!(
                         "EUI{} address \"{raw}\" must be {octets} pairs of hex digits joined by \
@@ -881,7 +945,10 @@ fn read_fields(
                                 .ok_or(())
                         })
                         .map_err(|()| {
-                            format!("CSYNC type bitmap: \"{}\" is not a record type", token.as_str())
+                            format!(
+                                "CSYNC type bitmap: \"{}\" is not a record type",
+                                token.as_str()
+                            )
                         })?;
                     types.push(u16::from(rtype));
                 }
@@ -1078,13 +1145,16 @@ fn decode(fields: &[Field], wire: &[u8]) -> Result<Vec<Value>, String> {
                         break;
                     }
                     if len > 63 {
-                        return Err("a name in the data is compressed or malformed; the generic \
+                        return Err(
+                            "a name in the data is compressed or malformed; the generic \
                                     form must hold names uncompressed (RFC 3597 §4)"
-                            .to_owned());
+                                .to_owned(),
+                        );
                     }
                     labels.push(take(&mut at, len)?.to_vec());
                 }
-                let name = Name::from_labels(labels).map_err(|err| format!("a name in the data: {err}"))?;
+                let name = Name::from_labels(labels)
+                    .map_err(|err| format!("a name in the data: {err}"))?;
                 Value::Name(name)
             }
             F::V4(_) => {
@@ -1144,9 +1214,14 @@ fn decode(fields: &[Field], wire: &[u8]) -> Result<Vec<Value>, String> {
         values.push(value);
     }
     if at != wire.len() {
-        return Err(format!("{} octets are left over after the last field", wire.len() - at));
+        return Err(format!(
+            "{} octets are left over after the last field",
+            wire.len() - at
+        ));
     }
-    if matches!(fields.last(), Some(F::Hex(_) | F::B64(_))) && values.last().is_some_and(|v| v.bytes().is_empty()) {
+    if matches!(fields.last(), Some(F::Hex(_) | F::B64(_)))
+        && values.last().is_some_and(|v| v.bytes().is_empty())
+    {
         return Err("the last field is empty".to_owned());
     }
     Ok(values)
@@ -1202,11 +1277,15 @@ fn check(name: &str, values: &[Value]) -> Result<(), String> {
         "DNSKEY" | "CDNSKEY" => {
             // RFC 4034 §2.1.2: "The Protocol Field MUST have value 3".
             if num(1) != 3 {
-                return Err(format!("{name} protocol must be 3 (RFC 4034 §2.1.2), not {}", num(1)));
+                return Err(format!(
+                    "{name} protocol must be 3 (RFC 4034 §2.1.2), not {}",
+                    num(1)
+                ));
             }
         }
         "TLSA" | "SMIMEA" => {
-            for (index, what, max) in [(0, "usage", 3), (1, "selector", 1), (2, "matching type", 2)] {
+            for (index, what, max) in [(0, "usage", 3), (1, "selector", 1), (2, "matching type", 2)]
+            {
                 if num(index) > max {
                     return Err(format!(
                         "{name} {what} must be a number from 0 to {max}, not \"{}\"",

@@ -216,7 +216,11 @@ pub fn assemble_rrset(
             }
         }
         // RFC 1034 §3.6.2 (CNAME), RFC 6672 §2.4 (DNAME): one record per owner.
-        if matches!(rtype, RecordType::CNAME | RecordType::SOA | RecordType::DNAME) && count > 1 {
+        if matches!(
+            rtype,
+            RecordType::CNAME | RecordType::SOA | RecordType::DNAME
+        ) && count > 1
+        {
             errors.push(FieldError::new(
                 "records",
                 format!("a {} RRset holds exactly one record", type_name(rtype)),

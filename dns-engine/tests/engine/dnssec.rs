@@ -27,9 +27,9 @@ const RESOLVER_WAIT: Duration = Duration::from_secs(10);
 
 const UNBOUND: &str = "/usr/sbin/unbound";
 
-/// The parent zone: positive data, a wildcard, an empty non-terminal (`b`), a CNAME, a secure
-/// delegation (the child is signed and hosted here too; the DS is added per test run since it
-/// names the child's fresh key) and an insecure one with glue.
+/// The parent zone: positive data, a wildcard, an empty non-terminal (`b`), a CNAME, a DNAME, a
+/// secure delegation (the child is signed and hosted here too; the DS is added per test run
+/// since it names the child's fresh key) and an insecure one with glue.
 const PARENT: &str = "
 @              3600 SOA   ns1 hostmaster 1 7200 3600 1209600 300
 @              3600 NS    ns1
@@ -41,6 +41,7 @@ mail           300  MX    10 www
 *.wild         300  A     192.0.2.99
 a.b            300  TXT   \"below an empty non-terminal\"
 alias          300  CNAME www
+moved          300  DNAME example.com.
 secure         3600 NS    ns1
 insecure       3600 NS    ns.insecure
 ns.insecure    3600 A     127.0.0.1
@@ -69,7 +70,7 @@ ns1            3600 A     127.0.0.1
 www            300  A     192.0.2.40
 ";
 
-fn now() -> u32 {
+pub fn now() -> u32 {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -336,6 +337,16 @@ async fn a_validating_resolver_authenticates_the_signed_zone() {
     // A CNAME and its target.
     let alias = unbound.expect("alias.example.com.", A, NoError, true).await;
     assert!(types(&alias.answers).contains(&RecordType::CNAME));
+    // RFC 6672 §5.3.1: a DNAME, signed, and the CNAME synthesized from it, not signed, which
+    // the validator derives from the DNAME; and a redirection to a name that does not exist.
+    let moved = unbound
+        .expect("www.moved.example.com.", A, NoError, true)
+        .await;
+    assert!(types(&moved.answers).contains(&RecordType::DNAME));
+    assert!(types(&moved.answers).contains(&A));
+    unbound
+        .expect("nope.moved.example.com.", A, NoError, true)
+        .await;
     // A secure delegation: the child's answer validates through the parent's signed DS.
     unbound
         .expect("www.secure.example.com.", A, NoError, true)
@@ -393,7 +404,7 @@ fn rrsig(record: &Record) -> &RRSIG {
 }
 
 /// Checks that `records` holds `rtype` at `owner`, with an RRSIG that `key` verifies.
-fn assert_signed(key: &DNSKEY, records: &[Record], owner: &str, rtype: RecordType) {
+pub fn assert_signed(key: &DNSKEY, records: &[Record], owner: &str, rtype: RecordType) {
     let owner = name(owner);
     let rrset: Vec<Record> = records
         .iter()

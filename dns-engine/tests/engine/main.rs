@@ -9,6 +9,7 @@ mod case;
 mod cname;
 mod delegation;
 mod differential;
+mod dname;
 mod dnssec;
 mod edns;
 mod harness;

@@ -284,6 +284,9 @@ pub struct ZoneWarning {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     pub message: String,
+    /// The line of the zone file the warning is about (imports only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
 }
 
 /// The answer to a successful RRset change: the zone's new serial, the RRsets as stored

@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use dns_engine::model::{check_zone, relative_name, render_zone, validate_rrset, Rrset};
+use dns_engine::model::{
+    check_zone, read_zone_file, relative_name, render_zone, type_name, validate_rrset, Rrset,
+};
 use frontend::api::types::{
     ChangeType, FieldError, ImportResult, Role, RrSet, RrSetChange, RrSetChangeResult, RrSetDiff,
     ZoneWarning,
@@ -146,7 +148,7 @@ fn to_api(origin: &Name, rrset: &Rrset, comment: &str) -> RrSet {
     RrSet {
         name: relative_name(rrset.name(), origin).to_lowercase(),
         fqdn: rrset.name().to_lowercase().to_ascii(),
-        type_: rrset.record_type().to_string(),
+        type_: rrset.type_name(),
         ttl: rrset.ttl(),
         records: rrset.texts(),
         comment: comment.to_owned(),
@@ -239,6 +241,12 @@ async fn apply_inner(
         .await?;
     let mut current = load(&mut tx, &z).await?;
     let before = current.clone();
+    let signed = sqlx::query_scalar!(
+        "select exists (select 1 from zone_key where zone_id = $1) as \"signed!\"",
+        z.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
 
     // Check each change on its own, collecting every error with its field.
     let mut errors: Vec<FieldError> = Vec::new();
@@ -311,6 +319,12 @@ async fn apply_inner(
                 })
                 .map_err(|errs| errs.into_iter().map(|e| (e.field, e.message)).collect())
         };
+        if let Ok((_, Some(rrset))) = &checked {
+            if let Some(rule) = managed_here(&origin, rrset, false, signed) {
+                push(&mut errors, "type", rule);
+                continue;
+            }
+        }
         match checked {
             Ok((key, rrset)) => {
                 if touched.contains(&key) {
@@ -379,8 +393,9 @@ async fn apply_inner(
         .iter()
         .map(|w| ZoneWarning {
             name: w.name.to_lowercase().to_ascii(),
-            type_: w.rtype.map(|t| t.to_string()),
+            type_: w.rtype.map(type_name),
             message: w.message.clone(),
+            line: None,
         })
         .collect();
     let diffs: Vec<RrSetDiff> = touched
@@ -411,7 +426,7 @@ async fn apply_inner(
             "delete from record where zone_id = $1 and name = $2 and type = $3",
             z.id,
             key.0,
-            key.1.to_string()
+            type_name(key.1)
         )
         .execute(&mut *tx)
         .await?;
@@ -423,7 +438,7 @@ async fn apply_inner(
                  select $1, $2, $3, $4, unnest($5::text[]), $6",
                 z.id,
                 key.0,
-                key.1.to_string(),
+                type_name(key.1),
                 ttl,
                 &rrset.texts(),
                 comment,
@@ -443,7 +458,7 @@ async fn apply_inner(
                     "rrset.delete"
                 },
                 object_type: "rrset",
-                object_id: Some(format!("{} {} {}", z.name, key.0, key.1)),
+                object_id: Some(format!("{} {} {}", z.name, key.0, type_name(key.1))),
                 before: before.and_then(|b| serde_json::to_value(b).ok()),
                 after: stored
                     .last()
@@ -476,10 +491,21 @@ async fn apply_inner(
 /// Largest zone file accepted by import.
 pub const IMPORT_MAX_BYTES: usize = 4 * 1024 * 1024;
 
-/// Replace the zone's records with those of a BIND zone file (RFC 1035 §5): RRsets in the
-/// file are created or replaced, RRsets not in it are deleted. The file's SOA is ignored —
-/// the SOA is managed through the zone's settings and its serial by Zonekeeper. With
-/// `dry_run`, nothing is stored and the answer says what would change.
+/// Most records one import may hold (deSEC and the big hosters bound zones similarly; a
+/// larger zone is better moved by zone transfer than by a browser upload).
+pub const IMPORT_MAX_RECORDS: usize = 200_000;
+
+/// Replace the zone's records with those of a zone file (RFC 1035 §5): RRsets in the file are
+/// created or replaced, RRsets not in it are deleted. The file's SOA is ignored except for its
+/// serial: when that is ahead of the zone's (RFC 1982), the zone continues counting from it,
+/// so that secondaries which followed the old primary keep following. With `dry_run`,
+/// nothing is stored and the answer says what would change.
+///
+/// The file is read by the model's own zone-file reader ([`read_zone_file`]), each record's
+/// data as written handed to the same parser as the API's; every problem is reported at once
+/// as `zone_file:LINE`. Storing is one transaction of a few statements whatever the size —
+/// multi-row deletes and inserts of only the RRsets that change — with one serial bump, one
+/// audit entry and one notification.
 pub async fn import(
     pool: &PgPool,
     who: &Principal,
@@ -487,110 +513,328 @@ pub async fn import(
     text: &str,
     dry_run: bool,
 ) -> Result<ImportResult, ApiError> {
-    let bad = |m: String| ApiError::field("zone_file", m);
-    // `$INCLUDE` would make the server read files of its own choosing: never.
-    if text
-        .lines()
-        .any(|l| l.trim_start().to_ascii_uppercase().starts_with("$INCLUDE"))
-    {
-        return Err(bad(
-            "$INCLUDE is not supported; paste the included records instead".into(),
-        ));
-    }
-    let (origin, existing, serial) = {
+    let name = super::zones::zone_for_principal(who, zone)?;
+    let origin = origin_of(&name)?;
+    let default_ttl = {
         let mut conn = pool.acquire().await?;
-        let z = find_zone(&mut conn, who, zone, false).await?;
-        let origin = origin_of(&z.name)?;
-        let existing: Vec<Key> = load(&mut conn, &z).await?.into_keys().collect();
-        (origin, existing, u32::try_from(z.serial).unwrap_or(0))
+        // The zone must exist for this caller before any work is done for the file.
+        find_zone(&mut conn, who, zone, false).await?;
+        sqlx::query_scalar!("select default_ttl from setting")
+            .fetch_one(&mut *conn)
+            .await?
     };
-    let parsed = hickory_proto::serialize::txt::Parser::new(text, None, Some(origin.clone()))
-        .parse()
-        .map_err(|e| bad(format!("cannot be read: {e}")))?;
-    let mut changes: Vec<RrSetChange> = Vec::new();
-    let mut in_file: Vec<Key> = Vec::new();
-    for set in parsed.1.values() {
-        let rtype = set.record_type();
-        if rtype == RecordType::SOA {
-            continue;
-        }
-        let owner = set.name().to_lowercase();
-        if !origin.zone_of(&owner) {
-            return Err(bad(format!(
-                "{owner} {rtype}: is outside the zone {origin}"
-            )));
-        }
-        in_file.push((owner.to_ascii(), rtype));
-        changes.push(RrSetChange {
-            name: owner.to_ascii(),
-            type_: rtype.to_string(),
-            changetype: ChangeType::Replace,
-            ttl: Some(i64::from(set.ttl())),
-            records: set
-                .records_without_rrsigs()
-                .map(|r| r.data.to_string())
-                .collect(),
-            comment: None,
+    let default_ttl = u32::try_from(default_ttl).unwrap_or(3600);
+    // Reading and checking a large file is CPU work: it runs on the blocking pool, never on
+    // the threads that serve requests (or DNS).
+    let text = text.to_owned();
+    let file_origin = origin.clone();
+    let file =
+        tokio::task::spawn_blocking(move || read_zone_file(&text, &file_origin, default_ttl))
+            .await
+            .map_err(ApiError::internal)?;
+    let mut errors: Vec<FieldError> = file
+        .errors
+        .iter()
+        .map(|issue| line_error(issue.line, &issue.message))
+        .collect();
+    if file.more_errors > 0 {
+        errors.push(FieldError {
+            field: "zone_file".into(),
+            message: format!("… and {} more errors", file.more_errors),
         });
     }
-    for key in existing {
-        if key.1 != RecordType::SOA && !in_file.contains(&key) {
-            changes.push(RrSetChange {
-                name: key.0.clone(),
-                type_: key.1.to_string(),
-                changetype: ChangeType::Delete,
-                ttl: None,
-                records: vec![],
-                comment: None,
+    let records: usize = file.rrsets.iter().map(|f| f.rrset.records().len()).sum();
+    if records > IMPORT_MAX_RECORDS {
+        return Err(ApiError::field(
+            "zone_file",
+            format!("holds {records} records; an import may hold at most {IMPORT_MAX_RECORDS}"),
+        ));
+    }
+
+    let mut tx = pool.begin().await?;
+    let z = find_zone(&mut tx, who, zone, true).await?;
+    let signed = sqlx::query_scalar!(
+        "select exists (select 1 from zone_key where zone_id = $1) as \"signed!\"",
+        z.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let reverse = super::zones::is_reverse_name(&z.name);
+
+    // What Zonekeeper manages itself cannot come from a file.
+    let mut rrsets: Vec<Rrset> = Vec::with_capacity(file.rrsets.len());
+    for imported in &file.rrsets {
+        let rrset = &imported.rrset;
+        let line = imported.lines.first().copied().unwrap_or(0);
+        let label = format!("{} {}", rrset.name(), rrset.type_name());
+        if let Some(rule) = managed_here(&origin, rrset, reverse, signed) {
+            errors.push(line_error(line, &format!("{label}: {rule}")));
+            continue;
+        }
+        rrsets.push(rrset.clone());
+    }
+    let soa = validate_rrset(&origin, "@", "SOA", i64::from(z.soa_ttl), &[z.soa_text()])
+        .map_err(|e| ApiError::internal(format!("stored SOA of {} is invalid: {e:?}", z.name)))?;
+    let mut whole = rrsets.clone();
+    whole.push(soa);
+    let check_origin = origin.clone();
+    let report = tokio::task::spawn_blocking(move || check_zone(&check_origin, &whole))
+        .await
+        .map_err(ApiError::internal)?;
+    for issue in &report.errors {
+        let line = file.line_of(&issue.name, issue.rtype);
+        errors.push(match line {
+            Some(line) => line_error(line, &issue.to_string()),
+            None => FieldError {
+                field: "zone_file".into(),
+                message: issue.to_string(),
+            },
+        });
+    }
+    // RFC 1034 §4.2.1: a zone has NS records at its apex.
+    if !rrsets
+        .iter()
+        .any(|r| r.record_type() == RecordType::NS && r.name() == &origin)
+    {
+        errors.push(FieldError {
+            field: "zone_file".into(),
+            message: format!(
+                "the file has no NS records at the apex ({origin}); a zone must keep them"
+            ),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+
+    let mut warnings: Vec<ZoneWarning> = file
+        .warnings
+        .iter()
+        .map(|w| ZoneWarning {
+            name: String::new(),
+            type_: None,
+            message: w.message.clone(),
+            line: u32::try_from(w.line).ok(),
+        })
+        .collect();
+    warnings.extend(report.warnings.iter().map(|w| {
+        ZoneWarning {
+            name: w.name.to_lowercase().to_ascii(),
+            type_: w.rtype.map(type_name),
+            message: w.message.clone(),
+            line: file
+                .line_of(&w.name, w.rtype)
+                .and_then(|l| u32::try_from(l).ok()),
+        }
+    }));
+
+    // The serial: Zonekeeper's, unless the file's is ahead (RFC 1982 arithmetic).
+    let current = u32::try_from(z.serial).unwrap_or(0);
+    let mut base = current;
+    if let Some((line, file_serial)) = file
+        .soa
+        .as_ref()
+        .and_then(|(line, soa)| soa.soa_serial().map(|s| (*line, s)))
+    {
+        if super::zones::serial_gt(file_serial, current) {
+            base = file_serial;
+            warnings.push(ZoneWarning {
+                name: z.name.clone(),
+                type_: Some("SOA".into()),
+                message: format!(
+                    "the file's serial {file_serial} is ahead of the zone's {current}: the zone \
+                     continues from it, so secondaries that followed the old primary keep \
+                     following; the rest of the file's SOA is ignored (it is managed in the \
+                     zone's settings)"
+                ),
+                line: u32::try_from(line).ok(),
+            });
+        } else {
+            warnings.push(ZoneWarning {
+                name: z.name.clone(),
+                type_: Some("SOA".into()),
+                message: format!(
+                    "the file's SOA is ignored (serial {file_serial} is not ahead of the zone's \
+                     {current}); the SOA is managed in the zone's settings"
+                ),
+                line: u32::try_from(line).ok(),
             });
         }
     }
-    if changes.is_empty() {
-        // An empty file of an empty zone: nothing to do.
+
+    // The difference to what is stored, RRset by RRset.
+    let mut current_sets = load(&mut tx, &z).await?;
+    current_sets.remove(&(z.name.clone(), RecordType::SOA));
+    let mut wanted: BTreeMap<Key, Rrset> = BTreeMap::new();
+    for rrset in rrsets {
+        wanted.insert(
+            (rrset.name().to_lowercase().to_ascii(), rrset.record_type()),
+            rrset,
+        );
+    }
+    let mut diffs = Vec::new();
+    let mut removed: Vec<&Key> = Vec::new();
+    let mut written: Vec<(&Key, &Rrset, String)> = Vec::new();
+    for (key, (rrset, comment)) in &current_sets {
+        if !wanted.contains_key(key) {
+            removed.push(key);
+            diffs.push(RrSetDiff {
+                before: Some(to_api(&origin, rrset, comment)),
+                after: None,
+            });
+        }
+    }
+    for (key, rrset) in &wanted {
+        let before = current_sets.get(key);
+        let same = before.is_some_and(|(old, _)| same_rrset(old, rrset));
+        if same {
+            continue;
+        }
+        let comment = before.map(|(_, c)| c.clone()).unwrap_or_default();
+        diffs.push(RrSetDiff {
+            before: before.map(|(old, c)| to_api(&origin, old, c)),
+            after: Some(to_api(&origin, rrset, &comment)),
+        });
+        written.push((key, rrset, comment));
+    }
+    if dry_run || diffs.is_empty() {
+        // Nothing is written; dropping the transaction releases the zone's lock.
         return Ok(ImportResult {
             dry_run,
-            serial,
-            changes: vec![],
-            warnings: vec![],
+            serial: current,
+            changes: diffs,
+            warnings,
         });
     }
-    // Errors name the RRset in the file rather than a position in an internal batch.
-    let labels: Vec<String> = changes
+
+    // Store: remove the RRsets that go or change, insert the new ones, in bulk.
+    let (gone_names, gone_types): (Vec<String>, Vec<String>) = removed
         .iter()
-        .map(|c| format!("{} {}", c.name, c.type_))
-        .collect();
-    let (result, diffs) = match apply_inner(pool, who, zone, &changes, true, dry_run).await {
-        Err(ApiError::Validation(errors)) => {
-            return Err(ApiError::Validation(
-                errors
-                    .into_iter()
-                    .map(|e| {
-                        let index = e
-                            .field
-                            .strip_prefix("changes[")
-                            .and_then(|rest| rest.split(']').next())
-                            .and_then(|i| i.parse::<usize>().ok());
-                        let rest = e.field.split("].").nth(1).unwrap_or(&e.field).to_owned();
-                        FieldError {
-                            field: "zone_file".into(),
-                            message: match index.and_then(|i| labels.get(i)) {
-                                Some(label) => format!("{label}: {rest}: {}", e.message),
-                                None => e.message,
-                            },
-                        }
-                    })
-                    .collect(),
-            ))
+        .map(|key| (key.0.clone(), type_name(key.1)))
+        .chain(
+            written
+                .iter()
+                .map(|(key, _, _)| (key.0.clone(), type_name(key.1))),
+        )
+        .unzip();
+    sqlx::query!(
+        "delete from record r using unnest($2::text[], $3::text[]) as gone (name, type)
+          where r.zone_id = $1 and r.name = gone.name and r.type = gone.type",
+        z.id,
+        &gone_names,
+        &gone_types
+    )
+    .execute(&mut *tx)
+    .await?;
+    let mut names = Vec::new();
+    let mut types = Vec::new();
+    let mut ttls = Vec::new();
+    let mut contents = Vec::new();
+    let mut comments = Vec::new();
+    for (key, rrset, comment) in &written {
+        let ttl = i32::try_from(rrset.ttl()).map_err(ApiError::internal)?;
+        for record in rrset.records() {
+            names.push(key.0.clone());
+            types.push(type_name(key.1));
+            ttls.push(ttl);
+            contents.push(record.text().to_owned());
+            comments.push(comment.clone());
         }
-        other => other?,
-    };
+    }
+    sqlx::query!(
+        "insert into record (zone_id, name, type, ttl, content, comment)
+         select $1, * from unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[])",
+        z.id,
+        &names,
+        &types,
+        &ttls,
+        &contents,
+        &comments
+    )
+    .execute(&mut *tx)
+    .await?;
+    let serial = next_serial(base, time::OffsetDateTime::now_utc().date());
+    sqlx::query!(
+        "update zone set serial = $2, updated_at = now() where id = $1",
+        z.id,
+        i64::from(serial)
+    )
+    .execute(&mut *tx)
+    .await?;
+    // One audit entry for the whole import: what it did, in numbers (the records themselves
+    // are in the zone and, per RRset, in the result).
+    let created = diffs.iter().filter(|d| d.before.is_none()).count();
+    let deleted = diffs.iter().filter(|d| d.after.is_none()).count();
+    audit::record(
+        &mut tx,
+        &who.actor(),
+        Change {
+            action: "zone.import",
+            object_type: "zone",
+            object_id: Some(z.name.clone()),
+            before: Some(serde_json::json!({ "serial": current })),
+            after: Some(serde_json::json!({
+                "serial": serial,
+                "rrsets_created": created,
+                "rrsets_replaced": diffs.len() - created - deleted,
+                "rrsets_deleted": deleted,
+                "records": records,
+            })),
+        },
+    )
+    .await?;
+    notify_changed(&mut tx, &z.name).await?;
+    tx.commit().await?;
     Ok(ImportResult {
         dry_run,
-        serial: result.serial,
-        // Replacing an RRset by the same data is no change worth showing.
-        changes: diffs.into_iter().filter(|d| d.before != d.after).collect(),
-        warnings: result.warnings,
+        serial,
+        changes: diffs,
+        warnings,
     })
+}
+
+/// A `zone_file:LINE` field error.
+fn line_error(line: usize, message: &str) -> FieldError {
+    FieldError {
+        field: format!("zone_file:{line}"),
+        message: message.to_owned(),
+    }
+}
+
+/// Same records (as data, in any order), same TTL.
+fn same_rrset(a: &Rrset, b: &Rrset) -> bool {
+    a.ttl() == b.ttl()
+        && a.records().len() == b.records().len()
+        && a.records().iter().all(|r| {
+            b.records()
+                .iter()
+                .any(|o| o.data() == r.data() && o.text() == r.text())
+        })
+}
+
+/// Why an RRset cannot be written by a customer here, if it cannot: data Zonekeeper manages
+/// itself. The same rules hold for the RRset API and the import.
+fn managed_here(origin: &Name, rrset: &Rrset, reverse: bool, signed: bool) -> Option<String> {
+    let rtype = rrset.record_type();
+    if rtype == RecordType::SOA {
+        return Some("the SOA record is managed through the zone's settings".into());
+    }
+    // In a reverse zone, PTRs live in the `ptr` table (one per address, FCrDNS-checked,
+    // owner-checked); a PTR row here would be a second, unchecked one.
+    if reverse && rtype == RecordType::PTR {
+        return Some(
+            "PTRs of a reverse zone are set per address under /api/v1/rdns (one per address, \
+             checked for FCrDNS)"
+                .into(),
+        );
+    }
+    // The apex DNSKEY of a zone signed here is the signer's own key.
+    if signed && rtype == RecordType::DNSKEY && rrset.name() == origin {
+        return Some(
+            "this zone is signed by Zonekeeper, which publishes its own DNSKEY at the apex".into(),
+        );
+    }
+    None
 }
 
 /// The owner and type of a deletion, checked without records.

@@ -21,4 +21,5 @@ mod rdns;
 mod rrsets;
 mod runtime;
 mod tokens;
+mod zonefile;
 mod zones;

@@ -649,7 +649,8 @@ async fn bad_zone_files_are_refused_whole() {
         )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(p["errors"][0]["field"], field, "{text}: {p}");
+        let first = p["errors"][0]["field"].as_str().unwrap_or_default();
+        assert!(first.starts_with(field), "{text}: {p}");
     }
     c.send(
         reqwest::Method::POST,

@@ -26,8 +26,24 @@ pub(super) fn parse(tokens: &[Token]) -> Result<(Vec<u8>, String), String> {
         let (address, prefix) = rest.rsplit_once('/').ok_or_else(bad)?;
         let prefix: u8 = prefix.parse().map_err(|_| bad())?;
         let (family, mut octets, max) = match family {
-            "1" => (1u16, address.parse::<Ipv4Addr>().map_err(|_| bad())?.octets().to_vec(), 32),
-            "2" => (2u16, address.parse::<Ipv6Addr>().map_err(|_| bad())?.octets().to_vec(), 128),
+            "1" => (
+                1u16,
+                address
+                    .parse::<Ipv4Addr>()
+                    .map_err(|_| bad())?
+                    .octets()
+                    .to_vec(),
+                32,
+            ),
+            "2" => (
+                2u16,
+                address
+                    .parse::<Ipv6Addr>()
+                    .map_err(|_| bad())?
+                    .octets()
+                    .to_vec(),
+                128,
+            ),
             _ => return Err(bad()),
         };
         if prefix > max {
@@ -40,7 +56,10 @@ pub(super) fn parse(tokens: &[Token]) -> Result<(Vec<u8>, String), String> {
         wire.push(prefix);
         wire.push(u8::from(negated) << 7 | u8::try_from(octets.len()).unwrap_or(0));
         wire.extend_from_slice(&octets);
-        words.push(format!("{}{family}:{address}/{prefix}", if negated { "!" } else { "" }));
+        words.push(format!(
+            "{}{family}:{address}/{prefix}",
+            if negated { "!" } else { "" }
+        ));
     }
     // Print from the wire so that the text is canonical (addresses in their shortest form).
     let text = print(&wire)?;
@@ -59,7 +78,9 @@ pub(super) fn print(wire: &[u8]) -> Result<String, String> {
         let negated = head[3] & 0x80 != 0;
         let len = usize::from(head[3] & 0x7f);
         at += 4;
-        let part = wire.get(at..at + len).ok_or("APL data ends inside an address")?;
+        let part = wire
+            .get(at..at + len)
+            .ok_or("APL data ends inside an address")?;
         at += len;
         let address = match family {
             1 if len <= 4 && prefix <= 32 => {
@@ -72,9 +93,16 @@ pub(super) fn print(wire: &[u8]) -> Result<String, String> {
                 octets[..len].copy_from_slice(part);
                 Ipv6Addr::from(octets).to_string()
             }
-            _ => return Err(format!("APL family {family} with prefix {prefix} and {len} octets is not valid")),
+            _ => {
+                return Err(format!(
+                    "APL family {family} with prefix {prefix} and {len} octets is not valid"
+                ))
+            }
         };
-        items.push(format!("{}{family}:{address}/{prefix}", if negated { "!" } else { "" }));
+        items.push(format!(
+            "{}{family}:{address}/{prefix}",
+            if negated { "!" } else { "" }
+        ));
     }
     Ok(items.join(" "))
 }

@@ -26,7 +26,10 @@ fn decimal(text: &str, places: u32) -> Option<i64> {
     }
     let mut value: i64 = whole.parse().ok()?;
     for i in 0..places {
-        let digit = fraction.as_bytes().get(i as usize).map_or(0, |d| i64::from(d - b'0'));
+        let digit = fraction
+            .as_bytes()
+            .get(i as usize)
+            .map_or(0, |d| i64::from(d - b'0'));
         value = value * 10 + digit;
     }
     Some(if negative { -value } else { value })
@@ -36,7 +39,9 @@ fn decimal(text: &str, places: u32) -> Option<i64> {
 fn precision(text: &str, what: &str) -> Result<u8, String> {
     let cm = decimal(text.strip_suffix(['m', 'M']).unwrap_or(text), 2)
         .filter(|cm| (0..=9_000_000_000).contains(cm))
-        .ok_or_else(|| format!("LOC {what} must be metres from 0 to 90000000.00, not \"{text}\""))?;
+        .ok_or_else(|| {
+            format!("LOC {what} must be metres from 0 to 90000000.00, not \"{text}\"")
+        })?;
     let mut exponent = 0u8;
     let mut mantissa = cm;
     while mantissa > 9 {
@@ -73,24 +78,45 @@ fn metres(cm: i64) -> String {
 
 /// Reads `deg [min [sec]] hemisphere` from `tokens` at `at`; returns thousandths of an arc
 /// second, signed (north and east positive).
-fn angle(tokens: &[String], at: &mut usize, max_deg: i64, hemispheres: [&str; 2]) -> Result<i64, String> {
-    let what = if max_deg == 90 { "latitude" } else { "longitude" };
+fn angle(
+    tokens: &[String],
+    at: &mut usize,
+    max_deg: i64,
+    hemispheres: [&str; 2],
+) -> Result<i64, String> {
+    let what = if max_deg == 90 {
+        "latitude"
+    } else {
+        "longitude"
+    };
     let mut parts: Vec<&str> = Vec::new();
     while let Some(token) = tokens.get(*at) {
         if hemispheres.iter().any(|h| token.eq_ignore_ascii_case(h)) {
             break;
         }
         if parts.len() == 3 {
-            return Err(format!("LOC {what} needs {} or {} after at most degrees, minutes and seconds", hemispheres[0], hemispheres[1]));
+            return Err(format!(
+                "LOC {what} needs {} or {} after at most degrees, minutes and seconds",
+                hemispheres[0], hemispheres[1]
+            ));
         }
         parts.push(token);
         *at += 1;
     }
-    let hemisphere = tokens.get(*at).ok_or_else(|| format!("LOC {what} needs {} or {}", hemispheres[0], hemispheres[1]))?;
+    let hemisphere = tokens
+        .get(*at)
+        .ok_or_else(|| format!("LOC {what} needs {} or {}", hemispheres[0], hemispheres[1]))?;
     *at += 1;
-    let degrees = parts.first().and_then(|d| d.parse::<i64>().ok()).filter(|d| (0..=max_deg).contains(d));
-    let minutes = parts.get(1).map_or(Some(0), |m| m.parse::<i64>().ok().filter(|m| (0..60).contains(m)));
-    let seconds = parts.get(2).map_or(Some(0), |s| decimal(s, 3).filter(|s| (0..60_000).contains(s)));
+    let degrees = parts
+        .first()
+        .and_then(|d| d.parse::<i64>().ok())
+        .filter(|d| (0..=max_deg).contains(d));
+    let minutes = parts.get(1).map_or(Some(0), |m| {
+        m.parse::<i64>().ok().filter(|m| (0..60).contains(m))
+    });
+    let seconds = parts.get(2).map_or(Some(0), |s| {
+        decimal(s, 3).filter(|s| (0..60_000).contains(s))
+    });
     let (Some(degrees), Some(minutes), Some(seconds)) = (degrees, minutes, seconds) else {
         return Err(format!(
             "LOC {what} must be degrees (0 to {max_deg}), minutes (0 to 59) and seconds (0 to \
@@ -102,15 +128,27 @@ fn angle(tokens: &[String], at: &mut usize, max_deg: i64, hemispheres: [&str; 2]
     if value > max_deg * 3_600_000 {
         return Err(format!("LOC {what} is beyond {max_deg} degrees"));
     }
-    Ok(if hemisphere.eq_ignore_ascii_case(hemispheres[0]) { value } else { -value })
+    Ok(if hemisphere.eq_ignore_ascii_case(hemispheres[0]) {
+        value
+    } else {
+        -value
+    })
 }
 
 fn angle_text(value: i64, hemispheres: [&str; 2]) -> String {
-    let hemisphere = if value < 0 { hemispheres[1] } else { hemispheres[0] };
+    let hemisphere = if value < 0 {
+        hemispheres[1]
+    } else {
+        hemispheres[0]
+    };
     let value = value.abs();
     let (degrees, rest) = (value / 3_600_000, value % 3_600_000);
     let (minutes, thousandths) = (rest / 60_000, rest % 60_000);
-    format!("{degrees} {minutes} {}.{:03} {hemisphere}", thousandths / 1000, thousandths % 1000)
+    format!(
+        "{degrees} {minutes} {}.{:03} {hemisphere}",
+        thousandths / 1000,
+        thousandths % 1000
+    )
 }
 
 /// Parses LOC data; returns wire octets and canonical text.
@@ -123,9 +161,16 @@ pub(super) fn parse(tokens: &[Token]) -> Result<(Vec<u8>, String), String> {
     at += 1;
     let altitude = decimal(alt_text.strip_suffix(['m', 'M']).unwrap_or(alt_text), 2)
         .filter(|cm| (-ALT_BASE..=i64::from(u32::MAX) - ALT_BASE).contains(cm))
-        .ok_or_else(|| format!("LOC altitude must be metres from -100000.00 to 42849672.95, not \"{alt_text}\""))?;
+        .ok_or_else(|| {
+            format!(
+                "LOC altitude must be metres from -100000.00 to 42849672.95, not \"{alt_text}\""
+            )
+        })?;
     let mut octets = [0x12u8, 0x16, 0x13]; // 1 m size, 10 km horizontal, 10 m vertical (§3).
-    for (index, what) in ["size", "horizontal precision", "vertical precision"].iter().enumerate() {
+    for (index, what) in ["size", "horizontal precision", "vertical precision"]
+        .iter()
+        .enumerate()
+    {
         if let Some(word) = words.get(at) {
             octets[index] = precision(word, what)?;
             at += 1;
@@ -159,9 +204,19 @@ pub(super) fn print(wire: &[u8]) -> Result<String, String> {
         return Err(format!("LOC data is 16 octets, not {}", wire.len()));
     }
     if wire[0] != 0 {
-        return Err(format!("LOC version {} is not known (RFC 1876 §2: 0)", wire[0]));
+        return Err(format!(
+            "LOC version {} is not known (RFC 1876 §2: 0)",
+            wire[0]
+        ));
     }
-    let word = |i: usize| i64::from(u32::from_be_bytes([wire[i], wire[i + 1], wire[i + 2], wire[i + 3]]));
+    let word = |i: usize| {
+        i64::from(u32::from_be_bytes([
+            wire[i],
+            wire[i + 1],
+            wire[i + 2],
+            wire[i + 3],
+        ]))
+    };
     Ok(format!(
         "{} {} {} {} {} {}",
         angle_text(word(4) - EQUATOR, ["N", "S"]),

@@ -50,7 +50,9 @@ fn parse_key(text: &str, rtype: &str) -> Result<u16, String> {
         })?;
     // RFC 9460 §14.3.2: 65535 is the "Invalid key".
     if code == 65535 {
-        return Err(format!("{rtype} key65535 is reserved as invalid (RFC 9460 §14.3.2)"));
+        return Err(format!(
+            "{rtype} key65535 is reserved as invalid (RFC 9460 §14.3.2)"
+        ));
     }
     Ok(code)
 }
@@ -73,10 +75,14 @@ fn read_value(text: &[u8], at: &mut usize) -> Result<Vec<u8>, String> {
         }
         *at += 1;
         if byte == b'\\' {
-            let first = *text.get(*at).ok_or("a backslash at the end has nothing to escape")?;
+            let first = *text
+                .get(*at)
+                .ok_or("a backslash at the end has nothing to escape")?;
             *at += 1;
             if first.is_ascii_digit() {
-                let digits = text.get(*at - 1..*at + 2).ok_or("a \\DDD escape needs three digits")?;
+                let digits = text
+                    .get(*at - 1..*at + 2)
+                    .ok_or("a \\DDD escape needs three digits")?;
                 if !digits.iter().all(u8::is_ascii_digit) {
                     return Err("a \\DDD escape needs exactly three decimal digits".to_owned());
                 }
@@ -124,20 +130,28 @@ fn split_list(value: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Parses the data of an SVCB or HTTPS record: returns wire octets, canonical text and target.
-pub(super) fn parse(rtype: &str, text: &str, origin: &Name) -> Result<(Vec<u8>, String, Name), String> {
+pub(super) fn parse(
+    rtype: &str,
+    text: &str,
+    origin: &Name,
+) -> Result<(Vec<u8>, String, Name), String> {
     let mut words = text.splitn(3, char::is_whitespace);
     let priority_text = words.next().unwrap_or_default();
     let priority: u16 = priority_text
         .parse()
         .ok()
         .filter(|_| !priority_text.starts_with('+'))
-        .ok_or_else(|| format!("{rtype} priority must be a number from 0 to 65535, not \"{priority_text}\""))?;
+        .ok_or_else(|| {
+            format!("{rtype} priority must be a number from 0 to 65535, not \"{priority_text}\"")
+        })?;
     let target_text = words
         .next()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| format!("{rtype} target is missing"))?;
     if target_text.contains(['"', '\\']) {
-        return Err(format!("{rtype} target \"{target_text}\" must be a plain domain name"));
+        return Err(format!(
+            "{rtype} target \"{target_text}\" must be a plain domain name"
+        ));
     }
     let target = parse_name(target_text, origin, NameRole::Target)
         .map_err(|rule| format!("{rtype} target: {rule}"))?;
@@ -207,7 +221,9 @@ fn check_mandatory(rtype: &str, params: &[(u16, Vec<u8>)]) -> Result<(), String>
     for pair in list.chunks(2) {
         let key = u16::from_be_bytes([pair[0], pair.get(1).copied().unwrap_or(0)]);
         if key == 0 {
-            return Err(format!("{rtype} mandatory must not list itself (RFC 9460 §8)"));
+            return Err(format!(
+                "{rtype} mandatory must not list itself (RFC 9460 §8)"
+            ));
         }
         if !params.iter().any(|(present, _)| *present == key) {
             return Err(format!(
@@ -264,7 +280,9 @@ fn param_wire(rtype: &str, key: u16, value: Option<&[u8]>) -> Result<Vec<u8>, St
                 .ok()
                 .filter(|_| !raw.starts_with('+'))
                 .map(|port| port.to_be_bytes().to_vec())
-                .ok_or_else(|| format!("{rtype} port must be a number from 0 to 65535, not \"{raw}\""))
+                .ok_or_else(|| {
+                    format!("{rtype} port must be a number from 0 to 65535, not \"{raw}\"")
+                })
         }
         4 => {
             let mut out = Vec::new();
@@ -310,19 +328,30 @@ fn param_text(key: u16, value: &[u8]) -> String {
         0 => list(
             value
                 .chunks(2)
-                .map(|pair| key_name(u16::from_be_bytes([pair[0], pair.get(1).copied().unwrap_or(0)])))
+                .map(|pair| {
+                    key_name(u16::from_be_bytes([
+                        pair[0],
+                        pair.get(1).copied().unwrap_or(0),
+                    ]))
+                })
                 .collect(),
         ),
         1 => {
             let mut ids = Vec::new();
             let mut at = 0;
             while let Some(&len) = value.get(at) {
-                let id = value.get(at + 1..at + 1 + usize::from(len)).unwrap_or_default();
+                let id = value
+                    .get(at + 1..at + 1 + usize::from(len))
+                    .unwrap_or_default();
                 ids.push(id.to_vec());
                 at += 1 + usize::from(len);
             }
             if ids.iter().flatten().all(|b| is_plain(*b)) {
-                list(ids.iter().map(|id| String::from_utf8_lossy(id).into_owned()).collect())
+                list(
+                    ids.iter()
+                        .map(|id| String::from_utf8_lossy(id).into_owned())
+                        .collect(),
+                )
             } else {
                 // Escape commas and backslashes for the list, then quote for RFC 1035.
                 let mut joined = Vec::new();
@@ -345,7 +374,10 @@ fn param_text(key: u16, value: &[u8]) -> String {
         2 | 8 => name,
         3 => format!(
             "{name}={}",
-            u16::from_be_bytes([value.first().copied().unwrap_or(0), value.get(1).copied().unwrap_or(0)])
+            u16::from_be_bytes([
+                value.first().copied().unwrap_or(0),
+                value.get(1).copied().unwrap_or(0)
+            ])
         ),
         4 => list(
             value
@@ -374,7 +406,10 @@ fn param_text(key: u16, value: &[u8]) -> String {
 /// Prints wire octets (from the generic form) as presentation text, for [`parse`] to check.
 pub(super) fn print(rtype: &str, wire: &[u8]) -> Result<String, String> {
     let short = || "the data ends too early".to_owned();
-    let priority = u16::from_be_bytes([*wire.first().ok_or_else(short)?, *wire.get(1).ok_or_else(short)?]);
+    let priority = u16::from_be_bytes([
+        *wire.first().ok_or_else(short)?,
+        *wire.get(1).ok_or_else(short)?,
+    ]);
     let mut at = 2;
     let mut labels = Vec::new();
     loop {

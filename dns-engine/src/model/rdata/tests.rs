@@ -109,10 +109,15 @@ fn presentation_round_trips() {
         assert_eq!(first, expected, "{rtype} {input}");
         let again = parse(rtype, &first).unwrap();
         assert_eq!(again.text(), first, "{rtype} reparse");
-        assert_eq!(wire(&again), wire(&parse(rtype, input).unwrap()), "{rtype} wire");
+        assert_eq!(
+            wire(&again),
+            wire(&parse(rtype, input).unwrap()),
+            "{rtype} wire"
+        );
         // The generic form of the same data reads back as the same record.
         let generic = format!("\\# {} {}", wire(&again).len(), upper_hex(&wire(&again)));
-        let from_generic = parse(rtype, &generic).unwrap_or_else(|err| panic!("{rtype} {generic}: {err}"));
+        let from_generic =
+            parse(rtype, &generic).unwrap_or_else(|err| panic!("{rtype} {generic}: {err}"));
         assert_eq!(from_generic.text(), first, "{rtype} generic");
     }
 }
@@ -121,15 +126,24 @@ fn presentation_round_trips() {
 fn zone_file_txt_keeps_every_string() {
     let dkim = zone_file("TXT", "\"v=DKIM1; k=rsa; \" \"p=MIIB\"").unwrap();
     assert_eq!(dkim.text(), "\"v=DKIM1; k=rsa; \" \"p=MIIB\"");
-    let RData::TXT(txt) = dkim.data() else { panic!("TXT") };
+    let RData::TXT(txt) = dkim.data() else {
+        panic!("TXT")
+    };
     assert_eq!(txt.txt_data.len(), 2);
     // An unquoted word in a zone file is one string each (RFC 1035 §5.1).
     assert_eq!(zone_file("TXT", "a b").unwrap().text(), "\"a\" \"b\"");
     assert_eq!(zone_file("TXT", "\"\"").unwrap().text(), "\"\"");
     assert_eq!(wire(&zone_file("TXT", "\"\"").unwrap()), [0]);
-    assert!(zone_file("TXT", "\"\\256\"").unwrap_err().contains("not an octet"));
-    let (_, warnings) =
-        Rdata::parse_as(rt("TXT"), &format!("\"{}\"", "x".repeat(300)), &origin(), Syntax::ZoneFile).unwrap();
+    assert!(zone_file("TXT", "\"\\256\"")
+        .unwrap_err()
+        .contains("not an octet"));
+    let (_, warnings) = Rdata::parse_as(
+        rt("TXT"),
+        &format!("\"{}\"", "x".repeat(300)),
+        &origin(),
+        Syntax::ZoneFile,
+    )
+    .unwrap();
     assert!(warnings[0].contains("split"), "{warnings:?}");
 }
 
@@ -142,10 +156,19 @@ fn generic_form_for_unknown_and_known_types() {
     assert_eq!(parse(rt("TYPE65534"), "\\# 0").unwrap().text(), "\\# 0");
     // TYPE1 is A; its generic data is read as an address.
     assert_eq!(rt("TYPE1"), RecordType::A);
-    assert_eq!(parse(rt("TYPE1"), "\\# 4 C0000201").unwrap().text(), "192.0.2.1");
-    assert!(parse(rt("A"), "\\# 3 C00002").unwrap_err().contains("ends too early"));
-    assert!(parse(rt("A"), "\\# 5 C0000201").unwrap_err().contains("says 5 octets"));
-    assert!(parse(rt("TYPE65534"), "07ED").unwrap_err().contains("generic form"));
+    assert_eq!(
+        parse(rt("TYPE1"), "\\# 4 C0000201").unwrap().text(),
+        "192.0.2.1"
+    );
+    assert!(parse(rt("A"), "\\# 3 C00002")
+        .unwrap_err()
+        .contains("ends too early"));
+    assert!(parse(rt("A"), "\\# 5 C0000201")
+        .unwrap_err()
+        .contains("says 5 octets"));
+    assert!(parse(rt("TYPE65534"), "07ED")
+        .unwrap_err()
+        .contains("generic form"));
     // The rules of the type apply to generic data too.
     assert!(parse(rt("MX"), "\\# 7 000A04C0000201")
         .unwrap_err()
@@ -158,9 +181,15 @@ fn svcb_is_printed_so_that_other_servers_read_it() {
     assert!(!https.text().contains(", "), "{}", https.text());
     assert!(parse(rt("HTTPS"), "0 svc alpn=h2").is_err());
     assert!(parse(rt("HTTPS"), "x svc").is_err());
-    assert!(parse(rt("HTTPS"), "1 . port=1 port=2").unwrap_err().contains("twice"));
-    assert!(parse(rt("HTTPS"), "1 . mandatory=alpn").unwrap_err().contains("does not have"));
-    assert!(parse(rt("HTTPS"), "1 . bogus=1").unwrap_err().contains("not known"));
+    assert!(parse(rt("HTTPS"), "1 . port=1 port=2")
+        .unwrap_err()
+        .contains("twice"));
+    assert!(parse(rt("HTTPS"), "1 . mandatory=alpn")
+        .unwrap_err()
+        .contains("does not have"));
+    assert!(parse(rt("HTTPS"), "1 . bogus=1")
+        .unwrap_err()
+        .contains("not known"));
     // A comma inside one ALPN id survives (RFC 9460 Appendix A.1).
     let odd = parse(rt("SVCB"), "1 . alpn=\"f\\\\\\\\oo\\\\,bar,h2\"").unwrap();
     let again = parse(rt("SVCB"), odd.text()).unwrap();
@@ -189,20 +218,48 @@ fn rejections() {
         ("A", "300.0.0.1", "not an IPv4 address"),
         ("A", "192.0.2.1 192.0.2.2", "expected 1 field"),
         ("AAAA", "192.0.2.1", "not an IPv6 address"),
-        ("MX", "10 192.0.2.1", "MX target must be a host name, not an IP"),
-        ("MX", "10 2001:db8::1", "MX target must be a host name, not an IP"),
-        ("NS", "192.0.2.53.", "NS target must be a host name, not an IP"),
-        ("SRV", "0 0 443 192.0.2.1", "SRV target must be a host name, not"),
+        (
+            "MX",
+            "10 192.0.2.1",
+            "MX target must be a host name, not an IP",
+        ),
+        (
+            "MX",
+            "10 2001:db8::1",
+            "MX target must be a host name, not an IP",
+        ),
+        (
+            "NS",
+            "192.0.2.53.",
+            "NS target must be a host name, not an IP",
+        ),
+        (
+            "SRV",
+            "0 0 443 192.0.2.1",
+            "SRV target must be a host name, not",
+        ),
         ("MX", "70000 mail", "from 0 to 65535"),
         ("MX", "-1 mail", "from 0 to 65535"),
         ("MX", "10 \"mail\"", "must not be quoted"),
-        ("CAA", "256 issue \"ca.example\"", "CAA flags must be a number from 0 to 255"),
+        (
+            "CAA",
+            "256 issue \"ca.example\"",
+            "CAA flags must be a number from 0 to 255",
+        ),
         ("CAA", "0 is-sue \"ca.example\"", "letters and digits"),
         ("CAA", "0 \"\" \"ca.example\"", "letters and digits"),
         ("CAA", "0 iodef \"ftp://x\"", "iodef"),
         ("DS", "1 13 2 abcd", "SHA-256 digest (type 2) is 32 octets"),
-        ("DS", &format!("1 13 1 {}", "ab".repeat(32)), "SHA-1 digest (type 1) is 20"),
-        ("DS", &format!("1 13 4 {}", "ab".repeat(32)), "SHA-384 digest (type 4) is 48"),
+        (
+            "DS",
+            &format!("1 13 1 {}", "ab".repeat(32)),
+            "SHA-1 digest (type 1) is 20",
+        ),
+        (
+            "DS",
+            &format!("1 13 4 {}", "ab".repeat(32)),
+            "SHA-384 digest (type 4) is 48",
+        ),
         ("DS", "1 13 9 abcd", "digest type 9 is not known"),
         ("DS", "1 13 2 xyz", "hexadecimal"),
         ("TXT", "\"open", "not closed"),
@@ -234,11 +291,15 @@ fn types_are_parsed_case_insensitively_and_non_data_types_refused() {
     assert_eq!(parse_type("DNAME").unwrap(), RecordType::DNAME);
     assert_eq!(u16::from(parse_type("TYPE65534").unwrap()), 65534);
     assert_eq!(type_name(parse_type("uri").unwrap()), "URI");
-    for refused in ["RRSIG", "NSEC", "NSEC3", "OPT", "TSIG", "ANY", "TYPE46", "TYPE0", "TYPE251"] {
+    for refused in [
+        "RRSIG", "NSEC", "NSEC3", "OPT", "TSIG", "ANY", "TYPE46", "TYPE0", "TYPE251",
+    ] {
         assert!(parse_type(refused).is_err(), "{refused}");
     }
     assert!(parse_type("RRSIG").unwrap_err().contains("signer"));
-    assert!(parse_type("BOGUS").unwrap_err().contains("not a record type known here"));
+    assert!(parse_type("BOGUS")
+        .unwrap_err()
+        .contains("not a record type known here"));
     // Every type the console offers parses back from its own name.
     for rtype in SUPPORTED_TYPES {
         assert_eq!(parse_type(&type_name(*rtype)).unwrap(), *rtype);
@@ -261,4 +322,3 @@ fn caa_and_ds_have_the_right_wire_form() {
     assert_eq!(wire(&dname), b"\x05other\x07example\x03net\x00");
     assert_eq!(dname.target().unwrap().to_string(), "Other.Example.NET.");
 }
-
