@@ -275,7 +275,8 @@ test('a zone file is uploaded, previewed and applied', async ({ page }) => {
     buffer: Buffer.from('www 300 IN A 999.1.1.1\n'),
   });
   await expect(text).toHaveValue(/999\.1\.1\.1/);
-  await expect(page.getByTestId('import-errors')).not.toBeEmpty();
+  await expect(page.getByTestId('import-errors')).toContainText('Line 1: ');
+  await expect(page.getByTestId('import-errors')).toContainText('"999.1.1.1" is not an IPv4 address');
   await expect(text).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByRole('button', { name: 'Apply import' })).toHaveCount(0);
 

@@ -1274,14 +1274,12 @@ fn check(name: &str, values: &[Value]) -> Result<(), String> {
                 ));
             }
         }
-        "DNSKEY" | "CDNSKEY" => {
-            // RFC 4034 §2.1.2: "The Protocol Field MUST have value 3".
-            if num(1) != 3 {
-                return Err(format!(
-                    "{name} protocol must be 3 (RFC 4034 §2.1.2), not {}",
-                    num(1)
-                ));
-            }
+        // RFC 4034 §2.1.2: "The Protocol Field MUST have value 3".
+        "DNSKEY" | "CDNSKEY" if num(1) != 3 => {
+            return Err(format!(
+                "{name} protocol must be 3 (RFC 4034 §2.1.2), not {}",
+                num(1)
+            ));
         }
         "TLSA" | "SMIMEA" => {
             for (index, what, max) in [(0, "usage", 3), (1, "selector", 1), (2, "matching type", 2)]
@@ -1324,16 +1322,12 @@ fn check(name: &str, values: &[Value]) -> Result<(), String> {
                 ));
             }
         }
-        "NAPTR" => {
-            if !bytes(2).iter().all(u8::is_ascii_alphanumeric) {
-                return Err("NAPTR flags must be letters and digits (RFC 3403 §4.1)".to_owned());
-            }
+        "NAPTR" if !bytes(2).iter().all(u8::is_ascii_alphanumeric) => {
+            return Err("NAPTR flags must be letters and digits (RFC 3403 §4.1)".to_owned());
         }
-        "URI" => {
-            // RFC 7553 §4.5: the target "MUST NOT be an empty string".
-            if bytes(2).is_empty() {
-                return Err("URI target must not be empty (RFC 7553 §4.5)".to_owned());
-            }
+        // RFC 7553 §4.5: the target "MUST NOT be an empty string".
+        "URI" if bytes(2).is_empty() => {
+            return Err("URI target must not be empty (RFC 7553 §4.5)".to_owned());
         }
         "CAA" => check_caa(num(0), bytes(1), bytes(2))?,
         _ => {}

@@ -34,11 +34,16 @@ use crate::pages::domain::{algorithm_label, digest_label, ds_line_digest_type, C
 use crate::pages::zone_import::ImportPanel;
 use crate::validation::check_rrset;
 
-/// The types offered when adding an RRset (SOA is managed by the server).
-pub const RECORD_TYPES: &[&str] = &[
-    "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SRV", "CAA", "PTR", "DS", "TLSA", "SSHFP", "NAPTR",
-    "SVCB", "HTTPS",
-];
+/// The types offered when adding an RRset: every type the model knows by name, in its order
+/// (SOA is managed by the server). Other types are taken in the generic form (RFC 3597) by
+/// the API and the zone-file import.
+pub fn record_types() -> Vec<String> {
+    dns_engine::model::SUPPORTED_TYPES
+        .iter()
+        .filter(|t| **t != hickory_proto::rr::RecordType::SOA)
+        .map(|t| dns_engine::model::type_name(*t))
+        .collect()
+}
 
 #[component]
 pub fn ZonePage() -> impl IntoView {
@@ -426,7 +431,7 @@ fn AddRrSetForm(editor: Editor, rrsets: Resource<ApiResult<Vec<RrSet>>>) -> impl
     let hydrated = use_hydrated();
     let add = Submission::<RrSetChangeResult>::new();
     let draft = RwSignal::new(Draft {
-        type_: RECORD_TYPES[0].to_owned(),
+        type_: "A".to_owned(),
         ..Draft::default()
     });
     let comment = RwSignal::new(String::new());
@@ -524,7 +529,7 @@ fn AddRrSetForm(editor: Editor, rrsets: Resource<ApiResult<Vec<RrSet>>>) -> impl
                         prop:value=move || draft.with(|d| d.type_.clone())
                         on:change=move |ev| edit(|d, v| d.type_ = v, event_target_value(&ev))
                         aria-invalid=move || invalid_if(field("type")().is_some())>
-                        {RECORD_TYPES.iter().map(|t| view! { <option value=*t>{*t}</option> }).collect_view()}
+                        {record_types().into_iter().map(|t| { let label = t.clone(); view! { <option value=t>{label}</option> } }).collect_view()}
                     </select>
                     {move || error_line(field("type")())}
                 </div>

@@ -96,8 +96,7 @@ pub fn ImportPanel(
                 .problem
                 .errors
                 .iter()
-                .filter(|e| e.field == "zone_file")
-                .map(|e| e.message.clone())
+                .filter_map(|e| file_error(&e.field, &e.message))
                 .collect(),
             _ => Vec::new(),
         })
@@ -105,7 +104,13 @@ pub fn ImportPanel(
     // Anything that is not about the file's content: 413, 415, a lost session, the network.
     let preview_failure = move || {
         preview.result.with(|r| match r {
-            Some(Err(e)) if !e.problem.errors.iter().any(|f| f.field == "zone_file") => {
+            Some(Err(e))
+                if !e
+                    .problem
+                    .errors
+                    .iter()
+                    .any(|f| file_error(&f.field, &f.message).is_some()) =>
+            {
                 Some(e.message())
             }
             _ => None,
@@ -118,8 +123,9 @@ pub fn ImportPanel(
             <h2>"Import a zone file"</h2>
             <p class="muted">
                 "Replaces this zone's records with those of a BIND zone file: record sets in the file are \
-                 created or replaced, record sets not in it are deleted. The file's SOA is ignored. \
-                 You see every change before anything is stored."
+                 created or replaced, record sets not in it are deleted. The file's SOA is ignored, \
+                 except that a serial ahead of the zone's is continued. Every problem of the file is \
+                 listed with its line, and you see every change before anything is stored."
             </p>
             <form class="import-form" aria-label="Import zone file" on:submit=on_preview novalidate>
                 <div class="field">
@@ -192,6 +198,18 @@ pub fn ImportPanel(
                 _ => ().into_any(),
             }}
         </section>
+    }
+}
+
+/// A problem with the file's content as the page lists it: `Line 12: …` for an error the
+/// server tied to a line (`zone_file:12`), the message alone for one about the whole file.
+fn file_error(field: &str, message: &str) -> Option<String> {
+    match field.strip_prefix("zone_file") {
+        Some("") => Some(message.to_owned()),
+        Some(rest) => rest
+            .strip_prefix(':')
+            .map(|line| format!("Line {line}: {message}")),
+        None => None,
     }
 }
 
@@ -284,9 +302,13 @@ fn ImportPreview(result: ImportResult) -> impl IntoView {
                     <ul>
                         {result.warnings.into_iter().map(|w| view! {
                             <li>
-                                <span class="mono">{w.name}</span>
-                                {w.type_.map(|t| format!(" {t}"))}
-                                ": " {w.message}
+                                {w.line.map(|line| format!("Line {line}: "))}
+                                {(!w.name.is_empty()).then(|| view! {
+                                    <span class="mono">{w.name}</span>
+                                    {w.type_.map(|t| format!(" {t}"))}
+                                    ": "
+                                })}
+                                {w.message}
                             </li>
                         }).collect_view()}
                     </ul>
