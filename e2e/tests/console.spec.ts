@@ -144,3 +144,30 @@ test.describe('on a phone', () => {
     await snap(page, 'phone-tokens');
   });
 });
+
+// A reflected XSS once ran through the page title (`/zones/<name>` put the name into
+// <title> unescaped). Every route with a parameter or query gets markup that would run; no
+// script runs (failOnPageErrorsAndDialogs fails the test on any alert), and the title shows
+// the text as text.
+test('hostile route parameters render as text on every page', async ({ page }) => {
+  await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const hostile = '</title><script>alert(document.domain)</script><img src=x onerror=alert(1)>';
+  const encoded = encodeURIComponent(hostile);
+  const paths = [
+    `/zones/${encoded}`,
+    `/domains/${encoded}`,
+    `/rdns?range=${encoded}`,
+    `/zones?q=${encoded}`,
+    `/admin/reverse-dns?network=${encoded}`,
+    `/${encoded}`,
+  ];
+  for (const path of paths) {
+    await page.goto(path);
+    await waitForHydration(page);
+    expect(await page.locator('script:not([src]):not([type])', { hasText: 'alert(' }).count()).toBe(0);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+  }
+  await page.goto(`/zones/${encoded}`);
+  await expect(page).toHaveTitle(/<\/title><script>alert/);
+  await snap(page, 'hostile-title');
+});

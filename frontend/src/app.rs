@@ -62,7 +62,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/zonekeeper.css"/>
-        <Title formatter=|page: String| format!("{page} · Zonekeeper")/>
+        <Title formatter=|page: String| page_title(&page)/>
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage/>
@@ -86,5 +86,51 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// The document title of a page. Page titles hold names from the URL (`/zones/<name>`), and
+/// leptos_meta writes the title into the server-rendered `<title>` without escaping it, so
+/// on the server it is escaped here; in the browser it is set as text (`document.title`),
+/// where escaping would show the entities.
+pub fn page_title(page: &str) -> String {
+    let text = format!("{page} · Zonekeeper");
+    if cfg!(feature = "ssr") {
+        escape_html(&text)
+    } else {
+        text
+    }
+}
+
+/// `text` with the characters that are markup in HTML escaped.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_escaped_on_the_server() {
+        let title = page_title("</title><script>alert(1)</script>");
+        if cfg!(feature = "ssr") {
+            assert_eq!(
+                title,
+                "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; · Zonekeeper"
+            );
+        }
+        assert_eq!(escape_html("a&b\"'"), "a&amp;b&quot;&#39;");
     }
 }

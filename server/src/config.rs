@@ -85,6 +85,10 @@ pub struct ServeArgs {
     /// against the child zone's DNSKEY. 53 everywhere but in tests and unusual setups.
     #[arg(long, env = "ZONEKEEPER_NAMESERVER_PORT", default_value_t = 53)]
     pub nameserver_port: u16,
+    /// How many password checks (argon2id, 19 MiB each) run at once; further logins wait up
+    /// to 2 s for a turn and are then answered 503. Bounds the memory a login flood can take.
+    #[arg(long, env = "ZONEKEEPER_LOGIN_CONCURRENCY", default_value_t = 4)]
+    pub login_concurrency: usize,
 }
 
 /// `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53` or `[2001:db8::53]:5353`; port 53 when none.

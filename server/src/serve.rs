@@ -64,6 +64,7 @@ async fn run_with_store(args: &ServeArgs, store: &Store) -> Result<(), BoxError>
                 std::time::Duration::from_millis(args.resolver_timeout_ms),
             ),
             nameserver_port: args.nameserver_port,
+            login_concurrency: args.login_concurrency,
             leptos_options,
         },
     )
@@ -88,6 +89,8 @@ pub struct Settings {
     /// The port of authoritative name servers for DS checks (53). 0 means this instance's own
     /// DNS port, which lets a test check DS records against zones served here.
     pub nameserver_port: u16,
+    /// Password checks computed at once (see `--login-concurrency`).
+    pub login_concurrency: usize,
     pub leptos_options: leptos::config::LeptosOptions,
 }
 
@@ -128,6 +131,10 @@ impl Running {
             resolver,
             ds: checker.clone(),
             leptos_options: settings.leptos_options,
+            hashes: crate::auth::password::HashGate::new(
+                settings.login_concurrency,
+                std::time::Duration::from_secs(2),
+            ),
         };
         let app = crate::http::app(state);
         let listener = tokio::net::TcpListener::bind(settings.http_addr).await?;

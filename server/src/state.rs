@@ -17,6 +17,8 @@ pub struct AppState {
     /// How DS submissions reach the child zones' name servers.
     pub ds: Arc<crate::service::ds::Checker>,
     pub leptos_options: LeptosOptions,
+    /// Bounds the password hashes computed at once (memory under a login flood).
+    pub hashes: crate::auth::password::HashGate,
 }
 
 /// Settings of the HTTP edge, derived from the command line at start.

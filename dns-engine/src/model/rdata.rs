@@ -476,6 +476,8 @@ pub struct Rdata {
     /// The name the record points at, for types whose data is one (kept apart so that types
     /// hickory serves opaquely, such as DNAME, still have it).
     target: Option<Name>,
+    /// The length of the data in uncompressed wire form.
+    wire_len: usize,
 }
 
 impl Rdata {
@@ -528,11 +530,13 @@ impl Rdata {
             Layout::Loc => loc::parse(&tokenize(text)?).map(|(wire, text)| (wire, text, None))?,
             Layout::Apl => apl::parse(&tokenize(text)?).map(|(wire, text)| (wire, text, None))?,
         };
+        let wire_len = wire.len();
         Ok((
             Rdata {
                 text,
                 data: from_wire(rtype, wire)?,
                 target,
+                wire_len,
             },
             warnings,
         ))
@@ -557,6 +561,11 @@ impl Rdata {
     /// MX, SRV, DNAME, …; the SVCB/HTTPS target).
     pub fn target(&self) -> Option<&Name> {
         self.target.as_ref()
+    }
+
+    /// The length of the data on the wire, names uncompressed.
+    pub fn wire_len(&self) -> usize {
+        self.wire_len
     }
 
     /// The SOA MINIMUM field, when this is an SOA record (RFC 2308 §4: the negative TTL).
@@ -618,10 +627,12 @@ fn from_generic(rtype: RecordType, wire: Vec<u8>) -> Result<Rdata, String> {
         } else {
             format!("\\# {} {}", wire.len(), upper_hex(&wire))
         };
+        let wire_len = wire.len();
         return Ok(Rdata {
             text,
             data: from_wire(rtype, wire)?,
             target: None,
+            wire_len,
         });
     };
     let bad = |err: String| format!("the generic data is not a valid {name} record: {err}");
@@ -657,10 +668,12 @@ fn from_generic(rtype: RecordType, wire: Vec<u8>) -> Result<Rdata, String> {
     if again != wire && !has_lowered_names(info) {
         return Err(bad("it does not read back as the same octets".to_owned()));
     }
+    let wire_len = again.len();
     Ok(Rdata {
         text,
         data: from_wire(rtype, again)?,
         target,
+        wire_len,
     })
 }
 

@@ -15,6 +15,14 @@ pub const MIN_TTL: u32 = 1;
 /// RFC 2181 §8: a TTL is "a value in the range 0 to 2147483647".
 pub const MAX_TTL: u32 = 2_147_483_647;
 
+/// Most records in one RRset (deSEC's limit). Larger sets cannot be answered over UDP anyway,
+/// and every answer, signature and transfer of the set costs in proportion to its size.
+pub const MAX_RRSET_RECORDS: usize = 4091;
+
+/// Most octets one RRset takes on the wire, owner names and record headers included (deSEC's
+/// limit): it must fit a 64 KiB TCP message with its question, and its signature.
+pub const MAX_RRSET_BYTES: usize = 64_000;
+
 /// One problem a user can fix: the field (`name`, `type`, `ttl`, `records`, `records[i]`) and
 /// the rule it breaks, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -215,6 +223,27 @@ pub fn assemble_rrset(
                 Err(message) => errors.push(FieldError::new(field, message)),
             }
         }
+        if count > MAX_RRSET_RECORDS {
+            errors.push(FieldError::new(
+                "records",
+                format!(
+                    "an RRset may hold at most {MAX_RRSET_RECORDS} records; this one has {count}"
+                ),
+            ));
+        }
+        // Each record on the wire: the owner name, type, class, TTL and length (10 octets),
+        // then its data.
+        let owner_len = owner.as_ref().map_or(0, super::name::wire_len);
+        let bytes: usize = parsed.iter().map(|r| owner_len + 10 + r.wire_len()).sum();
+        if bytes > MAX_RRSET_BYTES {
+            errors.push(FieldError::new(
+                "records",
+                format!(
+                    "the RRset takes {bytes} octets on the wire; at most {MAX_RRSET_BYTES} are \
+                     allowed (it must fit one TCP message, with its signature)"
+                ),
+            ));
+        }
         // RFC 1034 §3.6.2 (CNAME), RFC 6672 §2.4 (DNAME): one record per owner.
         if matches!(
             rtype,
@@ -302,6 +331,33 @@ mod tests {
             "not -5"
         ));
         assert!(validate_rrset(&origin(), "www", "A", 2_147_483_647, &["192.0.2.1"]).is_ok());
+        // Size limits (the query-of-death RRset: 4,000 MX records).
+        let many: Vec<String> = (0..4092)
+            .map(|i| format!("10.0.{}.{}", i / 256, i % 256))
+            .collect();
+        assert!(has(
+            &errors(
+                "www",
+                "A",
+                300,
+                &many.iter().map(String::as_str).collect::<Vec<_>>()
+            ),
+            "records",
+            "at most 4091 records"
+        ));
+        let mx: Vec<String> = (0..4000)
+            .map(|i| format!("{i} mail-{i}.example.net."))
+            .collect();
+        assert!(has(
+            &errors(
+                "@",
+                "MX",
+                300,
+                &mx.iter().map(String::as_str).collect::<Vec<_>>()
+            ),
+            "records",
+            "at most 64000 are allowed"
+        ));
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub struct ZoneFile {
     pub warnings: Vec<LineIssue>,
     /// Errors left out of `errors` beyond [`MAX_REPORTED`].
     pub more_errors: usize,
+    by_rrset: HashMap<(LowerName, u16), usize>,
+    by_name: HashMap<LowerName, usize>,
 }
 
 impl ZoneFile {
@@ -90,12 +92,24 @@ impl ZoneFile {
     /// `None`), to place a whole-zone finding in the file.
     pub fn line_of(&self, name: &Name, rtype: Option<RecordType>) -> Option<usize> {
         let key = LowerName::new(name);
-        self.rrsets
-            .iter()
-            .filter(|f| LowerName::new(f.rrset.name()) == key)
-            .filter(|f| rtype.is_none_or(|t| t == f.rrset.record_type()))
-            .filter_map(|f| f.lines.first().copied())
-            .min()
+        match rtype {
+            Some(rtype) => self.by_rrset.get(&(key, u16::from(rtype))).copied(),
+            None => self.by_name.get(&key).copied(),
+        }
+    }
+
+    /// Indexes the RRsets' first lines, so that placing findings costs a lookup each.
+    fn index(&mut self) {
+        for file_rrset in &self.rrsets {
+            let Some(&line) = file_rrset.lines.first() else {
+                continue;
+            };
+            let key = LowerName::new(file_rrset.rrset.name());
+            let rtype = u16::from(file_rrset.rrset.record_type());
+            self.by_rrset.insert((key.clone(), rtype), line);
+            let first = self.by_name.entry(key).or_insert(line);
+            *first = (*first).min(line);
+        }
     }
 }
 
@@ -649,6 +663,7 @@ pub fn read_zone_file(text: &str, origin: &Name, default_ttl: u32) -> ZoneFile {
     }
     file.errors = errors;
     file.warnings = warnings;
+    file.index();
     file
 }
 

@@ -1,7 +1,10 @@
 //! Cross-site request forgery defence for cookie sessions: a state-changing request (any
 //! method but GET, HEAD, OPTIONS, TRACE) that carries a cookie must come from our own origin.
 //! Browsers send `Origin` on such requests (`Referer` as a fallback for old ones); a request
-//! with neither is refused. Requests authenticated by `Authorization: Bearer` are exempt:
+//! with neither is refused. A state-changing request *without* a cookie that names an origin
+//! must name ours too: that is a browser, and a cross-site form posting to the login would
+//! otherwise log the victim into the attacker's account (login CSRF). Scripts that send no
+//! `Origin` and no cookie are not affected. Requests authenticated by `Authorization: Bearer` are exempt:
 //! browsers never attach that header by themselves, so it cannot be forged cross-site.
 //! This is defence in depth on top of the SameSite=Strict session cookie.
 
@@ -15,8 +18,10 @@ use crate::state::AppState;
 
 pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let headers = req.headers();
+    let claims_origin =
+        headers.contains_key(header::ORIGIN) || headers.contains_key(header::REFERER);
     let needs_check = !req.method().is_safe()
-        && headers.contains_key(header::COOKIE)
+        && (headers.contains_key(header::COOKIE) || claims_origin)
         && !headers.contains_key(header::AUTHORIZATION);
     if needs_check && !same_origin(headers, state.web.origin.as_deref()) {
         return ApiError::Forbidden(

@@ -41,6 +41,54 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
         .to_string())
 }
 
+/// Bounds how many argon2 computations run at once. Each holds 19 MiB while it runs, so an
+/// unbounded login flood grows the process by 19 MiB per concurrent attempt (and the
+/// allocator keeps much of it); past the bound, callers wait a moment and are then told the
+/// server is busy rather than queued without end.
+#[derive(Clone, Debug)]
+pub struct HashGate {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
+}
+
+/// No permit was free within the wait: the caller should answer 503 with `Retry-After`.
+#[derive(Debug)]
+pub struct Busy;
+
+impl HashGate {
+    /// At most `concurrent` hashes at a time (at least 1); a caller waits up to `wait`.
+    pub fn new(concurrent: usize, wait: std::time::Duration) -> Self {
+        Self {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))),
+            wait,
+        }
+    }
+
+    /// The memory the gate allows argon2 to hold at most, in MiB (for logs and docs).
+    pub fn ceiling_mib(&self) -> usize {
+        self.permits.available_permits() * (M_COST_KIB as usize / 1024)
+    }
+
+    /// Runs `work` (a hash or verification) on the blocking pool once a permit is free.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| Busy)?
+            .map_err(|_| Busy)?;
+        let result = tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|_| Busy)?;
+        Ok(result)
+    }
+}
+
 /// The result of checking a password against a stored hash.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verified {

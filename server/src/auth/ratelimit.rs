@@ -1,7 +1,9 @@
 //! Login throttling, kept in the store so that it holds across restarts and across several
-//! server nodes. Failures are counted in a sliding window, per account (stops guessing one
+//! server nodes. Attempts are counted in a sliding window, per account (stops guessing one
 //! password from many addresses) and per source address (stops one address guessing many
-//! accounts). A success clears the account's counter.
+//! accounts). An attempt is counted *before* its password is checked, under a lock on its
+//! keys, so concurrent guesses cannot all slip through between a check and a count; a
+//! success takes its own count back and clears the account's.
 
 use std::net::IpAddr;
 
@@ -22,10 +24,34 @@ fn source_key(ip: IpAddr) -> String {
     format!("ip:{ip}")
 }
 
-/// Whether another attempt for `email` from `source` is allowed now.
-pub async fn allowed(pool: &PgPool, email: &str, source: Option<IpAddr>) -> sqlx::Result<bool> {
+/// One admitted attempt: the rows that count it, taken back if it succeeds.
+#[derive(Debug)]
+pub struct Attempt {
+    ids: Vec<i64>,
+}
+
+/// Admits an attempt for `email` from `source` if the window allows one more, and counts it
+/// at once. Checking and counting happen in one transaction holding advisory locks on the
+/// account's and the source's keys (always in that order, so two attempts never deadlock), so
+/// that N concurrent attempts are admitted at most up to the limits.
+pub async fn admit(
+    pool: &PgPool,
+    email: &str,
+    source: Option<IpAddr>,
+) -> sqlx::Result<Option<Attempt>> {
     let account = account_key(email);
-    let source = source.map(source_key).unwrap_or_default();
+    let source = source.map(source_key);
+    let mut keys = vec![account.clone()];
+    keys.extend(source.clone());
+    let mut tx = pool.begin().await?;
+    for key in &keys {
+        sqlx::query_scalar!(
+            r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtext($1))) as l"#,
+            key
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+    }
     let row = sqlx::query!(
         r#"select
              count(*) filter (where key = $1) as "account!",
@@ -34,30 +60,21 @@ pub async fn allowed(pool: &PgPool, email: &str, source: Option<IpAddr>) -> sqlx
            where key in ($1, $2)
              and created_at > now() - make_interval(mins => $3)"#,
         account,
-        source,
+        source.clone().unwrap_or_default(),
         WINDOW_MINUTES,
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(row.account < MAX_PER_ACCOUNT && row.source < MAX_PER_SOURCE)
-}
-
-/// Count a failed attempt.
-pub async fn record_failure(
-    pool: &PgPool,
-    email: &str,
-    source: Option<IpAddr>,
-) -> sqlx::Result<()> {
-    let mut keys = vec![account_key(email)];
-    if let Some(ip) = source {
-        keys.push(source_key(ip));
+    if row.account >= MAX_PER_ACCOUNT || row.source >= MAX_PER_SOURCE {
+        return Ok(None);
     }
-    sqlx::query!(
-        "insert into login_failure (key) select unnest($1::text[])",
+    let ids = sqlx::query_scalar!(
+        "insert into login_failure (key) select unnest($1::text[]) returning id",
         &keys
     )
-    .execute(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     // Old rows are useless; trim them as we go, so the table never grows unbounded.
     sqlx::query!(
         "delete from login_failure where created_at < now() - make_interval(mins => $1)",
@@ -65,13 +82,14 @@ pub async fn record_failure(
     )
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(Some(Attempt { ids }))
 }
 
-/// Forget the account's failures after a successful login.
-pub async fn clear_account(pool: &PgPool, email: &str) -> sqlx::Result<()> {
+/// A successful attempt: its count is taken back and the account's failures forgotten.
+pub async fn succeeded(pool: &PgPool, email: &str, attempt: Attempt) -> sqlx::Result<()> {
     sqlx::query!(
-        "delete from login_failure where key = $1",
+        "delete from login_failure where id = any($1) or key = $2",
+        &attempt.ids,
         account_key(email)
     )
     .execute(pool)

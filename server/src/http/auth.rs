@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         (status = 200, description = "Logged in; the session cookie is set", body = User),
         (status = 401, description = "Invalid email or password", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many logins are being checked at once; retry shortly", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -40,7 +41,15 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let form = is_form(&body);
     let req = body.into_inner();
-    match accounts::login(&state.pool, &req.email, &req.password, source).await {
+    match accounts::login(
+        &state.pool,
+        &state.hashes,
+        &req.email,
+        &req.password,
+        source,
+    )
+    .await
+    {
         Ok(account) => {
             session.cycle_id().await.map_err(ApiError::internal)?;
             let now = OffsetDateTime::now_utc().unix_timestamp();
@@ -70,6 +79,10 @@ pub async fn login(
         Err(LoginError::Invalid) => Err(ApiError::InvalidLogin),
         Err(LoginError::Throttled) => Err(ApiError::TooManyRequests(
             "too many failed login attempts; try again in a few minutes".into(),
+        )),
+        Err(LoginError::Busy) if form => Ok(Redirect::to("/login?error=busy").into_response()),
+        Err(LoginError::Busy) => Err(ApiError::Unavailable(
+            "the server is busy checking other logins; try again in a moment".into(),
         )),
         Err(LoginError::Api(e)) => Err(e),
     }

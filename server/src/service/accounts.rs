@@ -191,6 +191,8 @@ pub enum LoginError {
     Invalid,
     #[error("too many login attempts; try again later")]
     Throttled,
+    #[error("the server is busy checking other logins; try again in a moment")]
+    Busy,
     #[error(transparent)]
     Api(#[from] ApiError),
 }
@@ -201,16 +203,19 @@ impl From<sqlx::Error> for LoginError {
     }
 }
 
-/// Check an email and password. Throttled per account and per source address.
+/// Check an email and password. Throttled per account and per source address (the attempt
+/// is counted before the password is checked); the hash runs behind `gate`, which bounds the
+/// memory a flood of attempts can take.
 pub async fn login(
     pool: &PgPool,
+    gate: &password::HashGate,
     email: &str,
     password: &str,
     source: Option<IpAddr>,
 ) -> Result<Account, LoginError> {
-    if !ratelimit::allowed(pool, email, source).await? {
+    let Some(attempt) = ratelimit::admit(pool, email, source).await? else {
         return Err(LoginError::Throttled);
-    }
+    };
     let normalized = email.trim().to_lowercase();
     let row = sqlx::query_as!(
         AccountRow,
@@ -220,18 +225,19 @@ pub async fn login(
     .fetch_optional(pool)
     .await?;
     let pw = password.to_owned();
-    let (row, verified) = tokio::task::spawn_blocking(move || match row {
-        Some(row) => {
-            let v = password::verify(&pw, &row.password_hash);
-            (Some(row), v)
-        }
-        None => {
-            password::verify_dummy(&pw);
-            (None, Verified::No)
-        }
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let (row, verified) = gate
+        .run(move || match row {
+            Some(row) => {
+                let v = password::verify(&pw, &row.password_hash);
+                (Some(row), v)
+            }
+            None => {
+                password::verify_dummy(&pw);
+                (None, Verified::No)
+            }
+        })
+        .await
+        .map_err(|password::Busy| LoginError::Busy)?;
     let row = match (row, verified) {
         (Some(row), verified @ (Verified::Yes | Verified::YesRehash)) if !row.disabled => {
             if verified == Verified::YesRehash {
@@ -246,12 +252,10 @@ pub async fn login(
             }
             row
         }
-        _ => {
-            ratelimit::record_failure(pool, email, source).await?;
-            return Err(LoginError::Invalid);
-        }
+        // The failure was counted when the attempt was admitted.
+        _ => return Err(LoginError::Invalid),
     };
-    ratelimit::clear_account(pool, email).await?;
+    ratelimit::succeeded(pool, email, attempt).await?;
     Ok(Account {
         id: row.id,
         email: row.email,

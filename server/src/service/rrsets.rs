@@ -274,6 +274,18 @@ async fn apply_inner(
                 format!("must be at most {COMMENT_MAX} characters"),
             );
         }
+        // PostgreSQL text cannot hold NUL, and control characters have no place in a note.
+        if change
+            .comment
+            .as_ref()
+            .is_some_and(|c| c.chars().any(char::is_control))
+        {
+            push(
+                &mut errors,
+                "comment",
+                "must not contain control characters (such as NUL or line breaks)".into(),
+            );
+        }
         let (name_text, type_text) = (change.name.as_str(), change.type_.as_str());
         if type_text.trim().eq_ignore_ascii_case("SOA") {
             push(

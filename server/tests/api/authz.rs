@@ -277,3 +277,41 @@ async fn a_scoped_admin_token_is_no_admin() {
     assert_eq!(all.as_array().unwrap().len(), 2);
     app.stop().await;
 }
+
+/// Login CSRF: a cross-site form that posts the attacker's credentials to the login would log
+/// the victim's browser into the attacker's account. A login that names another origin is
+/// refused, and no session is set; a script that names no origin still logs in.
+#[tokio::test]
+async fn a_cross_site_login_is_refused() {
+    let app = TestApp::start().await;
+    let mut browser = app.browser();
+    browser.origin = Some("http://evil.example".into());
+    let body = format!(
+        "email={}&password={}",
+        crate::harness::ADMIN_EMAIL.replace('@', "%40"),
+        crate::harness::ADMIN_PASSWORD.replace(' ', "+")
+    );
+    let reply = browser
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            Some("application/x-www-form-urlencoded"),
+            body.clone().into_bytes(),
+        )
+        .await;
+    reply.problem(StatusCode::FORBIDDEN);
+    assert!(
+        browser.cookie.is_none(),
+        "no session for a cross-site login"
+    );
+    let mut script = app.browser();
+    script.origin = None;
+    let reply = script
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": crate::harness::ADMIN_EMAIL, "password": crate::harness::ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    app.stop().await;
+}

@@ -144,3 +144,62 @@ async fn malformed_bodies_get_problems_and_store_nothing() {
     assert_eq!(app.count("api_token").await, 0);
     app.stop().await;
 }
+
+/// Inputs that once got a 500: a NUL in an RRset comment (PostgreSQL text cannot hold it), a
+/// record text longer than a btree index entry, and an RRset past the size limits (4,000 MX
+/// records made every query for it cost seconds).
+#[tokio::test]
+async fn rrset_input_that_once_broke_the_server_gets_4xx_or_is_stored() {
+    let app = TestApp::start().await;
+    let mut c = app.customer("bounds@example.com").await;
+    let r = c
+        .post("/api/v1/zones", json!({ "name": "bounds.example" }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let rows = app.count("record").await;
+    let put = |body: serde_json::Value| body.to_string().into_bytes();
+    let p = c
+        .send(
+            Method::PUT,
+            "/api/v1/zones/bounds.example/rrsets/www/A",
+            Some("application/json"),
+            put(json!({"records": ["192.0.2.1"], "comment": "a\u{0}b"})),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "comment", "{p}");
+    let many: Vec<String> = (0..4092)
+        .map(|i| format!("10.0.{}.{}", i / 256, i % 256))
+        .collect();
+    let p = c
+        .send(
+            Method::PUT,
+            "/api/v1/zones/bounds.example/rrsets/many/A",
+            Some("application/json"),
+            put(json!({ "records": many })),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p["errors"].to_string().contains("at most 4091 records"),
+        "{p}"
+    );
+    assert_eq!(app.count("record").await, rows);
+    // A 4 kB TXT record is valid DNS and is stored (the unique index is over a digest).
+    let long = "x".repeat(4000);
+    let r = c
+        .send(
+            Method::PUT,
+            "/api/v1/zones/bounds.example/rrsets/long/TXT",
+            Some("application/json"),
+            put(json!({ "records": [long] })),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(500)]
+    );
+    app.stop().await;
+}

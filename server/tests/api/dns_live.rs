@@ -399,6 +399,7 @@ async fn zones_in_the_store_are_served_from_the_first_query() {
                 std::time::Duration::from_millis(500),
             ),
             nameserver_port: 0,
+            login_concurrency: 4,
             leptos_options: leptos::config::LeptosOptions::builder()
                 .output_name("zonekeeper")
                 .build(),

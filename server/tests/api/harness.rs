@@ -148,6 +148,7 @@ impl TestApp {
                     std::time::Duration::from_millis(500),
                 ),
                 nameserver_port,
+                login_concurrency: 4,
                 leptos_options,
             },
         )

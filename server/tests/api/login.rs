@@ -139,6 +139,95 @@ async fn login_is_rate_limited_per_source_address() {
     app.stop().await;
 }
 
+/// 40 guesses at once for one account: the attempt is counted before the password is checked,
+/// under a lock, so no more than the 5 of the policy get a verdict; the rest are throttled.
+#[tokio::test]
+async fn concurrent_guesses_are_admitted_only_up_to_the_limit() {
+    let app = TestApp::start().await;
+    let guesses = (0..40).map(|i| {
+        let mut c = app.browser();
+        async move {
+            c.post(
+                "/api/v1/auth/login",
+                json!({"email": ADMIN_EMAIL, "password": format!("wrong guess {i}")}),
+            )
+            .await
+            .status
+        }
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(checked <= 5, "{checked} guesses were checked: {statuses:?}");
+    assert_eq!(checked + throttled, 40, "{statuses:?}");
+    app.stop().await;
+}
+
+/// The process's resident memory, in MiB (Linux).
+fn rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap()
+        / 1024
+}
+
+/// 500 wrong logins at once from 250 loopback addresses (so that the per-address throttle
+/// does not stop them): password checks are bounded (`--login-concurrency`, 4 here), the rest
+/// are told the server is busy, the process's memory stays bounded, and a good login still
+/// works afterwards.
+#[tokio::test]
+async fn a_login_flood_keeps_memory_bounded() {
+    let app = TestApp::start().await;
+    let before = rss_mib();
+    let flood = (0..500u32).map(|i| {
+        let address = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 1, 1 + (i % 250) as u8));
+        let http = reqwest::Client::builder().local_address(address).build().unwrap();
+        let url = format!("{}/api/v1/auth/login", app.base);
+        async move {
+            http.post(url)
+                .json(&json!({"email": format!("nobody{i}@example.com"), "password": "flood flood flood"}))
+                .send()
+                .await
+                .map(|r| r.status())
+        }
+    });
+    let statuses = futures::future::join_all(flood).await;
+    let after = rss_mib();
+    for status in &statuses {
+        let status = status.as_ref().expect("a reply");
+        assert!(
+            [
+                StatusCode::UNAUTHORIZED,
+                StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::TOO_MANY_REQUESTS
+            ]
+            .contains(status),
+            "{status}"
+        );
+    }
+    let busy = statuses
+        .iter()
+        .filter(|s| matches!(s, Ok(StatusCode::SERVICE_UNAVAILABLE)))
+        .count();
+    println!("login flood: 500 attempts, {busy} told busy, RSS {before} MiB -> {after} MiB");
+    // Unbounded, 500 concurrent argon2id checks would take 500 × 19 MiB ≈ 9.5 GiB.
+    assert!(
+        after < before + 512,
+        "RSS grew from {before} to {after} MiB"
+    );
+    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn session_id_rotates_on_login_and_logout_destroys_it() {
     let app = TestApp::start().await;
