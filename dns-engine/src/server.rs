@@ -6,10 +6,11 @@
 //! timeout on every read and write, and a cap on concurrent connections. Nothing on this path
 //! panics; a malformed packet costs one FORMERR or nothing, never the listener.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, TcpListener as StdTcpListener, UdpSocket as StdUdpSocket};
+use std::net::{IpAddr, SocketAddr, TcpListener as StdTcpListener, UdpSocket as StdUdpSocket};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -32,6 +33,11 @@ pub const DEFAULT_TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many TCP connections are served at once; further ones are closed right after accept
 /// so that the client fails fast instead of waiting in the backlog (RFC 7766 §6.2.2).
 pub const DEFAULT_MAX_TCP_CONNECTIONS: usize = 512;
+
+/// How many of those one source address may hold, so that a single client cannot take every
+/// slot and lock all others out of DNS over TCP (RFC 7766 §6.2.2 asks servers to protect
+/// themselves this way).
+pub const DEFAULT_MAX_TCP_PER_SOURCE: usize = 64;
 
 /// How many times binding with port 0 is retried when the UDP port the kernel picked is
 /// already taken for TCP.
@@ -91,6 +97,7 @@ pub struct DnsServer {
     health: EngineHealth,
     tcp_idle_timeout: Duration,
     max_tcp_connections: usize,
+    max_tcp_per_source: usize,
 }
 
 impl DnsServer {
@@ -124,6 +131,7 @@ impl DnsServer {
             health: EngineHealth::default(),
             tcp_idle_timeout: DEFAULT_TCP_IDLE_TIMEOUT,
             max_tcp_connections: DEFAULT_MAX_TCP_CONNECTIONS,
+            max_tcp_per_source: DEFAULT_MAX_TCP_PER_SOURCE,
         })
     }
 
@@ -139,6 +147,14 @@ impl DnsServer {
     #[must_use]
     pub fn with_max_tcp_connections(mut self, max_connections: usize) -> Self {
         self.max_tcp_connections = max_connections;
+        self
+    }
+
+    /// Sets how many TCP connections one source address may hold at once (default
+    /// [`DEFAULT_MAX_TCP_PER_SOURCE`]).
+    #[must_use]
+    pub fn with_max_tcp_per_source(mut self, max_per_source: usize) -> Self {
+        self.max_tcp_per_source = max_per_source;
         self
     }
 
@@ -168,6 +184,7 @@ impl DnsServer {
         let tcp_limits = TcpLimits {
             idle_timeout: self.tcp_idle_timeout,
             max_connections: self.max_tcp_connections,
+            max_per_source: self.max_tcp_per_source,
         };
         tokio::select! {
             () = shutdown => {
@@ -248,6 +265,7 @@ async fn serve_udp(socket: &UdpSocket, catalog: &SharedCatalog) -> Infallible {
 struct TcpLimits {
     idle_timeout: Duration,
     max_connections: usize,
+    max_per_source: usize,
 }
 
 /// Accepts TCP connections until dropped; dropping it also ends every open connection.
@@ -257,6 +275,9 @@ async fn serve_tcp(
     limits: TcpLimits,
 ) -> Infallible {
     let mut connections = JoinSet::new();
+    // Live connections per source address, and the source of each connection task.
+    let mut per_source: HashMap<IpAddr, usize> = HashMap::new();
+    let mut sources: HashMap<tokio::task::Id, IpAddr> = HashMap::new();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -266,11 +287,23 @@ async fn serve_tcp(
                 continue;
             }
         };
-        // Collect finished connections so that `len` counts only live ones.
-        while let Some(finished) = connections.try_join_next() {
-            if let Err(err) = finished {
-                if err.is_panic() {
-                    error!("BUG: a TCP connection task panicked");
+        // Collect finished connections so that the counts hold only live ones.
+        while let Some(finished) = connections.try_join_next_with_id() {
+            let id = match finished {
+                Ok((id, ())) => id,
+                Err(err) => {
+                    if err.is_panic() {
+                        error!("BUG: a TCP connection task panicked");
+                    }
+                    err.id()
+                }
+            };
+            if let Some(ip) = sources.remove(&id) {
+                if let Some(count) = per_source.get_mut(&ip) {
+                    *count = count.saturating_sub(1);
+                    if *count == 0 {
+                        per_source.remove(&ip);
+                    }
                 }
             }
         }
@@ -279,12 +312,20 @@ async fn serve_tcp(
             drop(stream);
             continue;
         }
-        connections.spawn(serve_connection(
+        let held = per_source.entry(peer.ip()).or_insert(0);
+        if *held >= limits.max_per_source {
+            debug!(%peer, limit = limits.max_per_source, "too many TCP connections from this source; closing");
+            drop(stream);
+            continue;
+        }
+        *held += 1;
+        let task = connections.spawn(serve_connection(
             stream,
             peer,
             catalog.clone(),
             limits.idle_timeout,
         ));
+        sources.insert(task.id(), peer.ip());
     }
 }
 

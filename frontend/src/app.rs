@@ -48,6 +48,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "ssr")]
+    content_security_policy();
 
     let (hydrated, set_hydrated) = signal(false);
     provide_context(Hydrated(hydrated));
@@ -86,6 +88,28 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// Sends the Content-Security-Policy of a console page: scripts only from this origin or with
+/// this response's nonce (leptos puts it on the hydration script), WebAssembly allowed to
+/// compile (`'wasm-unsafe-eval'`, which hydration needs), no plugins, no framing, forms and
+/// requests only to this origin. Inline `style` attributes stay allowed; inline scripts do not.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -143,7 +143,7 @@ impl Running {
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let dns = tokio::spawn(dns.run(stopped(stop_rx.clone())));
+        let dns = run_engine_apart(dns, stopped(stop_rx.clone()))?;
         let http = tokio::spawn(
             axum::serve(
                 listener,
@@ -188,6 +188,33 @@ impl Running {
         http??;
         Ok(())
     }
+}
+
+/// Runs the DNS engine on a thread and runtime of its own, so that nothing the API does —
+/// CPU-heavy imports, large JSON answers, a handler that blocks — can delay an answer: the
+/// engine's sockets are driven by its own thread only. The returned task ends with the engine.
+fn run_engine_apart(
+    dns: dns_engine::DnsServer,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<tokio::task::JoinHandle<std::io::Result<()>>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .thread_name("dns-engine")
+        .build()?;
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("dns-engine".into())
+        .spawn(move || {
+            let result = runtime.block_on(dns.run(shutdown));
+            let _ = done_tx.send(result);
+        })?;
+    Ok(tokio::spawn(async move {
+        done_rx.await.unwrap_or_else(|_| {
+            Err(std::io::Error::other(
+                "the DNS engine's thread ended without a result",
+            ))
+        })
+    }))
 }
 
 /// How long each name server gets to answer a DS check's DNSKEY question.

@@ -146,3 +146,31 @@ async fn connections_over_the_cap_are_closed_and_capacity_returns() {
     }
     server.stop().await;
 }
+
+/// One client holding every slot once locked all others out: a source may hold only its share.
+#[tokio::test]
+async fn one_source_cannot_take_every_connection() {
+    let server = TestServer::start_with(|server| {
+        server
+            .with_max_tcp_connections(8)
+            .with_max_tcp_per_source(2)
+    })
+    .await;
+    let mut first = TcpClient::connect(server.addr).await;
+    let mut second = TcpClient::connect(server.addr).await;
+    first.query(&query("one.example.", RecordType::A)).await;
+    second.query(&query("two.example.", RecordType::A)).await;
+    let mut third = TcpClient::connect(server.addr).await;
+    assert!(
+        third.closed_within(TIMEOUT).await,
+        "a third from the same source is refused"
+    );
+
+    // Another source address is still served.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let stream = socket.connect(server.addr).await.unwrap();
+    let mut other = TcpClient(stream);
+    other.query(&query("other.example.", RecordType::A)).await;
+    server.stop().await;
+}

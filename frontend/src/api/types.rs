@@ -54,6 +54,9 @@ pub struct LoginRequest {
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
+    /// Also revoke every API token of the account (other browser sessions always end).
+    #[serde(default)]
+    pub revoke_tokens: bool,
 }
 
 /// An API token as listed: never its secret.

@@ -74,6 +74,7 @@ fn ChangePasswordForm() -> impl IntoView {
         let req = ChangePasswordRequest {
             current_password: input_value(current),
             new_password,
+            revoke_tokens: false,
         };
         submission.run(api::change_password(&req));
     };

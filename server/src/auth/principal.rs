@@ -156,11 +156,20 @@ impl FromRequestParts<AppState> for Principal {
             session.flush().await.map_err(ApiError::internal)?;
             return Err(ApiError::Unauthorized);
         }
-        let Some(account) = accounts::get_active(&state.pool, auth.account_id).await? else {
+        let Some((account, password_changed_at)) =
+            accounts::get_active_since(&state.pool, auth.account_id).await?
+        else {
             // Deleted or disabled since login: the session ends here.
             session.flush().await.map_err(ApiError::internal)?;
             return Err(ApiError::Unauthorized);
         };
+        // Logged in before the password last changed: a session the owner did not renew.
+        if password_changed_at
+            .is_some_and(|changed| auth.authenticated_at < changed.unix_timestamp())
+        {
+            session.flush().await.map_err(ApiError::internal)?;
+            return Err(ApiError::Unauthorized);
+        }
         if now - auth.seen_at >= touch_interval(state.web.session_idle) {
             auth.seen_at = now;
             session

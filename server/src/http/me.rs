@@ -40,6 +40,7 @@ pub async fn me(State(state): State<AppState>, who: Principal) -> Result<Json<Us
 pub async fn change_password(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
+    session: tower_sessions::Session,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     accounts::change_password(
@@ -48,7 +49,21 @@ pub async fn change_password(
         who.account_id,
         &req.current_password,
         &req.new_password,
+        req.revoke_tokens,
     )
     .await?;
+    // The change ended every session that logged in before it; the caller's own session has
+    // just proved the password and goes on, as if it had logged in now.
+    if let Some(mut auth) = session
+        .get::<crate::auth::SessionAuth>(crate::auth::SESSION_KEY)
+        .await
+        .map_err(ApiError::internal)?
+    {
+        auth.authenticated_at = time::OffsetDateTime::now_utc().unix_timestamp();
+        session
+            .insert(crate::auth::SESSION_KEY, auth)
+            .await
+            .map_err(ApiError::internal)?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -159,16 +159,32 @@ pub async fn ensure_admin(
 
 /// An active (not disabled) account by id.
 pub async fn get_active(pool: &PgPool, id: i64) -> Result<Option<Account>, ApiError> {
+    Ok(get_active_since(pool, id)
+        .await?
+        .map(|(account, _)| account))
+}
+
+/// [`get_active`], with the time of the account's last password change (sessions that logged
+/// in before it are no longer valid).
+pub async fn get_active_since(
+    pool: &PgPool,
+    id: i64,
+) -> Result<Option<(Account, Option<time::OffsetDateTime>)>, ApiError> {
     let row = sqlx::query!(
-        "select id, email, role from account where id = $1 and not disabled",
+        "select id, email, role, password_changed_at from account where id = $1 and not disabled",
         id
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| Account {
-        id: r.id,
-        email: r.email,
-        role: parse_role(&r.role),
+    Ok(row.map(|r| {
+        (
+            Account {
+                id: r.id,
+                email: r.email,
+                role: parse_role(&r.role),
+            },
+            r.password_changed_at,
+        )
     }))
 }
 
@@ -270,6 +286,7 @@ pub async fn change_password(
     account_id: i64,
     current: &str,
     new: &str,
+    revoke_tokens: bool,
 ) -> Result<(), ApiError> {
     password::check_policy(new).map_err(|m| ApiError::field("new_password", m))?;
     let stored = sqlx::query_scalar!(
@@ -291,13 +308,20 @@ pub async fn change_password(
     }
     let hash = hash_blocking(new.to_owned()).await?;
     let mut tx = pool.begin().await?;
+    // Every browser session that logged in before now ends (the caller renews its own).
     sqlx::query!(
-        "update account set password_hash = $2, updated_at = now() where id = $1",
+        "update account set password_hash = $2, password_changed_at = now(), updated_at = now()
+          where id = $1",
         account_id,
         hash
     )
     .execute(&mut *tx)
     .await?;
+    if revoke_tokens {
+        sqlx::query!("delete from api_token where account_id = $1", account_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     // Hashes are not audit material: record that it changed, not what to.
     audit::record(
         &mut tx,

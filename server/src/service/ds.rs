@@ -96,6 +96,10 @@ async fn parent_zone(conn: &mut PgConnection, name: &str) -> sqlx::Result<Option
     }))
 }
 
+/// Most DS records one domain may hold (registries take a handful: the key, its successor
+/// during a rollover, two digest types each).
+pub const MAX_DS_PER_DOMAIN: i64 = 8;
+
 /// The records of a domain that the parent serves, by the rule in the module docs.
 const PUBLISHED: &str = "(r.state = 'valid' or (r.state = 'pending' and exists
     (select 1 from ds_record v where v.domain_id = r.domain_id and v.state = 'valid')))";
@@ -135,13 +139,16 @@ pub async fn published_ds(
            from ds_record r
            join domain d on d.id = r.domain_id
            join lateral (
-                select z.id as zone_id,
+                select z.id as zone_id, z.account_id,
                        (select min(n.ttl) from record n
                          where n.zone_id = z.id and n.name = d.name and n.type = 'NS') as ttl
                   from zone z
                  where d.name like '%.' || z.name
                  order by length(z.name) desc limit 1) p on true
           where p.ttl is not null and ($1::bigint is null or p.zone_id = $1) and {PUBLISHED}
+            -- Only the parent zone's owner (or an admin, who assigned the domain) decides
+            -- what is published in it.
+            and (p.account_id = d.account_id or d.assigned_by_admin)
           order by p.zone_id, d.name, r.id"
     ))
     .bind(zone_id)
@@ -275,9 +282,10 @@ pub async fn create_domain(
         }
     }
     let id = sqlx::query_scalar!(
-        "insert into domain (account_id, name) values ($1, $2) returning id",
+        "insert into domain (account_id, name, assigned_by_admin) values ($1, $2, $3) returning id",
         owner_id,
-        name
+        name,
+        who.is_admin()
     )
     .fetch_one(&mut *tx)
     .await
@@ -337,10 +345,20 @@ pub async fn delete_domain(pool: &PgPool, who: &Principal, input: &str) -> Resul
 
 /// The hosted parent zone that serves this domain's DS records, if it delegates the domain.
 async fn published_parent(conn: &mut PgConnection, row: &DomainRow) -> sqlx::Result<Option<i64>> {
-    Ok(parent_zone(conn, &row.name)
-        .await?
-        .filter(|p| p.delegated)
-        .map(|p| p.id))
+    let Some(parent) = parent_zone(conn, &row.name).await?.filter(|p| p.delegated) else {
+        return Ok(None);
+    };
+    // Only the parent zone's owner (or an admin) decides what is published in it.
+    let consented = sqlx::query_scalar!(
+        r#"select exists (select 1 from domain d, zone z
+                           where d.id = $1 and z.id = $2
+                             and (d.account_id = z.account_id or d.assigned_by_admin)) as "ok!""#,
+        row.id,
+        parent.id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(consented.then_some(parent.id))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -716,6 +734,22 @@ pub async fn submit(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(ApiError::NotFound)?;
+    // A DS RRset is small in practice (a key and its successor, two digests each); a flood of
+    // pending records once made the parent's signing fail.
+    let held = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from ds_record where domain_id = $1"#,
+        row.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if held >= MAX_DS_PER_DOMAIN {
+        return Err(ApiError::field(
+            "ds",
+            format!(
+                "a domain may have at most {MAX_DS_PER_DOMAIN} DS records; delete old ones first"
+            ),
+        ));
+    }
     let id = sqlx::query_scalar!(
         "insert into ds_record (domain_id, key_tag, algorithm, digest_type, digest, state, reason,
                                 warnings, checked_at)

@@ -655,3 +655,81 @@ async fn ds_of_a_domain_hosted_elsewhere_is_recorded_for_the_registrar() {
     );
     app.stop().await;
 }
+
+/// A customer who claimed `kid.bobzone.example` before anyone hosted `bobzone.example` must not
+/// get DS records served in Bob's zone once Bob creates it and delegates `kid`: only the parent
+/// zone's owner, or an admin who assigns the domain, decides what that zone publishes.
+#[tokio::test]
+async fn ds_of_a_domain_claimed_below_another_accounts_zone_is_not_published_there() {
+    let app = TestApp::start().await;
+    let mut mallory = app.customer("mallory@example.com").await;
+    let r = mallory
+        .post("/api/v1/domains", json!({"name": "kid.bobzone.example"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Her DS, stored as a live check would have stored a valid one.
+    sqlx::query(
+        "insert into ds_record (domain_id, key_tag, algorithm, digest_type, digest, state, reason)
+         select id, 31406, 13, 2, decode(repeat('ab', 32), 'hex'), 'valid', 'test'
+           from domain where name = 'kid.bobzone.example.'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut bob = app.customer("bob@example.com").await;
+    let r = bob
+        .post("/api/v1/zones", json!({"name": "bobzone.example"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = bob
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/zones/bobzone.example/rrsets/kid/NS",
+            Some("application/json"),
+            json!({"records": ["ns1.elsewhere.example."]})
+                .to_string()
+                .into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut dns = Dns::new(app.dns_addr).await;
+    dns.wait_for(
+        "kid.bobzone.example.",
+        RecordType::NS,
+        "the delegation",
+        |a| {
+            a.authorities
+                .iter()
+                .any(|r| r.record_type() == RecordType::NS)
+        },
+    )
+    .await;
+    let answer = dns.query("kid.bobzone.example.", RecordType::DS).await;
+    assert!(
+        served_ds(&answer).is_empty(),
+        "Mallory's DS is served in Bob's zone: {answer:?}"
+    );
+
+    // An admin assigning the domain is the operator's consent: then it is published.
+    sqlx::query("update domain set assigned_by_admin = true where name = 'kid.bobzone.example.'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let r = bob
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/zones/bobzone.example/rrsets/www/A",
+            Some("application/json"),
+            json!({"records": ["192.0.2.1"]}).to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    dns.wait_for(
+        "kid.bobzone.example.",
+        RecordType::DS,
+        "the consented DS",
+        |a| !served_ds(a).is_empty(),
+    )
+    .await;
+    app.stop().await;
+}

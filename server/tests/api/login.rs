@@ -419,3 +419,55 @@ async fn password_change_and_rehash_on_login() {
     );
     app.stop().await;
 }
+
+/// A password change ends every other browser session (a stolen session does not outlive a
+/// reset) but not the one that made it; with `revoke_tokens` the account's API tokens go too.
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions() {
+    let app = TestApp::start().await;
+    let mut other = app.admin().await;
+    let mut me = app.admin().await;
+    let r = me.post("/api/v1/tokens", json!({"name": "deploy"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let secret = r.json()["secret"].as_str().unwrap().to_owned();
+    // Sessions are stamped to the second: let the change come in a later one.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let new = "a new password for all";
+    let r = me
+        .post(
+            "/api/v1/me/password",
+            json!({"current_password": ADMIN_PASSWORD, "new_password": new}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        me.get("/api/v1/me").await.status,
+        StatusCode::OK,
+        "the changing session goes on"
+    );
+    assert_eq!(
+        other.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the other one ends"
+    );
+    let mut api = app.with_token(&secret);
+    assert_eq!(
+        api.get("/api/v1/me").await.status,
+        StatusCode::OK,
+        "tokens stay unless asked"
+    );
+    let r = me
+        .post(
+            "/api/v1/me/password",
+            json!({"current_password": new, "new_password": "and yet another one", "revoke_tokens": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        api.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "tokens revoked"
+    );
+    assert_eq!(me.get("/api/v1/me").await.status, StatusCode::OK);
+    app.stop().await;
+}

@@ -526,3 +526,71 @@ async fn import_speed() {
     }
     app.stop().await;
 }
+
+/// A big import (here 60,000 records, a dry run, which reads, checks and diffs them all) once
+/// made other customers' DNS queries time out. The engine answers on a thread of its own: every
+/// query during the import is answered within a second.
+#[tokio::test]
+async fn dns_is_answered_while_a_big_import_runs() {
+    let app = TestApp::start().await;
+    let mut c = customer_with_zone(&app).await;
+    let mut other = app.customer("neighbour@example.com").await;
+    let r = other
+        .post("/api/v1/zones", json!({ "name": "neighbour.example" }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut file =
+        String::from("$ORIGIN fidelity.example.\n$TTL 300\n@ NS ns1\nns1 A 192.0.2.53\n");
+    for i in 0..60_000 {
+        file.push_str(&format!(
+            "h{i} A 10.{}.{}.{}\n",
+            i >> 16,
+            (i >> 8) & 255,
+            i & 255
+        ));
+    }
+    let import = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let status = c
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/zones/{ZONE}/import?dry_run=true"),
+                Some("text/dns"),
+                file.into_bytes(),
+            )
+            .await
+            .status;
+        (status, started.elapsed())
+    });
+    let mut answered = 0;
+    let mut asked = 0;
+    while !import.is_finished() && asked < 40 {
+        asked += 1;
+        let out = tokio::process::Command::new("dig")
+            .arg(format!("@{}", app.dns_addr.ip()))
+            .args(["-p", &app.dns_addr.port().to_string()])
+            .args([
+                "+norec",
+                "+short",
+                "+time=1",
+                "+tries=1",
+                "neighbour.example",
+                "SOA",
+            ])
+            .output()
+            .await
+            .unwrap();
+        if !String::from_utf8_lossy(&out.stdout).trim().is_empty() {
+            answered += 1;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (status, took) = import.await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+    println!(
+        "import dry run of 60,000 records took {took:?}; {answered} of {asked} queries answered"
+    );
+    assert!(asked > 0, "the import finished before any query");
+    assert_eq!(answered, asked, "queries went unanswered during the import");
+    app.stop().await;
+}
