@@ -788,7 +788,7 @@ fn name_token(
 
 /// The rules of `role` for a name read from wire data (generic form).
 fn check_name(name: &Name, what: &str, role: NameRole) -> Result<(), String> {
-    let text = name.to_string();
+    let text = name.to_ascii();
     if role == NameRole::Host && is_ip_literal(&text) {
         return Err(format!(
             "{what} must be a host name, not an IP address (\"{text}\")"
@@ -1060,7 +1060,7 @@ fn encode(fields: &[Field], values: &[Value]) -> (Vec<u8>, String, Option<Name>)
                 } else {
                     push_name(name, &mut wire);
                 }
-                words.push(name.to_string());
+                words.push(name.to_ascii());
                 target = Some(name.clone());
             }
             (_, Value::V4(addr)) => {

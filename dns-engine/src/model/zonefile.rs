@@ -423,7 +423,28 @@ pub fn read_zone_file(text: &str, origin: &Name, default_ttl: u32) -> ZoneFile {
                 );
                 continue;
             }
-            match parse_name(&token.text, &current_origin, NameRole::Owner) {
+            // Internationalized owners written in Unicode (U-labels) are converted to their
+            // A-label form (UTS #46, as IDNA 2008 registries use it), with a warning: DNS itself
+            // only carries the A-labels.
+            let text = if token.text.is_ascii() {
+                token.text.clone()
+            } else {
+                match idna::domain_to_ascii(&token.text) {
+                    Ok(ascii) => {
+                        warnings.push(LineIssue {
+                            line,
+                            message: format!(
+                                "owner \"{}\" was converted to its A-label form \"{ascii}\" \
+                                 (IDNA)",
+                                token.text
+                            ),
+                        });
+                        ascii
+                    }
+                    Err(_) => token.text.clone(),
+                }
+            };
+            match parse_name(&text, &current_origin, NameRole::Owner) {
                 Ok(owner) => owner,
                 Err(rule) => {
                     err(&mut errors, format!("owner: {rule}"));
@@ -603,7 +624,7 @@ pub fn read_zone_file(text: &str, origin: &Name, default_ttl: u32) -> ZoneFile {
             group.records.into_iter().map(|(_, r)| r).collect();
         match assemble_rrset(
             origin,
-            &group.owner.to_string(),
+            &group.owner.to_ascii(),
             Ok(group.rtype),
             i64::from(group.ttl.0),
             records,
@@ -878,6 +899,7 @@ mod reader_tests {
             "www 300 A 192.0.2.1\n",
             "www 300 RRSIG A 13 3 300 20300101000000 20200101000000 1 example.com. AA==\n",
             "nottl A 192.0.2.9\n",
+            "münchen 300 A 192.0.2.10\n",
         ));
         assert!(file.errors.is_empty(), "{:?}", errors(&file));
         let warnings: Vec<String> = file
@@ -891,6 +913,14 @@ mod reader_tests {
                 .any(|w| w.starts_with(&format!("{line}: ")) && w.contains(text))
         };
         assert!(has(1, "not a wildcard"), "{warnings:?}");
+        assert!(
+            has(7, "converted to its A-label form \"xn--mnchen-3ya\""),
+            "{warnings:?}"
+        );
+        assert_eq!(
+            records(&file, "xn--mnchen-3ya.example.com.", "A"),
+            ["192.0.2.10"]
+        );
         assert!(has(3, "differs from the 300"), "{warnings:?}");
         assert!(has(4, "repeats the record of line 2"), "{warnings:?}");
         assert!(has(5, "left out"), "{warnings:?}");

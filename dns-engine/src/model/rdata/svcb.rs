@@ -204,7 +204,7 @@ pub(super) fn parse(
         wire.extend_from_slice(&len.to_be_bytes());
         wire.extend_from_slice(value);
     }
-    let mut canonical = format!("{priority} {target}");
+    let mut canonical = format!("{priority} {}", target.to_ascii());
     for (key, value) in &params {
         canonical.push(' ');
         canonical.push_str(&param_text(*key, value));
@@ -425,7 +425,7 @@ pub(super) fn print(rtype: &str, wire: &[u8]) -> Result<String, String> {
         at += len;
     }
     let target = Name::from_labels(labels).map_err(|err| format!("the target: {err}"))?;
-    let mut out = format!("{priority} {target}");
+    let mut out = format!("{priority} {}", target.to_ascii());
     let mut last: Option<u16> = None;
     while at < wire.len() {
         let head = wire.get(at..at + 4).ok_or_else(short)?;

@@ -36,6 +36,9 @@ fn presentation_round_trips() {
         ("AAAA", "2001:DB8:0:0::1", "2001:db8::1"),
         ("CNAME", "www", "www.example.com."),
         ("CNAME", "@", "example.com."),
+        // A-labels stay A-labels (hickory's Display would print the Unicode form).
+        ("CNAME", "xn--mnchen-3ya.example.", "xn--mnchen-3ya.example."),
+        ("MX", "10 XN--Mnchen-3ya", "10 XN--Mnchen-3ya.example.com."),
         ("PTR", "host.example.net.", "host.example.net."),
         ("NS", "ns1", "ns1.example.com."),
         ("MX", "10 mail", "10 mail.example.com."),
