@@ -480,13 +480,7 @@ async fn apply_inner(
         )
         .await?;
     }
-    sqlx::query!(
-        "update zone set serial = $2, updated_at = now() where id = $1",
-        z.id,
-        i64::from(serial)
-    )
-    .execute(&mut *tx)
-    .await?;
+    store_serial(&mut tx, z.id, serial).await?;
     notify_changed(&mut tx, &z.name).await?;
     tx.commit().await?;
 
@@ -766,13 +760,7 @@ pub async fn import(
     .execute(&mut *tx)
     .await?;
     let serial = next_serial(base, time::OffsetDateTime::now_utc().date());
-    sqlx::query!(
-        "update zone set serial = $2, updated_at = now() where id = $1",
-        z.id,
-        i64::from(serial)
-    )
-    .execute(&mut *tx)
-    .await?;
+    store_serial(&mut tx, z.id, serial).await?;
     // One audit entry for the whole import: what it did, in numbers (the records themselves
     // are in the zone and, per RRset, in the result).
     let created = diffs.iter().filter(|d| d.before.is_none()).count();
@@ -803,6 +791,18 @@ pub async fn import(
         changes: diffs,
         warnings,
     })
+}
+
+/// Writes the zone's new serial (one bump per change).
+async fn store_serial(conn: &mut PgConnection, zone_id: i64, serial: u32) -> Result<(), ApiError> {
+    sqlx::query!(
+        "update zone set serial = $2, updated_at = now() where id = $1",
+        zone_id,
+        i64::from(serial)
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A `zone_file:LINE` field error.

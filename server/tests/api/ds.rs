@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::dns_live::Dns;
-use crate::harness::{Client, TestApp};
+use crate::harness::{field_errors, Client, TestApp};
 use crate::knot::SignedChild;
 
 const ALICE: &str = "alice@example.org";
@@ -45,20 +45,6 @@ pub async fn parent_with_delegation(who: &mut Client, zone: &str, child: &str) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-}
-
-fn field_errors(problem: &Value) -> Vec<(String, String)> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["message"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
 }
 
 /// The DS RDATA the engine serves for `name`, upper-case.

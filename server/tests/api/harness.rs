@@ -344,3 +344,18 @@ impl Client {
         self.send(Method::DELETE, path, None, vec![]).await
     }
 }
+
+/// The `errors` of a problem+json answer as (field, message) pairs.
+pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::dns_live::Dns;
-use crate::harness::{Client, TestApp};
+use crate::harness::{field_errors, Client, TestApp};
 
 const CUSTOMER: &str = "alice@example.org";
 const OTHER: &str = "bob@example.org";
@@ -70,20 +70,6 @@ async fn alice_zone(alice: &mut Client) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-}
-
-fn field_errors(problem: &Value) -> Vec<(String, String)> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["message"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
 }
 
 #[tokio::test]

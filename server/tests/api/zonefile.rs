@@ -419,17 +419,7 @@ async fn every_error_of_a_file_is_reported_with_its_line_and_nothing_is_stored()
         opt OPT \\# 0\n";
     let r = import(&mut c, "", file).await;
     let problem = r.problem(StatusCode::UNPROCESSABLE_ENTITY);
-    let errors: Vec<(String, String)> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["message"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let errors = crate::harness::field_errors(&problem);
     let has = |line: usize, text: &str| {
         errors
             .iter()
