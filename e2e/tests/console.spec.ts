@@ -151,6 +151,8 @@ test.describe('on a phone', () => {
 // the text as text.
 test('hostile route parameters render as text on every page', async ({ page }) => {
   await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  // Wait for the session: navigating on at once would cancel the login request.
+  await expect(page).toHaveURL(/\/$/);
   const hostile = '</title><script>alert(document.domain)</script><img src=x onerror=alert(1)>';
   const encoded = encodeURIComponent(hostile);
   const paths = [
@@ -164,6 +166,8 @@ test('hostile route parameters render as text on every page', async ({ page }) =
   for (const path of paths) {
     await page.goto(path);
     await waitForHydration(page);
+    // Still logged in: a login page here would prove nothing about the page asked for.
+    expect(new URL(page.url()).pathname, path).not.toBe('/login');
     expect(await page.locator('script:not([src]):not([type])', { hasText: 'alert(' }).count()).toBe(0);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
   }
