@@ -89,6 +89,11 @@ pub struct ServeArgs {
     /// to 2 s for a turn and are then answered 503. Bounds the memory a login flood can take.
     #[arg(long, env = "ZONEKEEPER_LOGIN_CONCURRENCY", default_value_t = 4)]
     pub login_concurrency: usize,
+    /// Let DS checks ask name servers at loopback, private, link-local and other
+    /// special-purpose addresses (RFC 6890). Off by default: a customer's glue must not make
+    /// Zonekeeper probe the provider's own networks. For tests and lab setups.
+    #[arg(long, env = "ZONEKEEPER_ALLOW_LOCAL_TARGETS")]
+    pub allow_local_targets: bool,
 }
 
 /// `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53` or `[2001:db8::53]:5353`; port 53 when none.

@@ -65,6 +65,7 @@ async fn run_with_store(args: &ServeArgs, store: &Store) -> Result<(), BoxError>
             ),
             nameserver_port: args.nameserver_port,
             login_concurrency: args.login_concurrency,
+            allow_local_targets: args.allow_local_targets,
             leptos_options,
         },
     )
@@ -91,6 +92,8 @@ pub struct Settings {
     pub nameserver_port: u16,
     /// Password checks computed at once (see `--login-concurrency`).
     pub login_concurrency: usize,
+    /// Let DS checks ask name servers at special-purpose addresses (`--allow-local-targets`).
+    pub allow_local_targets: bool,
     pub leptos_options: leptos::config::LeptosOptions,
 }
 
@@ -123,6 +126,7 @@ impl Running {
                 port => port,
             },
             timeout: DS_CHECK_TIMEOUT,
+            allow_local_targets: settings.allow_local_targets,
         });
         let state = AppState {
             pool: pool.clone(),
@@ -130,6 +134,7 @@ impl Running {
             dns: dns.health(),
             resolver,
             ds: checker.clone(),
+            checks: crate::service::outbound::CheckGate::default(),
             leptos_options: settings.leptos_options,
             hashes: crate::auth::password::HashGate::new(
                 settings.login_concurrency,

@@ -16,6 +16,8 @@ pub struct AppState {
     pub resolver: Arc<crate::resolver::Resolver>,
     /// How DS submissions reach the child zones' name servers.
     pub ds: Arc<crate::service::ds::Checker>,
+    /// Admission of requests that make lookups on a customer's behalf (FCrDNS, DS checks).
+    pub checks: crate::service::outbound::CheckGate,
     pub leptos_options: LeptosOptions,
     /// Bounds the password hashes computed at once (memory under a login flood).
     pub hashes: crate::auth::password::HashGate,

@@ -104,6 +104,7 @@ pub async fn list_ds(
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The same DS is already submitted", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Format error, or the DS does not match the published keys (`mismatch: …`, `no-key: …`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "This account already runs its share of requests that check names", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn submit_ds(
     State(state): State<AppState>,
@@ -111,6 +112,7 @@ pub async fn submit_ds(
     ApiPath(domain): ApiPath<String>,
     ApiJson(req): ApiJson<SubmitDsRequest>,
 ) -> Result<(StatusCode, Json<SubmitDsResponse>), ApiError> {
+    let _slot = state.checks.admit(who.account_id).await?;
     let saved = ds::submit(&state.pool, &state.ds, &who, &domain, &req).await?;
     let status = if saved.dry_run {
         StatusCode::OK
@@ -147,6 +149,7 @@ pub async fn check_ds(
     AccountWide(who): AccountWide,
     ApiPath(domain): ApiPath<String>,
 ) -> Result<Json<DsList>, ApiError> {
+    let _slot = state.checks.admit(who.account_id).await?;
     Ok(Json(
         ds::check(&state.pool, &state.ds, &who, &domain).await?,
     ))

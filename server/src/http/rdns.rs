@@ -198,13 +198,15 @@ pub async fn list_rdns(
     params(RdnsBatchParams),
     request_body = RdnsBatch,
     responses((status = 200, body = RdnsBatchResult),
-              (status = 422, description = "Entries refused (each named by its index); nothing stored", body = Problem, content_type = "application/problem+json")))]
+              (status = 422, description = "Entries refused (each named by its index); nothing stored", body = Problem, content_type = "application/problem+json"),
+              (status = 429, description = "This account already runs its share of requests that check names", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch_rdns(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiQuery(params): ApiQuery<RdnsBatchParams>,
     ApiJson(batch): ApiJson<RdnsBatch>,
 ) -> Result<Json<RdnsBatchResult>, ApiError> {
+    let _slot = state.checks.admit(who.account_id).await?;
     Ok(Json(
         rdns::patch_rdns(&state.pool, &state.resolver, &who, &batch, &params).await?,
     ))
@@ -236,6 +238,7 @@ pub async fn put_rdns(
     ApiPath(ip): ApiPath<String>,
     ApiJson(req): ApiJson<PutRdns>,
 ) -> Result<Json<RdnsSaved>, ApiError> {
+    let _slot = state.checks.admit(who.account_id).await?;
     Ok(Json(
         rdns::put_rdns(&state.pool, &state.resolver, &who, &ip, &req).await?,
     ))

@@ -1,11 +1,11 @@
 //! Forward-confirmed reverse DNS (FCrDNS): does the host name of a PTR resolve back to the
 //! address? Mail receivers check exactly this, so a PTR that fails it is worse than none.
 //!
-//! A host name in a zone hosted here is answered from the store — in the caller's transaction,
-//! so a batch that changes forward records and PTRs together sees its own changes — including
-//! the default names the engine synthesizes for assigned ranges. Any other name is asked of the
-//! configured resolver ([`crate::resolver`]), concurrently with a bound and each within the
-//! resolver's timeout: a name that cannot be resolved is `unknown`, never a hang.
+//! A host name in a zone hosted here is answered from the store, including the default names
+//! the engine synthesizes for assigned ranges. Any other name is asked of the configured
+//! resolver ([`crate::resolver`]), concurrently with a bound, each within the resolver's
+//! timeout and all within one budget: a name that cannot be resolved is `unknown`, never a
+//! hang. No pooled connection is held while a query is out (see [`super::outbound`]).
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -16,7 +16,9 @@ use dns_engine::zone::synth::{Network, Template};
 use frontend::api::rdns::Fcrdns;
 use futures::stream::{self, StreamExt};
 use hickory_proto::rr::Name;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
+
+use super::outbound::FCRDNS_BUDGET;
 
 use crate::resolver::{Resolution, Resolver};
 
@@ -217,15 +219,23 @@ fn verdict(host: &str, addr: IpAddr, forward: &Forward) -> Verdict {
 
 /// Checks every `(address, host name)` pair (host names canonical: lower case, absolute).
 /// Hosted names are read through `conn`; the others are resolved through `resolver`.
+///
+/// The store is read first and its connection returned before any query is sent, and all
+/// lookups of one call share [`FCRDNS_BUDGET`]: a silent resolver costs this request that
+/// long at most, and costs the other customers nothing (see `service::outbound`).
 pub async fn check(
-    conn: &mut PgConnection,
+    pool: &PgPool,
     resolver: &Arc<Resolver>,
     items: &[(IpAddr, String)],
 ) -> sqlx::Result<Vec<Verdict>> {
     let mut names: Vec<String> = items.iter().map(|(_, h)| h.clone()).collect();
     names.sort_unstable();
     names.dedup();
-    let hosted = Hosted::load(conn, &names).await?;
+    let hosted = {
+        let mut conn = pool.acquire().await?;
+        Hosted::load(&mut conn, &names).await?
+    };
+    let deadline = tokio::time::Instant::now() + FCRDNS_BUDGET;
 
     // Forward answers per (name, family); external ones are resolved concurrently.
     let mut answers: HashMap<(String, bool), Forward> = HashMap::new();
@@ -267,6 +277,7 @@ pub async fn check(
             }
         })
         .buffer_unordered(CONCURRENCY)
+        .take_until(tokio::time::sleep_until(deadline))
         .collect()
         .await;
     // Registrable domains of names that do not exist: warn when the domain itself is missing.
@@ -290,6 +301,7 @@ pub async fn check(
             }
         })
         .buffer_unordered(CONCURRENCY)
+        .take_until(tokio::time::sleep_until(deadline))
         .collect()
         .await;
     answers.extend(resolved);
@@ -300,7 +312,12 @@ pub async fn check(
             let forward = answers
                 .get(&(host.clone(), addr.is_ipv4()))
                 .cloned()
-                .unwrap_or_else(|| Forward::Unknown("not checked".into()));
+                .unwrap_or_else(|| {
+                    Forward::Unknown(format!(
+                        "not resolved within the {} s a check may take",
+                        FCRDNS_BUDGET.as_secs()
+                    ))
+                });
             let mut v = verdict(host, *addr, &forward);
             if let Some(domain) = psl::domain_str(host.trim_end_matches('.')) {
                 if domain_exists.get(&format!("{domain}.")) == Some(&Some(false)) {

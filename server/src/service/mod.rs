@@ -8,6 +8,7 @@ pub mod dnssec;
 pub mod ds;
 pub mod dscheck;
 pub mod fcrdns;
+pub mod outbound;
 pub mod rdns;
 pub mod rrsets;
 pub mod settings;

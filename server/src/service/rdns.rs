@@ -1072,8 +1072,9 @@ async fn apply(
         .filter_map(|(i, p)| Some((i, (p.addr?, p.host.clone()?))))
         .collect();
     let items: Vec<(IpAddr, String)> = to_check.iter().map(|(_, item)| item.clone()).collect();
-    let verdicts = fcrdns::check(&mut conn, resolver, &items).await?;
+    // No pooled connection while the names are resolved (service::outbound).
     drop(conn);
+    let verdicts = fcrdns::check(pool, resolver, &items).await?;
     for ((i, _), verdict) in to_check.into_iter().zip(verdicts) {
         if policy == Policy::Strict && verdict.state == Fcrdns::Fail {
             pending[i].errors.push(FieldError {
@@ -1155,9 +1156,41 @@ async fn apply(
         }
     }
     let mut tx = pool.begin().await?;
+    // The ranges were read before the (slow) FCrDNS step: each must still be the caller's and
+    // not delegated, locked until the commit so that it cannot change hands meanwhile. Every
+    // statement below is scoped to these ranges.
+    let used: Vec<i64> = {
+        let mut ids: Vec<i64> = pending
+            .iter()
+            .filter(|p| p.errors.is_empty())
+            .filter_map(|p| Some(ranges[p.range?].id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let still_held = sqlx::query_scalar!(
+        "select id from ip_range
+          where id = any($1) and (account_id = $2 or $3) and delegate_ns is null
+          order by id for share",
+        &used,
+        who.account_id,
+        who.is_admin(),
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if still_held != used {
+        return Err(ApiError::Conflict(FieldError {
+            field: field(0, "ip"),
+            message: "a range of this request changed (reassigned, delegated or removed) \
+                      while its names were checked; nothing was stored — send the request again"
+                .into(),
+        }));
+    }
     let deleted = sqlx::query!(
-        "delete from ptr where address = any($1::text[]::inet[])",
-        &deletes
+        "delete from ptr where address = any($1::text[]::inet[]) and range_id = any($2)",
+        &deletes,
+        &used
     )
     .execute(&mut *tx)
     .await?
@@ -1296,22 +1329,27 @@ pub async fn recheck(
     if items.is_empty() {
         return Ok(0);
     }
-    let verdicts = fcrdns::check(&mut conn, resolver, &items).await?;
+    drop(conn);
+    let verdicts = fcrdns::check(pool, resolver, &items).await?;
     let addrs: Vec<String> = items.iter().map(|(a, _)| a.to_string()).collect();
     let states: Vec<String> = verdicts
         .iter()
         .map(|v| v.state.as_str().to_owned())
         .collect();
     let details: Vec<String> = verdicts.iter().map(|v| v.detail.clone()).collect();
+    let hosts: Vec<String> = items.iter().map(|(_, h)| h.clone()).collect();
+    // Only PTRs that still name the host that was checked: one saved meanwhile has its own
+    // (newer) verdict.
     sqlx::query!(
         "update ptr set fcrdns = u.s, fcrdns_detail = u.d, checked_at = now()
-           from unnest($1::text[], $2::text[], $3::text[]) as u(a, s, d)
-          where ptr.address = u.a::inet",
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as u(a, s, d, h)
+          where ptr.address = u.a::inet and ptr.hostname = u.h",
         &addrs,
         &states,
-        &details
+        &details,
+        &hosts
     )
-    .execute(&mut *conn)
+    .execute(pool)
     .await?;
     Ok(items.len())
 }

@@ -202,6 +202,9 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
             message: "overlaps a zone held by another account".into(),
         }));
     }
+    if !who.is_admin() {
+        customer_may_create(&mut tx, who, &name).await?;
+    }
     insert_zone(&mut tx, who.account_id, &name).await?;
     let zone = fetch(&mut tx, who, &name).await?;
     audit::record(
@@ -219,6 +222,82 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
     notify_changed(&mut tx, &name).await?;
     tx.commit().await?;
     Ok(zone)
+}
+
+/// The rules for zones a customer creates (admins create any zone that no one else holds).
+///
+/// * **The operator's names are reserved.** The domains of the default reverse names (each
+///   reverse zone's template tail, e.g. `clients.provider.test.`) and the name servers of the
+///   settings: whoever held a zone at or above them would answer for every customer's default
+///   PTR names, or for the delegations of every zone here.
+/// * **No squatting below a registrable domain.** A customer creates a registrable domain
+///   (one label below a public suffix, by the Public Suffix List: `example.com.`,
+///   `example.co.uk.`), or a subzone of a zone their own account already holds. Otherwise
+///   the first customer to create `shop.example.com.` would block the real owner of
+///   `example.com.` from hosting it (the overlap rule above refuses nesting across
+///   accounts). A registrable domain itself is first come; a dispute about one is for an
+///   admin, who can delete the squatted zone (as registrars resolve them, on proof of the
+///   registration), since a delegation alone is no proof before the zone exists here.
+async fn customer_may_create(
+    tx: &mut PgConnection,
+    who: &Principal,
+    name: &str,
+) -> Result<(), ApiError> {
+    let refuse = |message: String| {
+        Err(ApiError::Conflict(frontend::api::types::FieldError {
+            field: "name".into(),
+            message,
+        }))
+    };
+    let at_or_above = |reserved: &str| reserved == name || reserved.ends_with(&format!(".{name}"));
+    let templates = sqlx::query!(
+        r#"select template, family(network) = 4 as "v4!" from reverse_zone"#
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for t in templates {
+        if let Ok(template) = dns_engine::zone::synth::Template::parse(&t.template, t.v4) {
+            let domain = template.domain().to_ascii().to_ascii_lowercase();
+            if at_or_above(&domain) {
+                return refuse(format!(
+                    "{name} holds the operator's default reverse names ({domain}); only an \
+                     admin can create it"
+                ));
+            }
+        }
+    }
+    let nameservers = sqlx::query_scalar!("select nameservers from setting")
+        .fetch_one(&mut *tx)
+        .await?;
+    if let Some(ns) = nameservers.iter().find(|ns| at_or_above(&ns.to_ascii_lowercase())) {
+        return refuse(format!(
+            "{name} holds the operator's name server {ns}; only an admin can create it"
+        ));
+    }
+    let bare = name.trim_end_matches('.');
+    match psl::domain_str(bare) {
+        None => refuse(format!(
+            "{name} is a public suffix (like com. or co.uk.); create a domain registered \
+             under it"
+        )),
+        Some(registrable) if registrable == bare => Ok(()),
+        Some(registrable) => {
+            let own_parent = sqlx::query_scalar!(
+                "select name from zone where account_id = $1 and $2 like '%.' || name limit 1",
+                who.account_id,
+                name
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
+            match own_parent {
+                Some(_) => Ok(()),
+                None => refuse(format!(
+                    "{name} is below the domain {registrable}.; create {registrable}. first (a \
+                     subzone belongs to the account that holds its domain here)"
+                )),
+            }
+        }
+    }
 }
 
 /// Inserts the zone row `name` (canonical) for `account_id`, with SOA values and apex NS from
@@ -350,6 +429,26 @@ pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), Ap
     let name = zone_for_principal(who, name)?;
     let mut tx = pool.begin().await?;
     let zone = fetch(&mut tx, who, &name).await?;
+    // A reverse zone has its ranges and PTRs: it goes through its own endpoint, which
+    // refuses while ranges are assigned (once, this path failed on the foreign key with 500).
+    if is_reverse_name(&name) {
+        let registered = sqlx::query_scalar!(
+            r#"select count(*) as "n!" from reverse_zone rz join zone z on z.id = rz.zone_id
+                where z.name = $1"#,
+            name
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if registered > 0 {
+            return Err(ApiError::Conflict(frontend::api::types::FieldError {
+                field: "name".into(),
+                message: format!(
+                    "{name} is a reverse zone; delete it under /api/v1/reverse-zones/{name} \
+                     once its ranges are unassigned"
+                ),
+            }));
+        }
+    }
     sqlx::query!("delete from zone where name = $1", name)
         .execute(&mut *tx)
         .await?;

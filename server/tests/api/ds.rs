@@ -592,6 +592,7 @@ async fn a_zone_signed_here_is_a_valid_child_and_a_changed_key_unpublishes_its_d
         )),
         nameserver_port: app.dns_addr.port(),
         timeout: std::time::Duration::from_secs(2),
+        allow_local_targets: true,
     };
     let checked = zonekeeper::service::ds::recheck_due(
         &app.pool,
@@ -717,5 +718,32 @@ async fn ds_of_a_domain_claimed_below_another_accounts_zone_is_not_published_the
         |a| !served_ds(a).is_empty(),
     )
     .await;
+    app.stop().await;
+}
+
+/// A customer's delegation may name servers anywhere, this machine's loopback and the
+/// provider's private networks included: the DS check does not go there unless the operator
+/// allows local targets. `registrar.test.`'s server is 127.0.0.1 (the resolver stub says so).
+#[tokio::test]
+async fn ds_checks_do_not_query_loopback_or_private_addresses_by_default() {
+    let app = TestApp::start_without_local_targets().await;
+    let mut bob = app.customer(BOB).await;
+    let r = bob
+        .post("/api/v1/domains", json!({"name": "registrar.test"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let ds = "12345 13 2 0000000000000000000000000000000000000000000000000000000000000000";
+    let r = bob
+        .post("/api/v1/domains/registrar.test/ds", json!({ "ds": ds }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let record = &r.json()["record"];
+    assert_eq!(record["state"], "unreachable", "{record}");
+    assert_eq!(record["published"], false, "{record}");
+    let reason = record["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("not queried from here") && reason.contains("127.0.0.1 (loopback)"),
+        "{reason}"
+    );
     app.stop().await;
 }

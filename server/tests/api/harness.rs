@@ -116,16 +116,22 @@ impl TestApp {
 
     /// The same, with chosen settings of the HTTP edge (timeouts, origin).
     pub async fn start_with(web: WebConfig) -> TestApp {
-        TestApp::start_full(web, 0).await
+        TestApp::start_full(web, 0, true).await
+    }
+
+    /// The app as deployed: DS checks do not ask name servers at loopback or private
+    /// addresses (no `--allow-local-targets`).
+    pub async fn start_without_local_targets() -> TestApp {
+        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), 0, false).await
     }
 
     /// The app asking authoritative name servers on `port` during DS checks (0: its own DNS
     /// port, so zones served here can be checked; otherwise, e.g., a Knot signer's port).
     pub async fn start_with_nameserver_port(port: u16) -> TestApp {
-        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), port).await
+        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), port, true).await
     }
 
-    async fn start_full(web: WebConfig, nameserver_port: u16) -> TestApp {
+    async fn start_full(web: WebConfig, nameserver_port: u16, allow_local_targets: bool) -> TestApp {
         let (pool, database_url) = fresh_database().await;
         zonekeeper::service::accounts::ensure_admin(
             &pool,
@@ -149,6 +155,8 @@ impl TestApp {
                 ),
                 nameserver_port,
                 login_concurrency: 4,
+                // Every peer of the tests listens on loopback.
+                allow_local_targets,
                 leptos_options,
             },
         )
@@ -258,6 +266,8 @@ impl Reply {
     }
 }
 
+/// Clones share the connection pool and carry the same session or token.
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     pub base: String,

@@ -1118,3 +1118,65 @@ async fn bench_bulk_rdns() {
     .await;
     app.stop().await;
 }
+
+/// Lookups that wait on silent name servers hold no pooled connection, one account runs at
+/// most its share of them, and everybody else is served meanwhile: once, 16 such requests held
+/// the whole pool, and other customers got 503 and `/healthz` reported the database down.
+#[tokio::test]
+async fn silent_name_servers_starve_neither_the_pool_nor_other_customers() {
+    let app = TestApp::start().await;
+    let (_admin, alice) = provider(&app).await;
+    let mut bob = app.customer(OTHER).await;
+    // 40 names per request, none answered: each request waits for its lookups (two rounds
+    // of the resolver's timeout) while holding, before the fix, a pooled connection.
+    let batch = |n: usize| {
+        json!({"entries": (0..40).map(|i| json!({
+            "ip": format!("203.0.113.{i}"),
+            "ptr": format!("h{i}-{n}.slow.external.test"),
+        })).collect::<Vec<_>>()})
+    };
+    let requests: Vec<_> = (0..16)
+        .map(|n| {
+            let mut alice = alice.clone();
+            let body = batch(n);
+            tokio::spawn(async move { alice.patch("/api/v1/rdns", body).await })
+        })
+        .collect();
+    // The refusals come at once; the admitted requests are still waiting on the resolver.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let health = app.browser().get("/healthz").await;
+    assert_eq!(health.status, StatusCode::OK, "{}", health.body);
+    assert_eq!(health.json()["database"], "ok", "{}", health.body);
+    let zones = bob.get("/api/v1/zones").await;
+    assert_eq!(zones.status, StatusCode::OK, "{}", zones.body);
+    let r = bob.post("/api/v1/zones", json!({"name": "bob.test"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let still_waiting = requests.iter().filter(|h| !h.is_finished()).count();
+    assert!(
+        still_waiting >= 1,
+        "the other customers were served only after the slow requests had finished"
+    );
+
+    let mut ok = 0;
+    let mut refused = 0;
+    for handle in requests {
+        let r = handle.await.unwrap();
+        match r.status {
+            StatusCode::OK => {
+                ok += 1;
+                let results = r.json()["results"].as_array().unwrap().clone();
+                assert_eq!(results.len(), 40);
+                assert!(results.iter().all(|e| e["fcrdns"] == "unknown"), "{}", r.body);
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                refused += 1;
+                let p = r.problem(StatusCode::TOO_MANY_REQUESTS);
+                assert!(p["detail"].as_str().unwrap().contains("already running"), "{p}");
+            }
+            other => panic!("unexpected {other}: {}", r.body),
+        }
+    }
+    let share = zonekeeper::service::outbound::PER_ACCOUNT;
+    assert!(ok >= 1 && ok <= share, "{ok} admitted");
+    assert_eq!(ok + refused, 16);
+}

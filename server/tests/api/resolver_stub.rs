@@ -9,7 +9,7 @@
 //! | `nx.external.test.`           | NXDOMAIN                                  |
 //! | `external.test.`              | SOA (the domain exists)                   |
 //! | anything in `missing.test.`   | NXDOMAIN, the domain included             |
-//! | `slow.external.test.`         | never answered (the resolver times out)   |
+//! | `slow.external.test.` and every name below it | never answered (the resolver times out) |
 //! | `garbage.external.test.`      | garbage, and an answer with the wrong ID  |
 //! | `registrar.test.` NS          | `ns1.registrar.test.` (DS tests)          |
 //! | `ns1.registrar.test.` A       | 127.0.0.1                                 |
@@ -73,7 +73,7 @@ fn answer(query: &Message) -> Option<Message> {
     let question = query.queries.first()?.clone();
     let name = question.name().to_ascii().to_ascii_lowercase();
     let rtype = question.query_type();
-    if name == "slow.external.test." {
+    if name == "slow.external.test." || name.ends_with(".slow.external.test.") {
         return None;
     }
     let mut reply = Message::response(query.metadata.id, query.metadata.op_code);

@@ -309,3 +309,80 @@ async fn operator_settings_shape_new_zones() {
         .starts_with("a.ns.provider.example. noc.provider.example. "));
     app.stop().await;
 }
+
+/// Who may create which zone: a customer creates registrable domains and subzones of their
+/// own zones; the operator's names (default reverse names, name servers) are admins' alone; a
+/// reverse zone is deleted only through its own endpoint.
+#[tokio::test]
+async fn squatting_and_the_operators_names_are_refused() {
+    let app = TestApp::start().await;
+    let mut admin = app.admin().await;
+    let mut mallory = app.customer("mallory@example.com").await;
+    let mut olga = app.customer("olga@example.com").await;
+    let conflict = |r: crate::harness::Reply, needle: &str| {
+        let p = r.problem(StatusCode::CONFLICT);
+        let fields = crate::harness::field_errors(&p);
+        assert_eq!(fields[0].0, "name", "{p}");
+        assert!(fields[0].1.contains(needle), "{needle}: {p}");
+    };
+
+    // Below a registrable domain nobody here holds: refused, so that the domain's owner can
+    // still host it.
+    let r = mallory
+        .post("/api/v1/zones", json!({"name": "shop.example.com"}))
+        .await;
+    conflict(r, "below the domain example.com.");
+    let r = olga.post("/api/v1/zones", json!({"name": "example.com"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = olga
+        .post("/api/v1/zones", json!({"name": "shop.example.com"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Public Suffix List: example.co.uk. is registrable, co.uk. is not.
+    let p = mallory
+        .post("/api/v1/zones", json!({"name": "co.uk"}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(crate::harness::field_errors(&p)[0].1.contains("public suffix"), "{p}");
+    let r = mallory
+        .post("/api/v1/zones", json!({"name": "example.co.uk"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // The operator's default reverse names live under clients.provider.test.: a customer who
+    // held provider.test. would answer for every customer's default PTR names.
+    let r = admin
+        .post(
+            "/api/v1/reverse-zones",
+            json!({"network": "203.0.0.0/16", "template": "static.{ip-reversed}.clients.provider.test"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for name in ["provider.test", "clients.provider.test"] {
+        let r = mallory.post("/api/v1/zones", json!({ "name": name })).await;
+        conflict(r, "default reverse names");
+    }
+    // The name servers of the settings (ns1.zonekeeper.invalid. by default).
+    let r = mallory
+        .post("/api/v1/zones", json!({"name": "zonekeeper.invalid"}))
+        .await;
+    conflict(r, "name server ns1.zonekeeper.invalid.");
+    // Admins create them.
+    let r = admin
+        .post("/api/v1/zones", json!({"name": "provider.test"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // A reverse zone with a range is not deleted through /zones (this once was a 500).
+    let r = admin
+        .post(
+            "/api/v1/ranges",
+            json!({"network": "203.0.113.0/24", "owner": "olga@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = admin.delete("/api/v1/zones/0.203.in-addr.arpa").await;
+    conflict(r, "/api/v1/reverse-zones/0.203.in-addr.arpa.");
+    assert_eq!(app.count("reverse_zone").await, 1);
+    app.stop().await;
+}
