@@ -114,6 +114,9 @@ pub struct SharedCatalog(Arc<Shared>);
 struct Shared {
     current: RwLock<Arc<Catalog>>,
     writer: Mutex<()>,
+    /// Zones whose latest build could not be signed (apex → the error): they are served from
+    /// their last good snapshot, and the operator and owner are told.
+    signing_failures: Mutex<HashMap<Name, String>>,
 }
 
 impl SharedCatalog {
@@ -122,7 +125,36 @@ impl SharedCatalog {
         Self(Arc::new(Shared {
             current: RwLock::new(Arc::new(catalog)),
             writer: Mutex::new(()),
+            signing_failures: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// Records that the latest build of the zone at `origin` could not be signed (`Some`), or
+    /// that it was (`None`).
+    pub fn set_signing_failure(&self, origin: &Name, failure: Option<String>) {
+        let mut failures = self
+            .0
+            .signing_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match failure {
+            Some(why) => {
+                failures.insert(origin.clone(), why);
+            }
+            None => {
+                failures.remove(origin);
+            }
+        }
+    }
+
+    /// Why the latest build of the zone at `origin` could not be signed, if it could not.
+    pub fn signing_failure(&self, origin: &Name) -> Option<String> {
+        self.0
+            .signing_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(origin)
+            .cloned()
     }
 
     /// The current snapshot. It stays valid (and unchanged) however often the catalog is

@@ -692,7 +692,7 @@ mod tests {
         let (key, _) = crate::dnssec::ZoneKey::generate().unwrap();
         let unsigned = Catalog::from_zones([test_zone()]);
         let signed =
-            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000)]);
+            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000).unwrap()]);
         for &(name, rtype) in QUESTIONS {
             let query = Query::query(Name::from_ascii(name).unwrap(), rtype);
             assert_eq!(
@@ -707,7 +707,7 @@ mod tests {
     fn signed_zones_deny_existence_compactly() {
         let (key, _) = crate::dnssec::ZoneKey::generate().unwrap();
         let catalog =
-            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000)]);
+            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000).unwrap()]);
         let ask = |name: &str, rtype| {
             let query = Query::query(Name::from_ascii(name).unwrap(), rtype);
             lookup_dnssec(&catalog, &query, true)
@@ -819,7 +819,7 @@ mod tests {
     fn signed_dname_answers_carry_the_dname_signature_not_the_cname_one() {
         let (key, _) = crate::dnssec::ZoneKey::generate().unwrap();
         let catalog =
-            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000)]);
+            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000).unwrap()]);
         let query = Query::query(
             Name::from_ascii("WWW.dn.example.com.").unwrap(),
             RecordType::A,

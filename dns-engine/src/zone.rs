@@ -285,21 +285,16 @@ impl Zone {
     /// the child's, RFC 4035 §2.2); below a cut (glue) nothing is. Each cut without DS gets an
     /// NSEC saying so. A DNSKEY RRset already in the data is replaced by the key's.
     ///
-    /// Signing cannot fail for data the model accepts; should it fail all the same, the zone is
-    /// served unsigned (and the error logged) rather than with some signatures missing, which
-    /// validators would treat alike but which would be harder to diagnose.
+    /// Signing cannot fail for data the model accepts (RRsets are bounded so that each one
+    /// and its signature fit a message). Should it fail all the same, the error is returned
+    /// and the caller keeps serving the last good signed snapshot: a zone with a DS at its
+    /// parent served unsigned, or with signatures missing, is bogus to every validator.
     #[cfg(feature = "server")]
-    #[must_use]
-    pub fn signed(mut self, key: Arc<ZoneKey>, now_unix: u32) -> Self {
+    pub fn signed(mut self, key: Arc<ZoneKey>, now_unix: u32) -> Result<Self, DnssecError> {
         let signer = Signer::new(key, &self.origin, now_unix);
-        match self.sign_with(&signer) {
-            Ok(()) => self.signer = Some(signer),
-            Err(err) => {
-                tracing::error!(zone = %self.origin, %err, "zone could not be signed; serving it unsigned");
-                self.unsign();
-            }
-        }
-        self
+        self.sign_with(&signer)?;
+        self.signer = Some(signer);
+        Ok(self)
     }
 
     #[cfg(feature = "server")]
@@ -355,23 +350,6 @@ impl Zone {
             .and_then(|apex| apex.rrset(RecordType::SOA))
             .and_then(|soa| soa.rrsig.clone());
         Ok(())
-    }
-
-    /// Removes everything [`Zone::sign_with`] added.
-    #[cfg(feature = "server")]
-    fn unsign(&mut self) {
-        for node in self.nodes.values_mut() {
-            node.cut_nsec = None;
-            for rrset in &mut node.rrsets {
-                rrset.rrsig = None;
-            }
-        }
-        if let Some(apex) = self.nodes.get_mut(&self.apex) {
-            apex.rrsets
-                .retain(|rrset| rrset.rtype != RecordType::DNSKEY);
-        }
-        self.soa.rrsig = None;
-        self.signer = None;
     }
 
     /// The signer, if the zone is signed.
@@ -572,6 +550,39 @@ mod tests {
         .has_dnames());
     }
 
+    /// Two RRsets at one owner are one served set; together these exceed what one signature
+    /// can cover (64 KiB of signed data).
+    #[cfg(feature = "server")]
+    fn unsignable_zone() -> Zone {
+        let long = format!("\"{}\"", "x".repeat(255));
+        let half = |from: usize| -> Vec<String> {
+            (from..from + 200).map(|i| format!("\"{i}\" {long}")).collect()
+        };
+        let (a, b) = (half(0), half(1000));
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let b: Vec<&str> = b.iter().map(String::as_str).collect();
+        Zone::new(
+            &origin(),
+            [
+                rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]),
+                rrset("big", "TXT", &a),
+                rrset("big", "TXT", &b),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn a_zone_that_cannot_be_signed_is_an_error_not_an_unsigned_zone() {
+        let (key, _) = ZoneKey::generate().unwrap();
+        let err = unsignable_zone()
+            .signed(Arc::new(key), 1_700_000_000)
+            .err()
+            .expect("signing 114 KB in one RRSIG fails");
+        assert!(!err.to_string().is_empty());
+    }
+
     #[cfg(feature = "server")]
     #[test]
     fn signing_covers_the_authoritative_rrsets_and_only_those() {
@@ -596,7 +607,7 @@ mod tests {
         .unwrap();
         assert!(!unsigned.is_signed());
         assert_eq!(unsigned.signatures_expire(), None);
-        let zone = unsigned.signed(Arc::new(key), 1_700_000_000);
+        let zone = unsigned.signed(Arc::new(key), 1_700_000_000).unwrap();
         assert!(zone.is_signed());
         assert_eq!(zone.signatures_expire(), Some(1_700_000_000 + 14 * 86_400));
         assert_eq!(zone.record_count(), 10, "the DNSKEY is not zone data");

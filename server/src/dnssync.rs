@@ -369,7 +369,7 @@ pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStat
                 more.extend(ds_rrsets(origin, &ds));
                 (more, synth, skipped)
             });
-            let result = result.map(|zone| sign(zone, keys.get(id), now));
+            let result = result.and_then(|zone| sign(zone, keys.get(id), now, &catalog));
             stats.skipped_rrsets += skipped;
             match result {
                 Ok(zone) => {
@@ -472,6 +472,7 @@ pub async fn reload_zone(
         })
         .collect();
     let soa_ttl = zone_row.soa_ttl;
+    let signing_catalog = catalog.clone();
     // Building a big zone (65,536 PTRs) is CPU work of a noticeable fraction of a second: done
     // on the blocking pool, so that the runtime's workers keep answering queries meanwhile.
     let built = tokio::task::spawn_blocking(move || {
@@ -482,7 +483,7 @@ pub async fn reload_zone(
         })
         .0
         // Signing every RRset of a big zone is CPU work too, hence here.
-        .map(|zone| sign(zone, key.as_ref(), unix_now()))
+        .and_then(|zone| sign(zone, key.as_ref(), unix_now(), &signing_catalog))
     })
     .await
     .unwrap_or(Err(()));
@@ -517,11 +518,30 @@ fn ds_rrsets(origin: &Name, ds: &[PublishedDs]) -> Vec<Rrset> {
         .collect()
 }
 
-/// The zone signed with its key, when it has one.
-fn sign(zone: Zone, key: Option<&Arc<ZoneKey>>, now: u32) -> Zone {
-    match key {
-        Some(key) => zone.signed(key.clone(), now),
-        None => zone,
+/// The zone signed with its key, when it has one. A zone that cannot be signed is not
+/// served unsigned: the error is logged and recorded in the catalog (the API shows it to the
+/// owner), and the caller keeps the zone's last good snapshot.
+fn sign(
+    zone: Zone,
+    key: Option<&Arc<ZoneKey>>,
+    now: u32,
+    catalog: &SharedCatalog,
+) -> Result<Zone, ()> {
+    let Some(key) = key else {
+        catalog.set_signing_failure(zone.origin(), None);
+        return Ok(zone);
+    };
+    let origin = zone.origin().clone();
+    match zone.signed(key.clone(), now) {
+        Ok(zone) => {
+            catalog.set_signing_failure(&origin, None);
+            Ok(zone)
+        }
+        Err(err) => {
+            tracing::error!(zone = %origin, %err, "zone could not be signed; it keeps its last good snapshot");
+            catalog.set_signing_failure(&origin, Some(err.to_string()));
+            Err(())
+        }
     }
 }
 
@@ -922,5 +942,55 @@ mod tests {
         let mut z = zone_row("example.com.");
         z.soa_mname = "not a name!".into();
         assert!(build_zone(&z, &[], no_extras).0.is_err());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod signing_tests {
+    use super::*;
+
+    /// A zone whose one served TXT set (two RRsets merged at one owner) is larger than one
+    /// signature can cover. The store's RRset limits keep such data out; this is the guard
+    /// behind them.
+    fn unsignable(origin: &Name) -> Zone {
+        let long = format!("\"{}\"", "x".repeat(255));
+        let part = |from: usize| -> Rrset {
+            let texts: Vec<String> = (from..from + 200).map(|i| format!("\"{i}\" {long}")).collect();
+            validate_rrset(origin, "big", "TXT", 300, &texts).unwrap()
+        };
+        let soa = validate_rrset(
+            origin,
+            "@",
+            "SOA",
+            300,
+            &["ns1 hostmaster 7 3600 600 86400 300"],
+        )
+        .unwrap();
+        Zone::new(origin, [soa, part(0), part(1000)]).unwrap()
+    }
+
+    #[test]
+    fn a_zone_that_cannot_be_signed_is_reported_and_not_served_unsigned() {
+        let origin = Name::from_ascii("example.com.").unwrap();
+        let catalog = SharedCatalog::default();
+        let (key, _) = ZoneKey::generate().unwrap();
+        let key = Arc::new(key);
+        assert!(sign(unsignable(&origin), Some(&key), 1_700_000_000, &catalog).is_err());
+        let why = catalog.signing_failure(&origin).expect("the failure is recorded");
+        assert!(!why.is_empty());
+        // The next version that signs clears the report.
+        let soa = validate_rrset(
+            &origin,
+            "@",
+            "SOA",
+            300,
+            &["ns1 hostmaster 8 3600 600 86400 300"],
+        )
+        .unwrap();
+        let good = Zone::new(&origin, [soa]).unwrap();
+        let signed = sign(good, Some(&key), 1_700_000_000, &catalog).unwrap();
+        assert!(signed.is_signed());
+        assert_eq!(catalog.signing_failure(&origin), None);
     }
 }

@@ -132,6 +132,7 @@ impl Running {
             pool: pool.clone(),
             web: Arc::new(settings.web),
             dns: dns.health(),
+            catalog: dns.catalog(),
             resolver,
             ds: checker.clone(),
             checks: crate::service::outbound::CheckGate::default(),

@@ -12,6 +12,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub web: Arc<WebConfig>,
     pub dns: dns_engine::EngineHealth,
+    /// The embedded engine's catalog: what it serves, and zones it could not sign.
+    pub catalog: dns_engine::SharedCatalog,
     /// The recursive resolver FCrDNS asks about host names not hosted here.
     pub resolver: Arc<crate::resolver::Resolver>,
     /// How DS submissions reach the child zones' name servers.

@@ -96,6 +96,7 @@ fn parent(key: &Arc<ZoneKey>, child_key: &ZoneKey) -> Zone {
     zone("example.com.", &text)
         .with_synth(synth)
         .signed(Arc::clone(key), now())
+        .unwrap()
 }
 
 /// A free loopback port for UDP and TCP (free when asked; unbound binds it right after).
@@ -283,7 +284,7 @@ async fn a_validating_resolver_authenticates_the_signed_zone() {
     let child_key = Arc::new(child_key);
     let zones = vec![
         parent(&key, &child_key),
-        zone("secure.example.com.", SECURE_CHILD).signed(Arc::clone(&child_key), now()),
+        zone("secure.example.com.", SECURE_CHILD).signed(Arc::clone(&child_key), now()).unwrap(),
         zone("insecure.example.com.", INSECURE_CHILD),
     ];
     let server = serve(zones).await;
@@ -373,6 +374,7 @@ async fn a_zone_signed_with_another_key_fails_validation() {
     let (other, _) = ZoneKey::generate().unwrap();
     let server = serve(vec![
         zone("example.net.", OTHER).signed(Arc::new(other), now())
+            .unwrap()
     ])
     .await;
     let unbound = Unbound::start(
@@ -576,7 +578,7 @@ async fn signed_answers_too_big_for_udp_are_truncated_whole() {
         )
         .unwrap();
     }
-    let zone = zone("example.org.", &text).signed(Arc::new(key), now());
+    let zone = zone("example.org.", &text).signed(Arc::new(key), now()).unwrap();
     let server = serve(vec![zone]).await;
     let request = with_edns(query("big.example.org.", RecordType::TXT), 0, 512, true);
     let response = udp_query(server.addr, &request).await;
@@ -611,7 +613,7 @@ fn bench_signing() {
     let (key, _) = ZoneKey::generate().unwrap();
     let key = Arc::new(key);
     let started = Instant::now();
-    let signed = unsigned.clone().signed(Arc::clone(&key), now());
+    let signed = unsigned.clone().signed(Arc::clone(&key), now()).unwrap();
     let sign_time = started.elapsed();
     println!(
         "signing {NAMES} RRsets (+ apex): {sign_time:.2?} = {:.1} µs per RRset",

@@ -134,6 +134,10 @@ pub struct ZoneDnssec {
     pub dnskey: Option<String>,
     /// The DS lines to hand to the parent: SHA-256, then SHA-384.
     pub ds: Vec<String>,
+    /// Set when the zone's latest version could not be signed: the engine keeps serving the
+    /// last good signed version (never the zone unsigned) until this is resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_error: Option<String>,
 }
 
 /// `PUT /api/v1/zones/{zone}/dnssec`.

@@ -990,6 +990,12 @@ fn SignedZone(dnssec: ZoneDnssec) -> impl IntoView {
             " Algorithm " <span data-testid="dnssec-algorithm">{algorithm}</span>
             " · Key tag " <span class="mono" data-testid="dnssec-key-tag">{key_tag}</span>
         </p>
+        {dnssec.signing_error.map(|why| view! {
+            <p class="field-error" role="alert" data-testid="dnssec-signing-error">
+                "The latest version of this zone could not be signed, so the name servers keep \
+                 serving the last signed version: " {why}
+            </p>
+        })}
         {dnssec.dnskey.map(|dnskey| view! {
             <h3 class="dnssec-label">"DNSKEY"</h3>
             <div class="copy-row">

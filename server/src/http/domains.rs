@@ -177,7 +177,15 @@ pub async fn zone_dnssec(
     who: Principal,
     ApiPath(zone): ApiPath<String>,
 ) -> Result<Json<ZoneDnssec>, ApiError> {
-    Ok(Json(dnssec::get(&state.pool, &who, &zone).await?))
+    let mut view = dnssec::get(&state.pool, &who, &zone).await?;
+    view.signing_error = signing_error(&state, &view);
+    Ok(Json(view))
+}
+
+/// What the embedded engine reports about signing the zone's latest version.
+fn signing_error(state: &AppState, view: &ZoneDnssec) -> Option<String> {
+    let origin = hickory_proto::rr::Name::from_ascii(&view.zone).ok()?;
+    state.catalog.signing_failure(&origin)
 }
 
 /// Start signing the zone (a new ECDSA P-256 key, algorithm 13) or stop (the key is deleted:
@@ -192,7 +200,7 @@ pub async fn set_zone_dnssec(
     ApiPath(zone): ApiPath<String>,
     ApiJson(req): ApiJson<SetZoneDnssecRequest>,
 ) -> Result<Json<ZoneDnssec>, ApiError> {
-    Ok(Json(
-        dnssec::set(&state.pool, &who, &zone, req.signed).await?,
-    ))
+    let mut view = dnssec::set(&state.pool, &who, &zone, req.signed).await?;
+    view.signing_error = signing_error(&state, &view);
+    Ok(Json(view))
 }

@@ -42,6 +42,7 @@ async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, ApiErro
             key_tag: None,
             dnskey: None,
             ds: vec![],
+            signing_error: None,
         });
     };
     let key = ZoneKey::from_pkcs8(&der).map_err(ApiError::internal)?;
@@ -65,6 +66,7 @@ async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, ApiErro
             key.dnskey_rdata()
         )),
         ds,
+        signing_error: None,
     })
 }
 
