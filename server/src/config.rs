@@ -94,6 +94,13 @@ pub struct ServeArgs {
     /// Zonekeeper probe the provider's own networks. For tests and lab setups.
     #[arg(long, env = "ZONEKEEPER_ALLOW_LOCAL_TARGETS")]
     pub allow_local_targets: bool,
+    /// HTTP connections served at once; past it, new ones wait until one closes.
+    #[arg(long, env = "ZONEKEEPER_HTTP_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub http_max_connections: usize,
+    /// Seconds a client gets to send the head of each request (and an idle keep-alive
+    /// connection to start its next one) before the connection is closed.
+    #[arg(long, env = "ZONEKEEPER_HTTP_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub http_header_timeout_secs: u64,
 }
 
 /// `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53` or `[2001:db8::53]:5353`; port 53 when none.

@@ -14,7 +14,6 @@ use crate::db::Store;
 use crate::dnssync::ZoneSync;
 use crate::service::accounts;
 use crate::state::{AppState, WebConfig};
-use std::future::IntoFuture;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -66,6 +65,11 @@ async fn run_with_store(args: &ServeArgs, store: &Store) -> Result<(), BoxError>
             nameserver_port: args.nameserver_port,
             login_concurrency: args.login_concurrency,
             allow_local_targets: args.allow_local_targets,
+            http_limits: crate::http::listen::HttpLimits {
+                max_connections: args.http_max_connections,
+                header_read_timeout: std::time::Duration::from_secs(args.http_header_timeout_secs),
+                ..Default::default()
+            },
             leptos_options,
         },
     )
@@ -94,6 +98,8 @@ pub struct Settings {
     pub login_concurrency: usize,
     /// Let DS checks ask name servers at special-purpose addresses (`--allow-local-targets`).
     pub allow_local_targets: bool,
+    /// Connection cap and timeouts of the HTTP edge.
+    pub http_limits: crate::http::listen::HttpLimits,
     pub leptos_options: leptos::config::LeptosOptions,
 }
 
@@ -150,14 +156,12 @@ impl Running {
             let _ = rx.wait_for(|stop| *stop).await;
         };
         let dns = run_engine_apart(dns, stopped(stop_rx.clone()))?;
-        let http = tokio::spawn(
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(stopped(stop_rx))
-            .into_future(),
-        );
+        let http = tokio::spawn(crate::http::listen::serve(
+            listener,
+            app,
+            settings.http_limits,
+            stopped(stop_rx),
+        ));
         // Expired sessions are deleted in the background, once an hour.
         let sessions = pool.clone();
         let session_cleanup = tokio::spawn(async move {

@@ -7,6 +7,7 @@ pub mod domains;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod listen;
 pub mod me;
 pub mod openapi;
 pub mod rdns;

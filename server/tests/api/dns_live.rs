@@ -401,6 +401,7 @@ async fn zones_in_the_store_are_served_from_the_first_query() {
             nameserver_port: 0,
             login_concurrency: 4,
             allow_local_targets: true,
+            http_limits: Default::default(),
             leptos_options: leptos::config::LeptosOptions::builder()
                 .output_name("zonekeeper")
                 .build(),

@@ -116,22 +116,32 @@ impl TestApp {
 
     /// The same, with chosen settings of the HTTP edge (timeouts, origin).
     pub async fn start_with(web: WebConfig) -> TestApp {
-        TestApp::start_full(web, 0, true).await
+        TestApp::start_full(web, 0, true, Default::default()).await
+    }
+
+    /// The app with chosen bounds of the HTTP edge (connection cap, header timeout).
+    pub async fn start_with_http_limits(limits: zonekeeper::http::listen::HttpLimits) -> TestApp {
+        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), 0, true, limits).await
     }
 
     /// The app as deployed: DS checks do not ask name servers at loopback or private
     /// addresses (no `--allow-local-targets`).
     pub async fn start_without_local_targets() -> TestApp {
-        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), 0, false).await
+        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), 0, false, Default::default()).await
     }
 
     /// The app asking authoritative name servers on `port` during DS checks (0: its own DNS
     /// port, so zones served here can be checked; otherwise, e.g., a Knot signer's port).
     pub async fn start_with_nameserver_port(port: u16) -> TestApp {
-        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), port, true).await
+        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), port, true, Default::default()).await
     }
 
-    async fn start_full(web: WebConfig, nameserver_port: u16, allow_local_targets: bool) -> TestApp {
+    async fn start_full(
+        web: WebConfig,
+        nameserver_port: u16,
+        allow_local_targets: bool,
+        http_limits: zonekeeper::http::listen::HttpLimits,
+    ) -> TestApp {
         let (pool, database_url) = fresh_database().await;
         zonekeeper::service::accounts::ensure_admin(
             &pool,
@@ -157,6 +167,7 @@ impl TestApp {
                 login_concurrency: 4,
                 // Every peer of the tests listens on loopback.
                 allow_local_targets,
+                http_limits,
                 leptos_options,
             },
         )

@@ -96,3 +96,54 @@ async fn console_pages_render_on_the_server() {
     );
     app.stop().await;
 }
+
+/// Slow or idle HTTP clients cannot hold the console: a connection that does not send its
+/// request head in time is closed, and past the connection cap new clients wait for a slot
+/// instead of piling up (here: a cap of 2, a 1 s header timeout).
+#[tokio::test]
+async fn slow_http_clients_are_cut_off_and_connections_are_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::start_with_http_limits(zonekeeper::http::listen::HttpLimits {
+        max_connections: 2,
+        header_read_timeout: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // Two connections take both slots: one trickles a request head and never ends it, the
+    // other sends nothing.
+    let mut trickle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    trickle
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let closed_at = |mut stream: tokio::net::TcpStream| {
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            // The server closes it (EOF, or a reset); 10 s is the test's own bound.
+            let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await;
+            assert!(
+                matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+                "the connection was not closed: {read:?}"
+            );
+            std::time::Instant::now()
+        })
+    };
+    let trickle_closed = closed_at(trickle);
+    let silent_closed = closed_at(silent);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A third client is served once a slot is free, i.e. after a slow one was cut off.
+    let r = app.browser().get("/healthz").await;
+    let served_at = std::time::Instant::now();
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let first_closed = trickle_closed
+        .await
+        .unwrap()
+        .min(silent_closed.await.unwrap());
+    assert!(
+        served_at >= first_closed,
+        "the third connection was served while both slots were taken"
+    );
+    app.stop().await;
+}
