@@ -18,12 +18,18 @@
 //! browser with exactly the rules the API applies.
 
 #[cfg(feature = "server")]
+pub mod args;
+#[cfg(feature = "server")]
 pub mod catalog;
+#[cfg(feature = "server")]
+pub mod cookie;
 #[cfg(feature = "server")]
 pub mod dnssec;
 #[cfg(feature = "server")]
 pub mod lookup;
 pub mod model;
+#[cfg(feature = "server")]
+pub mod rrl;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "server")]

@@ -5,11 +5,16 @@
 //!
 //! Loading zones from PostgreSQL (and following changes with LISTEN) comes with the next issue;
 //! until then the catalog is empty and every query is answered REFUSED.
+//!
+//! Response rate limiting is on by default (200 responses a second per client network and
+//! response, as NSD does); `--rrl-ratelimit 0` turns it off. Nodes of an anycast set should
+//! share `--cookie-secret`, so that each accepts the DNS Cookies of the others.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
+use dns_engine::args::EdgeArgs;
 use dns_engine::DnsServer;
 use tracing::{error, info};
 use tracing_subscriber::EnvFilter;
@@ -21,6 +26,9 @@ struct Args {
     /// Address to serve DNS on, over both UDP and TCP (port 53 needs privileges).
     #[arg(long, env = "ZONEKEEPER_DNS_ADDR", default_value = "127.0.0.1:1053")]
     dns_addr: SocketAddr,
+
+    #[command(flatten)]
+    edge: EdgeArgs,
 }
 
 #[tokio::main]
@@ -32,13 +40,16 @@ async fn main() -> ExitCode {
         .init();
     let args = Args::parse();
 
-    let server = match DnsServer::bind(args.dns_addr) {
-        Ok(server) => server,
+    let mut server = match DnsServer::bind(args.dns_addr) {
+        Ok(server) => server.with_rrl(args.edge.rrl()),
         Err(err) => {
             error!(addr = %args.dns_addr, %err, "cannot bind the DNS listeners");
             return ExitCode::FAILURE;
         }
     };
+    if let Some(secret) = args.edge.cookie_secret {
+        server = server.with_cookie_secret(secret);
+    }
     match server.run(shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -5,6 +5,12 @@
 //! connection, and is bounded so a client can neither hang the engine nor exhaust it: an idle
 //! timeout on every read and write, and a cap on concurrent connections. Nothing on this path
 //! panics; a malformed packet costs one FORMERR or nothing, never the listener.
+//!
+//! Both transports answer DNS Cookies ([`crate::cookie`]). UDP, whose source addresses can be
+//! spoofed, is also where response rate limiting ([`crate::rrl`]) holds back floods aimed at a
+//! victim: off unless [`DnsServer::with_rrl`] turns it on, and never for a query whose valid
+//! server cookie proves its source. TCP is never rate limited: its handshake proves the
+//! source, and it is where truncated responses send real clients.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -23,8 +29,10 @@ use tokio::time::timeout;
 use tracing::{debug, error, info, trace, warn};
 
 use crate::catalog::{Catalog, SharedCatalog};
+use crate::cookie::{unix_now, CookieSecret, RequestCookie, ResponseCookie};
 use crate::lookup::lookup_dnssec;
-use crate::wire::{self, Parsed, Transport};
+use crate::rrl::{RateLimiter, ResponseClass, RrlConfig, Verdict};
+use crate::wire::{self, Extras, Parsed, Transport};
 
 /// How long a TCP connection may sit without completing a read or write before it is closed.
 /// RFC 7766 §6.2.3 asks servers to time out idle connections, "on the order of seconds".
@@ -98,6 +106,8 @@ pub struct DnsServer {
     tcp_idle_timeout: Duration,
     max_tcp_connections: usize,
     max_tcp_per_source: usize,
+    rrl: RrlConfig,
+    cookie_secret: CookieSecret,
 }
 
 impl DnsServer {
@@ -105,6 +115,9 @@ impl DnsServer {
     ///
     /// UDP is bound first and TCP on the port UDP got, so with port 0 both share one free port,
     /// which [`DnsServer::local_addr`] reports.
+    ///
+    /// Response rate limiting is off and server cookies use a random secret; see
+    /// [`DnsServer::with_rrl`] and [`DnsServer::with_cookie_secret`].
     pub fn bind(addr: SocketAddr) -> io::Result<Self> {
         let attempts = if addr.port() == 0 {
             PORT_ZERO_ATTEMPTS
@@ -123,6 +136,7 @@ impl DnsServer {
             }
         };
         let local_addr = udp.local_addr()?;
+        let cookie_secret = CookieSecret::random().map_err(io::Error::other)?;
         Ok(Self {
             udp,
             tcp,
@@ -132,7 +146,28 @@ impl DnsServer {
             tcp_idle_timeout: DEFAULT_TCP_IDLE_TIMEOUT,
             max_tcp_connections: DEFAULT_MAX_TCP_CONNECTIONS,
             max_tcp_per_source: DEFAULT_MAX_TCP_PER_SOURCE,
+            rrl: RrlConfig::off(),
+            cookie_secret,
         })
+    }
+
+    /// Sets response rate limiting of UDP responses (default: off, [`RrlConfig::off`]).
+    ///
+    /// The products turn it on with [`RrlConfig::default`]; it stays off for a bare server so
+    /// that tests and tools may query it as fast as they like.
+    #[must_use]
+    pub fn with_rrl(mut self, config: RrlConfig) -> Self {
+        self.rrl = config;
+        self
+    }
+
+    /// Sets the secret that server cookies are made with (default: a random one, drawn at
+    /// bind). Nodes that answer for the same address (anycast) should share one, so that each
+    /// accepts the cookies of the others (RFC 9018 §3).
+    #[must_use]
+    pub fn with_cookie_secret(mut self, secret: impl Into<CookieSecret>) -> Self {
+        self.cookie_secret = secret.into();
+        self
     }
 
     /// Sets how long a TCP connection may stay idle (default [`DEFAULT_TCP_IDLE_TIMEOUT`]).
@@ -180,6 +215,21 @@ impl DnsServer {
         let tcp = TcpListener::from_std(self.tcp)?;
         let _serving = ServingGuard::new(&self.health);
         info!(addr = %self.local_addr, "DNS engine serving UDP and TCP");
+        if let Err(err) = self.rrl.validate() {
+            warn!(%err, "response rate limiting: setting out of range, clamped");
+        }
+        // Allocated once, here; the UDP path then only reads and writes its buckets.
+        let limiter = RateLimiter::new(&self.rrl);
+        if limiter.is_some() {
+            info!(
+                ratelimit = self.rrl.ratelimit,
+                slip = self.rrl.slip,
+                ipv4_prefix = self.rrl.ipv4_prefix,
+                ipv6_prefix = self.rrl.ipv6_prefix,
+                exempt = self.rrl.exempt.len(),
+                "response rate limiting on for UDP"
+            );
+        }
 
         let tcp_limits = TcpLimits {
             idle_timeout: self.tcp_idle_timeout,
@@ -191,8 +241,8 @@ impl DnsServer {
                 info!(addr = %self.local_addr, "DNS engine shutting down");
                 Ok(())
             }
-            never = serve_udp(&udp, &self.catalog) => match never {},
-            never = serve_tcp(&tcp, &self.catalog, tcp_limits) => match never {},
+            never = serve_udp(&udp, &self.catalog, &self.cookie_secret, limiter) => match never {},
+            never = serve_tcp(&tcp, &self.catalog, tcp_limits, &self.cookie_secret) => match never {},
         }
     }
 }
@@ -210,22 +260,61 @@ fn bind_pair(addr: SocketAddr) -> io::Result<(StdUdpSocket, StdTcpListener)> {
 ///
 /// This is the whole query path without the sockets: parse, look up, encode. A panic anywhere
 /// below (a bug, in our code or a dependency's decoder) costs that one packet, not the listener.
+///
+/// Without a client address or a server secret it answers as a server without DNS Cookies
+/// does (RFC 7873 §5.2.1), except that a malformed COOKIE option is still FORMERR, and it
+/// limits no rate.
 pub fn respond(catalog: &Catalog, packet: &[u8], transport: Transport) -> Option<Vec<u8>> {
-    let handled = catch_unwind(AssertUnwindSafe(|| match wire::parse(packet) {
-        Parsed::Query(request) => {
-            // RFC 3225 §3: DNSSEC records go only to clients that set DO in their OPT record.
-            let dnssec_ok = request.edns().is_some_and(|edns| edns.dnssec_ok);
-            let outcome = lookup_dnssec(catalog, request.question(), dnssec_ok);
-            Some(wire::answer(&request, &outcome, transport))
+    handle(catalog, packet, &Client::anonymous(transport), None)
+}
+
+/// [`respond`] without its panic guard, so that the fuzz targets (`tests/engine/fuzz`) see a
+/// panic as the crash it is instead of a quietly dropped packet. Not for serving.
+#[doc(hidden)]
+pub fn respond_uncaught(catalog: &Catalog, packet: &[u8], transport: Transport) -> Option<Vec<u8>> {
+    handle_uncaught(catalog, packet, &Client::anonymous(transport), None)
+}
+
+/// Who a message came from and how: what its response depends on besides the message.
+#[derive(Clone, Copy, Debug)]
+struct Client<'a> {
+    ip: IpAddr,
+    transport: Transport,
+    /// The secret to make and check server cookies with; none answers no cookies.
+    cookie_secret: Option<&'a CookieSecret>,
+}
+
+impl Client<'_> {
+    fn anonymous(transport: Transport) -> Self {
+        Self {
+            ip: IpAddr::from([0, 0, 0, 0]),
+            transport,
+            cookie_secret: None,
         }
-        Parsed::Reject(rejection) => {
-            debug!(id = rejection.id(), error = %rejection.error(), "rejecting request");
-            Some(wire::reject(&rejection, transport))
+    }
+
+    /// The COOKIE option for the response to a request that sent `request` (RFC 7873 §5.2),
+    /// and whether the request's server cookie proved the client's address.
+    fn cookie(&self, request: Option<RequestCookie>) -> (Option<ResponseCookie>, bool) {
+        match (self.cookie_secret, request) {
+            (Some(secret), Some(request)) => {
+                let reply = secret.reply(&request, self.ip, unix_now());
+                (Some(reply.cookie), reply.valid)
+            }
+            _ => (None, false),
         }
-        Parsed::Drop(reason) => {
-            trace!(?reason, len = packet.len(), "dropping packet");
-            None
-        }
+    }
+}
+
+/// [`respond`] for a known client, counting the response against `limiter` if there is one.
+fn handle(
+    catalog: &Catalog,
+    packet: &[u8],
+    client: &Client<'_>,
+    limiter: Option<&mut RateLimiter>,
+) -> Option<Vec<u8>> {
+    let handled = catch_unwind(AssertUnwindSafe(|| {
+        handle_uncaught(catalog, packet, client, limiter)
     }));
     handled.unwrap_or_else(|_| {
         error!(
@@ -236,8 +325,78 @@ pub fn respond(catalog: &Catalog, packet: &[u8], transport: Transport) -> Option
     })
 }
 
+/// [`handle`] without its panic guard.
+fn handle_uncaught(
+    catalog: &Catalog,
+    packet: &[u8],
+    client: &Client<'_>,
+    limiter: Option<&mut RateLimiter>,
+) -> Option<Vec<u8>> {
+    match wire::parse(packet) {
+        Parsed::Query(request) => {
+            let (cookie, proven) = client.cookie(request.cookie());
+            // RFC 3225 §3: DNSSEC records go only to clients that set DO in their OPT record.
+            let dnssec_ok = request.edns().is_some_and(|edns| edns.dnssec_ok);
+            let outcome = lookup_dnssec(catalog, request.question(), dnssec_ok);
+            // A valid server cookie proves the source address, so the response cannot be
+            // part of a reflection attack (RFC 7873 §5.2.5; BIND exempts these too).
+            let truncate = rate_limit(limiter.filter(|_| !proven), client.ip, || {
+                ResponseClass::of(catalog, request.question(), &outcome)
+            })?;
+            let extras = Extras { cookie, truncate };
+            Some(wire::answer_with(
+                &request,
+                &outcome,
+                client.transport,
+                extras,
+            ))
+        }
+        Parsed::Reject(rejection) => {
+            debug!(id = rejection.id(), error = %rejection.error(), "rejecting request");
+            let (cookie, proven) = client.cookie(rejection.cookie());
+            let truncate =
+                rate_limit(limiter.filter(|_| !proven), client.ip, ResponseClass::error)?;
+            let extras = Extras { cookie, truncate };
+            Some(wire::reject_with(&rejection, client.transport, extras))
+        }
+        Parsed::Drop(reason) => {
+            trace!(?reason, len = packet.len(), "dropping packet");
+            None
+        }
+    }
+}
+
+/// What rate limiting makes of a response to `client`: `None` to drop it, else whether to
+/// send it truncated. `class` is only worked out when there is a limiter to count it.
+fn rate_limit<'a>(
+    limiter: Option<&mut RateLimiter>,
+    client: IpAddr,
+    class: impl FnOnce() -> ResponseClass<'a>,
+) -> Option<bool> {
+    let Some(limiter) = limiter else {
+        return Some(false);
+    };
+    let now = limiter.now();
+    match limiter.check(client, &class(), now) {
+        Verdict::Send => Some(false),
+        Verdict::Slip => {
+            trace!(%client, "rate limited; sending it truncated");
+            Some(true)
+        }
+        Verdict::Drop => {
+            trace!(%client, "rate limited; dropping it");
+            None
+        }
+    }
+}
+
 /// Answers datagrams until dropped.
-async fn serve_udp(socket: &UdpSocket, catalog: &SharedCatalog) -> Infallible {
+async fn serve_udp(
+    socket: &UdpSocket,
+    catalog: &SharedCatalog,
+    cookie_secret: &CookieSecret,
+    mut limiter: Option<RateLimiter>,
+) -> Infallible {
     let mut buf = vec![0; MAX_DATAGRAM];
     loop {
         let (len, peer) = match socket.recv_from(&mut buf).await {
@@ -252,7 +411,12 @@ async fn serve_udp(socket: &UdpSocket, catalog: &SharedCatalog) -> Infallible {
         let Some(packet) = buf.get(..len) else {
             continue;
         };
-        let response = respond(&catalog.snapshot(), packet, Transport::Udp);
+        let client = Client {
+            ip: peer.ip(),
+            transport: Transport::Udp,
+            cookie_secret: Some(cookie_secret),
+        };
+        let response = handle(&catalog.snapshot(), packet, &client, limiter.as_mut());
         if let Some(response) = response {
             if let Err(err) = socket.send_to(&response, peer).await {
                 debug!(%peer, %err, "UDP send failed");
@@ -273,6 +437,7 @@ async fn serve_tcp(
     listener: &TcpListener,
     catalog: &SharedCatalog,
     limits: TcpLimits,
+    cookie_secret: &CookieSecret,
 ) -> Infallible {
     let mut connections = JoinSet::new();
     // Live connections per source address, and the source of each connection task.
@@ -324,6 +489,7 @@ async fn serve_tcp(
             peer,
             catalog.clone(),
             limits.idle_timeout,
+            cookie_secret.clone(),
         ));
         sources.insert(task.id(), peer.ip());
     }
@@ -336,7 +502,13 @@ async fn serve_connection(
     peer: SocketAddr,
     catalog: SharedCatalog,
     idle_timeout: Duration,
+    cookie_secret: CookieSecret,
 ) {
+    let client = Client {
+        ip: peer.ip(),
+        transport: Transport::Tcp,
+        cookie_secret: Some(&cookie_secret),
+    };
     // Each response goes out in one write; waiting for more data (Nagle) only adds latency.
     if let Err(err) = stream.set_nodelay(true) {
         debug!(%peer, %err, "cannot set TCP_NODELAY");
@@ -355,7 +527,7 @@ async fn serve_connection(
             return;
         }
 
-        let Some(response) = respond(&catalog.snapshot(), &message, Transport::Tcp) else {
+        let Some(response) = handle(&catalog.snapshot(), &message, &client, None) else {
             continue;
         };
         // `wire` keeps TCP responses within 65535 bytes; anything else is a bug, not a frame.

@@ -6,6 +6,10 @@
 //! as the client spelled it, EDNS(0) as RFC 6891 says, and a size that fits the transport (TC set
 //! when it does not). Every RCODE the engine sends is chosen in one place, `response_code`.
 //! Lookup never sees any of this; the transport never looks inside a message.
+//!
+//! The COOKIE option (RFC 7873) is read here — a malformed one is FORMERR — and the cookie the
+//! server decided on is written here ([`Extras`]); what a cookie proves is
+//! [`crate::cookie`]'s business.
 
 use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::{
@@ -16,6 +20,7 @@ use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use tracing::{debug, warn};
 
+use crate::cookie::{MalformedCookie, RequestCookie, ResponseCookie, COOKIE_OPTION};
 use crate::lookup::Outcome;
 
 /// The largest UDP response we send and the payload size we advertise in our OPT record.
@@ -70,13 +75,35 @@ pub struct ClientEdns {
     pub max_payload: u16,
     /// The DO bit (RFC 3225): the client wants DNSSEC records.
     pub dnssec_ok: bool,
+    /// The COOKIE option (RFC 7873), if the client sent a well-formed one.
+    pub cookie: Option<RequestCookie>,
 }
 
-impl From<&Edns> for ClientEdns {
-    fn from(edns: &Edns) -> Self {
+impl ClientEdns {
+    /// Reads `edns`; a malformed COOKIE option is an error (RFC 7873 §5.2.2).
+    fn read(edns: &Edns) -> Result<Self, MalformedCookie> {
+        let base = Self::without_cookie(edns);
+        // Only the first COOKIE option counts; RFC 7873 gives a request one.
+        let cookie = edns
+            .options()
+            .as_ref()
+            .iter()
+            .find_map(|(_, option)| match option {
+                EdnsOption::Unknown(COOKIE_OPTION, data) => Some(data),
+                _ => None,
+            });
+        Ok(Self {
+            cookie: cookie.map(|data| RequestCookie::parse(data)).transpose()?,
+            ..base
+        })
+    }
+
+    /// Reads `edns`, leaving out the COOKIE option.
+    fn without_cookie(edns: &Edns) -> Self {
         Self {
             max_payload: edns.max_payload(),
             dnssec_ok: edns.flags().dnssec_ok,
+            cookie: None,
         }
     }
 }
@@ -105,6 +132,11 @@ impl Request {
     pub fn id(&self) -> u16 {
         self.header.id
     }
+
+    /// The COOKIE option, if the client sent one.
+    pub fn cookie(&self) -> Option<RequestCookie> {
+        self.edns.and_then(|edns| edns.cookie)
+    }
 }
 
 /// Why a request is answered with an error instead of being looked up.
@@ -122,6 +154,9 @@ pub enum RequestError {
     /// An EDNS version above the one we implement.
     #[error("EDNS version {0} is not supported")]
     BadEdnsVersion(u8),
+    /// A COOKIE option of a length RFC 7873 does not allow.
+    #[error(transparent)]
+    MalformedCookie(#[from] MalformedCookie),
     /// Our own response could not be encoded: a bug, answered rather than hidden.
     #[error("the response could not be encoded")]
     Encode,
@@ -145,6 +180,11 @@ impl Rejection {
     /// The message ID, to be copied into the response.
     pub fn id(&self) -> u16 {
         self.header.id
+    }
+
+    /// The COOKIE option, if the client sent a well-formed one.
+    pub fn cookie(&self) -> Option<RequestCookie> {
+        self.edns.and_then(|edns| edns.cookie)
     }
 }
 
@@ -198,9 +238,10 @@ pub fn parse(packet: &[u8]) -> Parsed {
     // query." Checked before the body, whose format depends on the opcode; the OPT record is
     // still echoed when the body happens to be readable.
     if header.op_code != OpCode::Query {
-        let edns = message
-            .ok()
-            .and_then(|message| message.edns.as_ref().map(ClientEdns::from));
+        let edns = message.ok().and_then(|message| {
+            let edns = message.edns.as_ref()?;
+            Some(ClientEdns::read(edns).unwrap_or_else(|_| ClientEdns::without_cookie(edns)))
+        });
         return rejected(None, edns, RequestError::NotImplemented(header.op_code));
     }
 
@@ -211,7 +252,6 @@ pub fn parse(packet: &[u8]) -> Parsed {
             return rejected(None, None, RequestError::Malformed);
         }
     };
-    let edns = message.edns.as_ref().map(ClientEdns::from);
     let mut queries = message.queries;
     let question = if queries.len() == 1 {
         queries.pop()
@@ -220,12 +260,22 @@ pub fn parse(packet: &[u8]) -> Parsed {
     };
 
     // RFC 6891 §6.1.3: "If a responder does not implement the VERSION level of the request,
-    // then it MUST respond with RCODE=BADVERS."
-    if let Some(version) = message.edns.as_ref().map(Edns::version) {
-        if version > EDNS_VERSION {
-            return rejected(question, edns, RequestError::BadEdnsVersion(version));
+    // then it MUST respond with RCODE=BADVERS." The options of a version we do not know are
+    // not read.
+    if let Some(opt) = message.edns.as_ref() {
+        if opt.version() > EDNS_VERSION {
+            let edns = Some(ClientEdns::without_cookie(opt));
+            return rejected(question, edns, RequestError::BadEdnsVersion(opt.version()));
         }
     }
+    // RFC 7873 §5.2.2: a malformed COOKIE option is FORMERR; it is not echoed.
+    let edns = match message.edns.as_ref().map(ClientEdns::read).transpose() {
+        Ok(edns) => edns,
+        Err(malformed) => {
+            let edns = message.edns.as_ref().map(ClientEdns::without_cookie);
+            return rejected(question, edns, malformed.into());
+        }
+    };
 
     match question {
         Some(question) => Parsed::Query(Request {
@@ -240,13 +290,35 @@ pub fn parse(packet: &[u8]) -> Parsed {
     }
 }
 
+/// What the server adds to a response beyond what lookup or the request decided.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// The COOKIE option to send (RFC 7873 §5.2.3–§5.2.5): the client's cookie and our server
+    /// cookie. Sent only if the request had an OPT record.
+    pub cookie: Option<ResponseCookie>,
+    /// Send the response truncated: TC set, the question and OPT but no records, so that the
+    /// client retries over TCP. Rate limiting does this to the responses that slip.
+    pub truncate: bool,
+}
+
 /// The response to a checked query, given what lookup made of it.
 pub fn answer(request: &Request, outcome: &Outcome, transport: Transport) -> Vec<u8> {
+    answer_with(request, outcome, transport, Extras::default())
+}
+
+/// [`answer`], with what the server adds.
+pub fn answer_with(
+    request: &Request,
+    outcome: &Outcome,
+    transport: Transport,
+    extras: Extras,
+) -> Vec<u8> {
     let mut message = response(
         &request.header,
         Some(&request.question),
         request.edns,
         Reply::Lookup(outcome),
+        extras,
     );
     // RFC 1035 §4.1.1: AA "specifies that the responding name server is an authority for the
     // domain name in question section". A referral is not authoritative unless its answer
@@ -276,7 +348,7 @@ pub fn answer(request: &Request, outcome: &Outcome, transport: Transport) -> Vec
             Some(sections)
         }
     };
-    if let Some(sections) = sections {
+    if let Some(sections) = sections.filter(|_| !extras.truncate) {
         message.answers.extend(sections.answers.iter().cloned());
         message
             .authorities
@@ -297,11 +369,17 @@ pub fn answer(request: &Request, outcome: &Outcome, transport: Transport) -> Vec
 
 /// The error response to a rejected request.
 pub fn reject(rejection: &Rejection, transport: Transport) -> Vec<u8> {
+    reject_with(rejection, transport, Extras::default())
+}
+
+/// [`reject`], with what the server adds.
+pub fn reject_with(rejection: &Rejection, transport: Transport, extras: Extras) -> Vec<u8> {
     let message = response(
         &rejection.header,
         rejection.question.as_ref(),
         rejection.edns,
         Reply::Error(rejection.error),
+        extras,
     );
     finish(
         message,
@@ -328,9 +406,11 @@ fn response_code(reply: Reply<'_>) -> ResponseCode {
         Reply::Lookup(Outcome::Answer(_) | Outcome::NoData(_) | Outcome::Referral(_)) => {
             ResponseCode::NoError
         }
-        Reply::Error(RequestError::Malformed | RequestError::QuestionCount(_)) => {
-            ResponseCode::FormErr
-        }
+        Reply::Error(
+            RequestError::Malformed
+            | RequestError::QuestionCount(_)
+            | RequestError::MalformedCookie(_),
+        ) => ResponseCode::FormErr,
         Reply::Error(RequestError::NotImplemented(_)) => ResponseCode::NotImp,
         // RFC 6891 §9: extended RCODE 16, carried partly in the OPT record.
         Reply::Error(RequestError::BadEdnsVersion(_)) => ResponseCode::BADVERS,
@@ -344,6 +424,7 @@ fn response(
     question: Option<&Query>,
     edns: Option<ClientEdns>,
     reply: Reply<'_>,
+    extras: Extras,
 ) -> Message {
     // RFC 1035 §4.1.1: the ID is "copied the corresponding reply", the OPCODE is "copied into
     // the response", and RD "may be set in a query and is copied into the response". RA stays
@@ -352,6 +433,7 @@ fn response(
     let mut message = Message::response(request.id, request.op_code);
     message.metadata.recursion_desired = request.recursion_desired;
     message.metadata.response_code = response_code(reply);
+    message.metadata.truncation = extras.truncate;
     if let Some(question) = question {
         message.add_query(question.clone());
     }
@@ -364,6 +446,12 @@ fn response(
         ours.set_max_payload(UDP_PAYLOAD)
             .set_version(EDNS_VERSION)
             .set_dnssec_ok(client.dnssec_ok);
+        if let Some(cookie) = extras.cookie {
+            ours.options_mut().insert(EdnsOption::Unknown(
+                COOKIE_OPTION,
+                cookie.as_bytes().to_vec(),
+            ));
+        }
         message.set_edns(ours);
     }
     message
@@ -672,6 +760,7 @@ mod tests {
             Some(ClientEdns {
                 max_payload,
                 dnssec_ok: false,
+                cookie: None,
             })
         };
         assert_eq!(Transport::Udp.response_limit(None), 512);
@@ -839,6 +928,139 @@ mod tests {
         assert_eq!(response.metadata.response_code, ResponseCode::ServFail);
     }
 
+    fn with_cookie(message: Message, option: &[u8]) -> Message {
+        let mut message = with_edns(message, 0, 1232, false);
+        let edns = message.edns.as_mut().unwrap();
+        edns.options_mut()
+            .insert(EdnsOption::Unknown(COOKIE_OPTION, option.to_vec()));
+        message
+    }
+
+    fn cookie_of(response: &Message) -> Option<Vec<u8>> {
+        response.edns.as_ref().and_then(|edns| {
+            edns.options()
+                .as_ref()
+                .iter()
+                .find_map(|(_, option)| match option {
+                    EdnsOption::Unknown(COOKIE_OPTION, data) => Some(data.clone()),
+                    _ => None,
+                })
+        })
+    }
+
+    #[test]
+    fn cookie_options_are_read_and_malformed_ones_are_formerr() {
+        // RFC 7873 §5.2.2: 8 octets, or 16 to 40.
+        for len in [0, 1, 7, 9, 15, 41, 60] {
+            let bytes = with_cookie(query("example.com."), &vec![1; len])
+                .to_vec()
+                .unwrap();
+            let Parsed::Reject(rejection) = parse(&bytes) else {
+                panic!("a {len}-octet cookie should be rejected");
+            };
+            assert_eq!(
+                rejection.error(),
+                RequestError::MalformedCookie(MalformedCookie(len))
+            );
+            assert!(rejection.cookie().is_none());
+            let response = respond(&bytes, Transport::Udp).unwrap();
+            assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+            assert_eq!(response.queries.len(), 1, "the question is echoed");
+            assert!(response.edns.is_some(), "OPT answered with OPT");
+            assert_eq!(
+                cookie_of(&response),
+                None,
+                "a malformed cookie is not echoed"
+            );
+        }
+        for len in [8, 16, 24, 40] {
+            let option: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let bytes = with_cookie(query("example.com."), &option)
+                .to_vec()
+                .unwrap();
+            let Parsed::Query(request) = parse(&bytes) else {
+                panic!("a {len}-octet cookie is well-formed");
+            };
+            let cookie = request.cookie().expect("the cookie");
+            assert_eq!(cookie.client(), [0, 1, 2, 3, 4, 5, 6, 7]);
+            assert_eq!(cookie.server(), &option[8..]);
+        }
+        // Without a server that makes cookies, a well-formed one is simply not answered.
+        let response = respond_udp(&with_cookie(query("example.com."), &[9; 8]));
+        assert_eq!(response.metadata.response_code, ResponseCode::Refused);
+        assert_eq!(cookie_of(&response), None);
+    }
+
+    #[test]
+    fn badvers_wins_over_a_malformed_cookie() {
+        let mut request = with_cookie(query("example.com."), &[1; 3]);
+        request.edns.as_mut().unwrap().set_version(1);
+        let response = respond_udp(&request);
+        assert_eq!(u16::from(response.metadata.response_code), 16);
+    }
+
+    #[test]
+    fn extras_add_the_cookie_and_truncate() {
+        let secret = crate::cookie::CookieSecret::new([5; 16]);
+        let client: std::net::IpAddr = Ipv4Addr::new(192, 0, 2, 1).into();
+        let cookie = secret.mint(&[7; 8], client, 1000);
+        let bytes = with_cookie(query("example.com."), &[7; 8])
+            .to_vec()
+            .unwrap();
+        let Parsed::Query(request) = parse(&bytes) else {
+            panic!("a query");
+        };
+        let extras = Extras {
+            cookie: Some(cookie),
+            truncate: false,
+        };
+        let response = Message::from_vec(&answer_with(
+            &request,
+            &Outcome::Refused,
+            Transport::Udp,
+            extras,
+        ))
+        .unwrap();
+        assert_eq!(cookie_of(&response).as_deref(), Some(cookie.as_bytes()));
+        assert!(!response.metadata.truncation);
+
+        let mut sections = Sections::default();
+        sections.answers.push(Record::from_rdata(
+            Name::from_ascii("example.com.").unwrap(),
+            300,
+            RData::A(A(Ipv4Addr::new(192, 0, 2, 1))),
+        ));
+        let outcome = Outcome::Answer(sections);
+        let slipped = Extras {
+            cookie: Some(cookie),
+            truncate: true,
+        };
+        let response =
+            Message::from_vec(&answer_with(&request, &outcome, Transport::Udp, slipped)).unwrap();
+        assert!(response.metadata.truncation);
+        assert!(response.metadata.authoritative);
+        assert!(response.answers.is_empty());
+        assert_eq!(response.queries.len(), 1);
+        assert_eq!(response.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(cookie_of(&response).as_deref(), Some(cookie.as_bytes()));
+
+        // Rejections carry them too.
+        let mut bad = with_cookie(query("example.com."), &[7; 8]);
+        bad.add_query(Query::query(
+            Name::from_ascii("example.net.").unwrap(),
+            RecordType::A,
+        ));
+        let bytes = bad.to_vec().unwrap();
+        let Parsed::Reject(rejection) = parse(&bytes) else {
+            panic!("two questions");
+        };
+        let response =
+            Message::from_vec(&reject_with(&rejection, Transport::Udp, slipped)).unwrap();
+        assert_eq!(response.metadata.response_code, ResponseCode::FormErr);
+        assert!(response.metadata.truncation);
+        assert_eq!(cookie_of(&response).as_deref(), Some(cookie.as_bytes()));
+    }
+
     #[test]
     fn every_result_has_its_rcode() {
         let table = [
@@ -864,6 +1086,10 @@ mod tests {
                 ResponseCode::YXDomain,
             ),
             (Reply::Error(RequestError::Malformed), ResponseCode::FormErr),
+            (
+                Reply::Error(RequestError::MalformedCookie(MalformedCookie(3))),
+                ResponseCode::FormErr,
+            ),
             (
                 Reply::Error(RequestError::QuestionCount(0)),
                 ResponseCode::FormErr,

@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web console, the REST API and the DNS engine.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -101,6 +101,9 @@ pub struct ServeArgs {
     /// connection to start its next one) before the connection is closed.
     #[arg(long, env = "ZONEKEEPER_HTTP_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub http_header_timeout_secs: u64,
+    /// Response rate limiting and DNS Cookies of the embedded DNS engine (on by default).
+    #[command(flatten)]
+    pub dns_edge: dns_engine::args::EdgeArgs,
 }
 
 /// `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53` or `[2001:db8::53]:5353`; port 53 when none.

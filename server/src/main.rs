@@ -12,7 +12,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => zonekeeper::serve::run(args).await,
+        Command::Serve(args) => zonekeeper::serve::run(*args).await,
         Command::User { command } => zonekeeper::cli::user(command).await,
         Command::Token { command } => zonekeeper::cli::token(command).await,
     };

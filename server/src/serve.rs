@@ -70,6 +70,8 @@ async fn run_with_store(args: &ServeArgs, store: &Store) -> Result<(), BoxError>
                 header_read_timeout: std::time::Duration::from_secs(args.http_header_timeout_secs),
                 ..Default::default()
             },
+            rrl: args.dns_edge.rrl(),
+            cookie_secret: args.dns_edge.cookie_secret.clone(),
             leptos_options,
         },
     )
@@ -100,6 +102,10 @@ pub struct Settings {
     pub allow_local_targets: bool,
     /// Connection cap and timeouts of the HTTP edge.
     pub http_limits: crate::http::listen::HttpLimits,
+    /// Response rate limiting of the DNS engine (RRL; `RrlConfig::off()` for none).
+    pub rrl: dns_engine::rrl::RrlConfig,
+    /// The DNS Cookie secret; `None`: a random one per start.
+    pub cookie_secret: Option<dns_engine::cookie::CookieSecret>,
     pub leptos_options: leptos::config::LeptosOptions,
 }
 
@@ -118,7 +124,10 @@ pub struct Running {
 impl Running {
     /// Bind both listeners (port 0 picks free ports) and start serving.
     pub async fn start(pool: sqlx::PgPool, settings: Settings) -> Result<Running, BoxError> {
-        let dns = dns_engine::DnsServer::bind(settings.dns_addr)?;
+        let mut dns = dns_engine::DnsServer::bind(settings.dns_addr)?.with_rrl(settings.rrl.clone());
+        if let Some(secret) = settings.cookie_secret.clone() {
+            dns = dns.with_cookie_secret(secret);
+        }
         let dns_addr = dns.local_addr();
         let (stop_tx, stop_rx) = watch::channel(false);
         // Every zone is in the catalog before the engine answers its first query; from then

@@ -264,7 +264,9 @@ async fn signed_dnames_are_signed_and_synthesized_cnames_are_not() {
     let (key, _) = ZoneKey::generate().unwrap();
     let dnskey = key.dnskey().clone();
     let text = format!("{ZONE}\nlong 300 DNAME {}\n", long_target());
-    let signed = zone("example.com.", &text).signed(Arc::new(key), crate::dnssec::now());
+    let signed = zone("example.com.", &text)
+        .signed(Arc::new(key), crate::dnssec::now())
+        .unwrap();
     let server = serve(vec![signed]).await;
 
     let request = with_edns(query("HoSt.old.example.com.", A), 0, 1232, true);

@@ -7,6 +7,7 @@
 mod answer;
 mod case;
 mod cname;
+mod cookies;
 mod delegation;
 mod differential;
 mod dname;
@@ -18,5 +19,6 @@ mod malformed;
 mod nodata;
 mod nxdomain;
 mod refused;
+mod rrl;
 mod tcp;
 mod wildcard;

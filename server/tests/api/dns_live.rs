@@ -402,6 +402,8 @@ async fn zones_in_the_store_are_served_from_the_first_query() {
             login_concurrency: 4,
             allow_local_targets: true,
             http_limits: Default::default(),
+            rrl: dns_engine::rrl::RrlConfig::off(),
+            cookie_secret: None,
             leptos_options: leptos::config::LeptosOptions::builder()
                 .output_name("zonekeeper")
                 .build(),

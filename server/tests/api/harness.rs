@@ -168,6 +168,9 @@ impl TestApp {
                 // Every peer of the tests listens on loopback.
                 allow_local_targets,
                 http_limits,
+                // The tests send bursts from 127.0.0.1; the engine's own tests cover RRL.
+                rrl: dns_engine::rrl::RrlConfig::off(),
+                cookie_secret: None,
                 leptos_options,
             },
         )
