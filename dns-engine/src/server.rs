@@ -18,7 +18,7 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener as StdTcpListener, UdpSocket as StdUdpSocket};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -443,6 +443,10 @@ async fn serve_tcp(
     // Live connections per source address, and the source of each connection task.
     let mut per_source: HashMap<IpAddr, usize> = HashMap::new();
     let mut sources: HashMap<tokio::task::Id, IpAddr> = HashMap::new();
+    // What each connection task shares with the loop: whether it is idle (waiting for the
+    // next query), since when, and how to ask it to close.
+    let mut states: HashMap<tokio::task::Id, Arc<ConnectionState>> = HashMap::new();
+    let started = tokio::time::Instant::now();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -463,6 +467,7 @@ async fn serve_tcp(
                     err.id()
                 }
             };
+            states.remove(&id);
             if let Some(ip) = sources.remove(&id) {
                 if let Some(count) = per_source.get_mut(&ip) {
                     *count = count.saturating_sub(1);
@@ -472,26 +477,51 @@ async fn serve_tcp(
                 }
             }
         }
-        if connections.len() >= limits.max_connections {
-            debug!(%peer, limit = limits.max_connections, "too many TCP connections; closing");
-            drop(stream);
-            continue;
-        }
+        // The source's share first: a refused client must not cost another one its slot.
         let held = per_source.entry(peer.ip()).or_insert(0);
         if *held >= limits.max_per_source {
             debug!(%peer, limit = limits.max_per_source, "too many TCP connections from this source; closing");
             drop(stream);
             continue;
         }
+        if connections.len() >= limits.max_connections {
+            // RFC 7766 §6.2.3: under pressure, close idle connections first. The one idle
+            // longest is asked to go; the new client is served. With none idle, the new
+            // connection is the one closed.
+            let idlest = states
+                .values()
+                .filter(|s| s.idle.load(Ordering::Relaxed) && !s.closing.load(Ordering::Relaxed))
+                .min_by_key(|s| s.idle_since_ms.load(Ordering::Relaxed));
+            match idlest {
+                Some(state) => {
+                    state.closing.store(true, Ordering::Relaxed);
+                    state.close.notify_one();
+                    debug!(%peer, limit = limits.max_connections, "TCP connections at the limit; closing the idlest");
+                }
+                None => {
+                    debug!(%peer, limit = limits.max_connections, "too many TCP connections, none idle; closing the new one");
+                    drop(stream);
+                    continue;
+                }
+            }
+        }
         *held += 1;
+        let state = Arc::new(ConnectionState {
+            idle: AtomicBool::new(true),
+            closing: AtomicBool::new(false),
+            idle_since_ms: AtomicU64::new(millis_since(started)),
+            close: tokio::sync::Notify::new(),
+        });
         let task = connections.spawn(serve_connection(
             stream,
             peer,
             catalog.clone(),
             limits.idle_timeout,
             cookie_secret.clone(),
+            (Arc::clone(&state), started),
         ));
         sources.insert(task.id(), peer.ip());
+        states.insert(task.id(), state);
     }
 }
 
@@ -503,6 +533,7 @@ async fn serve_connection(
     catalog: SharedCatalog,
     idle_timeout: Duration,
     cookie_secret: CookieSecret,
+    (state, started): (Arc<ConnectionState>, tokio::time::Instant),
 ) {
     let client = Client {
         ip: peer.ip(),
@@ -517,7 +548,19 @@ async fn serve_connection(
     let mut frame = Vec::new();
     loop {
         let mut length = [0; 2];
-        if !within(idle_timeout, stream.read_exact(&mut length)).await {
+        state
+            .idle_since_ms
+            .store(millis_since(started), Ordering::Relaxed);
+        state.idle.store(true, Ordering::Relaxed);
+        let read = tokio::select! {
+            read = within(idle_timeout, stream.read_exact(&mut length)) => read,
+            () = state.close.notified() => {
+                trace!(%peer, "idle TCP connection closed to make room");
+                return;
+            }
+        };
+        state.idle.store(false, Ordering::Relaxed);
+        if !read {
             trace!(%peer, "TCP connection closed or idle");
             return;
         }
@@ -546,6 +589,21 @@ async fn serve_connection(
 }
 
 /// Runs an I/O step with a deadline; true if it completed successfully in time.
+/// What a TCP connection task shares with the accept loop.
+struct ConnectionState {
+    /// Waiting for the first octets of the next query.
+    idle: AtomicBool,
+    /// Asked to close (so it is not picked twice).
+    closing: AtomicBool,
+    /// When it last became idle, in milliseconds since the loop started.
+    idle_since_ms: AtomicU64,
+    close: tokio::sync::Notify,
+}
+
+fn millis_since(start: tokio::time::Instant) -> u64 {
+    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
 async fn within<T>(limit: Duration, step: impl Future<Output = io::Result<T>>) -> bool {
     matches!(timeout(limit, step).await, Ok(Ok(_)))
 }

@@ -91,12 +91,17 @@ pub async fn token(cmd: TokenCommand) -> Result<(), BoxError> {
 }
 
 /// Field errors read better on a terminal as "field: rule" lines.
-fn describe(e: crate::http::error::ApiError) -> BoxError {
-    let p = e.problem();
-    if p.errors.is_empty() {
-        format!("{}: {}", p.title, p.detail.unwrap_or_default()).into()
+fn describe(e: crate::error::ServiceError) -> BoxError {
+    use crate::error::ServiceError;
+    let fields = match &e {
+        ServiceError::Validation(errors) | ServiceError::Rejected { errors, .. } => errors.clone(),
+        ServiceError::Conflict(error) => vec![error.clone()],
+        _ => vec![],
+    };
+    if fields.is_empty() {
+        e.to_string().into()
     } else {
-        p.errors
+        fields
             .iter()
             .map(|f| format!("{}: {}", f.field, f.message))
             .collect::<Vec<_>>()

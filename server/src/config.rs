@@ -99,7 +99,11 @@ pub struct ServeArgs {
     pub http_max_connections: usize,
     /// Seconds a client gets to send the head of each request (and an idle keep-alive
     /// connection to start its next one) before the connection is closed.
-    #[arg(long, env = "ZONEKEEPER_HTTP_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    #[arg(
+        long,
+        env = "ZONEKEEPER_HTTP_HEADER_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
     pub http_header_timeout_secs: u64,
     /// Response rate limiting and DNS Cookies of the embedded DNS engine (on by default).
     #[command(flatten)]

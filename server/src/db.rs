@@ -10,6 +10,11 @@ use sqlx::PgPool;
 use crate::config::DatabaseArgs;
 use crate::pg::{Cluster, ClusterError};
 
+/// How often `serve` checks that its private cluster still runs.
+pub const WATCH_EVERY: Duration = Duration::from_secs(2);
+/// Failed restarts in a row after which `serve` gives up and exits.
+pub const MAX_RESTART_FAILURES: u32 = 3;
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +71,55 @@ impl Store {
             .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Store { pool, cluster })
+    }
+
+    /// Keeps the private cluster running while `serve` runs, when this process owns it: a
+    /// check every [`WATCH_EVERY`], a restart when it stopped (a crash, the OOM killer, a
+    /// stray `pg_ctl stop`). Meanwhile the API answers 503 and the DNS engine serves its last
+    /// snapshots; once the cluster is back the pool reconnects by itself. When
+    /// [`MAX_RESTART_FAILURES`] restarts in a row fail, the task ends with the reason, and
+    /// `serve` exits non-zero with it rather than answer 503 forever. `None` for an external
+    /// database (its operator keeps it alive).
+    pub fn watch_cluster(&self) -> Option<tokio::task::JoinHandle<String>> {
+        let Some((cluster, true)) = self.cluster.clone() else {
+            return None;
+        };
+        Some(tokio::spawn(async move {
+            let mut failures = 0;
+            loop {
+                tokio::time::sleep(WATCH_EVERY).await;
+                let probe = cluster.clone();
+                if tokio::task::spawn_blocking(move || probe.is_running())
+                    .await
+                    .unwrap_or(true)
+                {
+                    failures = 0;
+                    continue;
+                }
+                tracing::warn!("the private PostgreSQL cluster is not running; restarting it");
+                let starter = cluster.clone();
+                match tokio::task::spawn_blocking(move || starter.start()).await {
+                    Ok(Ok(_)) => {
+                        failures = 0;
+                        tracing::info!("restarted the private PostgreSQL cluster");
+                    }
+                    Ok(Err(e)) => {
+                        failures += 1;
+                        tracing::error!(error = %e, attempt = failures, "restarting the private PostgreSQL cluster failed");
+                        if failures >= MAX_RESTART_FAILURES {
+                            return format!(
+                                "the private PostgreSQL cluster stopped and could not be restarted \
+                                 ({failures} attempts): {e}; see {}",
+                                cluster.log_path().display()
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "restarting the private PostgreSQL cluster")
+                    }
+                }
+            }
+        }))
     }
 
     /// Close the pool and stop the private cluster if this process started it.

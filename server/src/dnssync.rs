@@ -956,7 +956,9 @@ mod signing_tests {
     fn unsignable(origin: &Name) -> Zone {
         let long = format!("\"{}\"", "x".repeat(255));
         let part = |from: usize| -> Rrset {
-            let texts: Vec<String> = (from..from + 200).map(|i| format!("\"{i}\" {long}")).collect();
+            let texts: Vec<String> = (from..from + 200)
+                .map(|i| format!("\"{i}\" {long}"))
+                .collect();
             validate_rrset(origin, "big", "TXT", 300, &texts).unwrap()
         };
         let soa = validate_rrset(
@@ -977,7 +979,9 @@ mod signing_tests {
         let (key, _) = ZoneKey::generate().unwrap();
         let key = Arc::new(key);
         assert!(sign(unsignable(&origin), Some(&key), 1_700_000_000, &catalog).is_err());
-        let why = catalog.signing_failure(&origin).expect("the failure is recorded");
+        let why = catalog
+            .signing_failure(&origin)
+            .expect("the failure is recorded");
         assert!(!why.is_empty());
         // The next version that signs clears the report.
         let soa = validate_rrset(

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod dnssync;
+pub mod error;
 pub mod http;
 pub mod pg;
 pub mod resolver;

@@ -62,6 +62,11 @@ impl Cluster {
         })
     }
 
+    /// The cluster's server log.
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
     pub fn bin_dir(&self) -> &Path {
         &self.bin_dir
     }

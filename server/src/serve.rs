@@ -19,12 +19,22 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub async fn run(args: ServeArgs) -> Result<(), BoxError> {
     let store = Store::open(&args.db, 16, true).await?;
-    let result = run_with_store(&args, &store).await;
+    let watchdog = store.watch_cluster();
+    let stop_watching = watchdog.as_ref().map(tokio::task::JoinHandle::abort_handle);
+    let result = run_with_store(&args, &store, watchdog).await;
+    // Before the cluster is stopped on purpose, so that it is not restarted.
+    if let Some(handle) = stop_watching {
+        handle.abort();
+    }
     store.close().await;
     result
 }
 
-async fn run_with_store(args: &ServeArgs, store: &Store) -> Result<(), BoxError> {
+async fn run_with_store(
+    args: &ServeArgs,
+    store: &Store,
+    watchdog: Option<tokio::task::JoinHandle<String>>,
+) -> Result<(), BoxError> {
     let pool = store.pool.clone();
     let admin_password = args.admin_password.as_ref().map(|s| s.expose().to_owned());
     if let Some((user, generated)) =
@@ -81,9 +91,25 @@ async fn run_with_store(args: &ServeArgs, store: &Store) -> Result<(), BoxError>
         "Zonekeeper: console and API on http://{}, DNS on {} (UDP and TCP)",
         running.http_addr, running.dns_addr
     );
-    shutdown_signal().await;
-    tracing::info!("shutting down");
-    running.stop().await
+    let gave_up = async {
+        match watchdog {
+            Some(task) => task
+                .await
+                .unwrap_or_else(|e| format!("the cluster watchdog failed: {e}")),
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = shutdown_signal() => {
+            tracing::info!("shutting down");
+            running.stop().await
+        }
+        why = gave_up => {
+            tracing::error!(reason = %why, "stopping: the store is gone");
+            running.stop().await?;
+            Err(why.into())
+        }
+    }
 }
 
 /// What a running instance needs besides the pool.
@@ -124,7 +150,8 @@ pub struct Running {
 impl Running {
     /// Bind both listeners (port 0 picks free ports) and start serving.
     pub async fn start(pool: sqlx::PgPool, settings: Settings) -> Result<Running, BoxError> {
-        let mut dns = dns_engine::DnsServer::bind(settings.dns_addr)?.with_rrl(settings.rrl.clone());
+        let mut dns =
+            dns_engine::DnsServer::bind(settings.dns_addr)?.with_rrl(settings.rrl.clone());
         if let Some(secret) = settings.cookie_secret.clone() {
             dns = dns.with_cookie_secret(secret);
         }
@@ -143,6 +170,8 @@ impl Running {
             timeout: DS_CHECK_TIMEOUT,
             allow_local_targets: settings.allow_local_targets,
         });
+        let followups = crate::service::followup::Followups::default();
+        let followup_worker = tokio::spawn(followups.clone().work(pool.clone(), resolver.clone()));
         let state = AppState {
             pool: pool.clone(),
             web: Arc::new(settings.web),
@@ -151,6 +180,7 @@ impl Running {
             resolver,
             ds: checker.clone(),
             checks: crate::service::outbound::CheckGate::default(),
+            followups: followups.clone(),
             leptos_options: settings.leptos_options,
             hashes: crate::auth::password::HashGate::new(
                 settings.login_concurrency,
@@ -187,7 +217,7 @@ impl Running {
             http,
             dns,
             sync,
-            background: vec![session_cleanup, maintenance],
+            background: vec![session_cleanup, maintenance, followup_worker],
         })
     }
 

@@ -20,6 +20,8 @@ pub struct AppState {
     pub ds: Arc<crate::service::ds::Checker>,
     /// Admission of requests that make lookups on a customer's behalf (FCrDNS, DS checks).
     pub checks: crate::service::outbound::CheckGate,
+    /// Work after a commit that the request does not wait for (FCrDNS re-checks).
+    pub followups: crate::service::followup::Followups,
     pub leptos_options: LeptosOptions,
     /// Bounds the password hashes computed at once (memory under a login flood).
     pub hashes: crate::auth::password::HashGate,

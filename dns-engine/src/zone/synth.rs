@@ -492,6 +492,37 @@ enum Match {
     Partial { value: u128, known: u128 },
 }
 
+/// Fills a host-name pattern for one address: the console's bulk "pattern fill" over a span
+/// of a range. The placeholders are a template's (`{ip}`, `{ip-reversed}`, IPv4 `{a}`…`{d}`),
+/// without a template's rules that the pattern name every address of its family and end in
+/// a literal domain: a pattern fills a span the user chose, and the server judges each name
+/// it produces like any other PTR.
+pub fn fill_pattern(pattern: &str, addr: IpAddr) -> Result<String, SynthError> {
+    let v4 = addr.is_ipv4();
+    let trimmed = pattern.trim().trim_end_matches('.');
+    if trimmed.is_empty() {
+        return Err(err("must not be empty"));
+    }
+    let mut labels = Vec::new();
+    for raw in trimmed.split('.') {
+        if raw.is_empty() {
+            return Err(err("must not contain empty labels (two dots in a row)"));
+        }
+        if raw == "{ip-reversed}" {
+            let count = if v4 { 4 } else { 32 };
+            for i in (0..count).rev() {
+                labels.push(render_part(
+                    if v4 { Part::Octet(i) } else { Part::Nibble(i) },
+                    addr,
+                ));
+            }
+            continue;
+        }
+        labels.push(render_label(&parse_label(raw, v4)?, Some(addr)));
+    }
+    Ok(labels.join("."))
+}
+
 fn parse_label(raw: &str, v4: bool) -> Result<Vec<Piece>, SynthError> {
     let mut pieces = Vec::new();
     let mut rest = raw;
@@ -794,6 +825,27 @@ impl Synth {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_fill_one_address_without_a_templates_rules() {
+        let v4: IpAddr = "203.0.113.7".parse().unwrap();
+        assert_eq!(
+            fill_pattern("host-{a}-{b}-{c}-{d}.example.com", v4).unwrap(),
+            "host-203-0-113-7.example.com"
+        );
+        assert_eq!(fill_pattern("h{d}.x.", v4).unwrap(), "h7.x");
+        assert_eq!(
+            fill_pattern("{ip-reversed}.r.test", v4).unwrap(),
+            "7.113.0.203.r.test"
+        );
+        assert!(fill_pattern("h{e}.x", v4)
+            .unwrap_err()
+            .0
+            .contains("unknown placeholder"));
+        assert!(fill_pattern("a..b", v4).is_err());
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert!(fill_pattern("h{a}.x", v6).is_err());
+    }
 
     fn lower(text: &str) -> LowerName {
         LowerName::new(&Name::from_ascii(text).unwrap())

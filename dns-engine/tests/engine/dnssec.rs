@@ -284,7 +284,9 @@ async fn a_validating_resolver_authenticates_the_signed_zone() {
     let child_key = Arc::new(child_key);
     let zones = vec![
         parent(&key, &child_key),
-        zone("secure.example.com.", SECURE_CHILD).signed(Arc::clone(&child_key), now()).unwrap(),
+        zone("secure.example.com.", SECURE_CHILD)
+            .signed(Arc::clone(&child_key), now())
+            .unwrap(),
         zone("insecure.example.com.", INSECURE_CHILD),
     ];
     let server = serve(zones).await;
@@ -372,10 +374,9 @@ async fn a_validating_resolver_authenticates_the_signed_zone() {
 async fn a_zone_signed_with_another_key_fails_validation() {
     let (anchor, _) = ZoneKey::generate().unwrap();
     let (other, _) = ZoneKey::generate().unwrap();
-    let server = serve(vec![
-        zone("example.net.", OTHER).signed(Arc::new(other), now())
-            .unwrap()
-    ])
+    let server = serve(vec![zone("example.net.", OTHER)
+        .signed(Arc::new(other), now())
+        .unwrap()])
     .await;
     let unbound = Unbound::start(
         server.addr,
@@ -578,7 +579,9 @@ async fn signed_answers_too_big_for_udp_are_truncated_whole() {
         )
         .unwrap();
     }
-    let zone = zone("example.org.", &text).signed(Arc::new(key), now()).unwrap();
+    let zone = zone("example.org.", &text)
+        .signed(Arc::new(key), now())
+        .unwrap();
     let server = serve(vec![zone]).await;
     let request = with_edns(query("big.example.org.", RecordType::TXT), 0, 512, true);
     let response = udp_query(server.addr, &request).await;

@@ -110,27 +110,54 @@ async fn idle_and_stalled_connections_are_closed() {
     server.stop().await;
 }
 
+/// At the connection cap the idlest connection makes room (RFC 7766 §6.2.3); only when none
+/// is idle (every one is inside a message) is the new connection the one closed.
 #[tokio::test]
-async fn connections_over_the_cap_are_closed_and_capacity_returns() {
+async fn at_the_cap_idle_connections_make_room_first() {
+    use tokio::io::AsyncWriteExt;
+
     let server = TestServer::start_with(|server| server.with_max_tcp_connections(2)).await;
     let mut first = TcpClient::connect(server.addr).await;
     let mut second = TcpClient::connect(server.addr).await;
-    // Make sure both are accepted and being served before the third arrives.
+    // Both accepted and served; `first` has been idle longer.
     first.query(&query("one.example.", RecordType::A)).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
     second.query(&query("two.example.", RecordType::A)).await;
 
+    // A third client is served, and the idlest connection is closed for it.
     let mut third = TcpClient::connect(server.addr).await;
+    third.query(&query("three.example.", RecordType::A)).await;
     assert!(
-        third.closed_within(TIMEOUT).await,
-        "third connection refused"
+        first.closed_within(TIMEOUT).await,
+        "the idlest connection was not closed"
     );
-
-    // Existing connections keep working, and UDP is unaffected.
-    first.query(&query("one.example.", RecordType::A)).await;
+    second.query(&query("two.example.", RecordType::A)).await;
     udp_query(server.addr, &query("udp.example.", RecordType::A)).await;
+    drop((second, third));
 
-    // Once one closes, a new connection is served again.
-    drop(second);
+    // Two connections stalled inside a message are not idle: a new one is refused instead.
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    let stalled = loop {
+        let mut a = TcpClient::connect(server.addr).await;
+        let mut b = TcpClient::connect(server.addr).await;
+        a.0.write_all(&[0, 100, 1]).await.unwrap();
+        b.0.write_all(&[0, 100, 1]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut probe = TcpClient::connect(server.addr).await;
+        probe.send(&query("probe.example.", RecordType::A)).await;
+        if probe.recv().await.is_none() {
+            break (a, b);
+        }
+        // The slots of the connections dropped above were not free yet; try again.
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a busy server took a new connection"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    // Once one of them goes, a new connection is served again.
+    drop(stalled);
     let deadline = tokio::time::Instant::now() + TIMEOUT;
     loop {
         let mut client = TcpClient::connect(server.addr).await;

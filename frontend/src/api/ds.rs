@@ -43,6 +43,62 @@ pub struct CreateDomainRequest {
     pub owner: Option<String>,
 }
 
+/// What the last check of a DS record found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum DsState {
+    /// The child publishes a key this DS matches, and the key signs the DNSKEY RRset.
+    Valid,
+    /// Pre-published for a key rollover: re-checked until its key appears.
+    Pending,
+    /// No published key matches (or its self-signature is missing, broken or expired).
+    Mismatch,
+    /// No key with this tag and algorithm (or only a ZSK) is published.
+    NoKey,
+    /// The child's name servers could not be asked.
+    Unreachable,
+}
+
+impl DsState {
+    /// The name in the API and the store (`valid`, `no-key`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DsState::Valid => "valid",
+            DsState::Pending => "pending",
+            DsState::Mismatch => "mismatch",
+            DsState::NoKey => "no-key",
+            DsState::Unreachable => "unreachable",
+        }
+    }
+
+    /// The state named `text`, as the store spells it.
+    pub fn parse(text: &str) -> Option<DsState> {
+        [
+            DsState::Valid,
+            DsState::Pending,
+            DsState::Mismatch,
+            DsState::NoKey,
+            DsState::Unreachable,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// Whether the live keys refuse the record (the case a pre-publication may confirm).
+    pub fn is_key_refusal(self) -> bool {
+        matches!(self, DsState::Mismatch | DsState::NoKey)
+    }
+
+    /// Whether a record in this state belongs in the parent's DS RRset, given whether any
+    /// record of the domain is valid: valid ones, and pending ones next to a valid one. That is
+    /// RFC 7583's Double-DS rollover (§3.3.2); a pending DS alone would leave no DS matching
+    /// the key in use, and the domain bogus.
+    pub fn is_published(self, any_valid: bool) -> bool {
+        self == DsState::Valid || (self == DsState::Pending && any_valid)
+    }
+}
+
 /// One submitted DS record and what its last check found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
@@ -55,9 +111,7 @@ pub struct DsRecord {
     pub digest: String,
     /// The record as a zone-file line: `shop.example.net. 3600 IN DS 12345 13 2 ABCD…`.
     pub line: String,
-    /// `valid`, `mismatch`, `no-key`, `unreachable` or `pending` (a pre-published DS of a key
-    /// rollover, re-checked until its key appears).
-    pub state: String,
+    pub state: DsState,
     /// Why the state is what it is, in words.
     pub reason: String,
     /// Non-blocking advice (SHA-1 digest, RSA/SHA-256 algorithm, …).

@@ -5,6 +5,11 @@
 //! in-process transport and the visitor's cookie, see [`transport`]) and returns a `Send + 'static`
 //! future, so it can feed `Resource::new` and `Action::new` in both the server and the browser.
 
+// A failed call carries the whole problem document (title, code, detail, field errors) so
+// that forms can place each error; it is made once per request, never in a loop, so its
+// size does not matter more than boxing it everywhere would cost in clarity.
+#![allow(clippy::result_large_err)]
+
 pub mod ds;
 pub mod rdns;
 pub mod transport;
@@ -42,6 +47,7 @@ impl ApiError {
             status,
             problem: Problem {
                 type_: "about:blank".into(),
+                code: if status == 0 { "transport" } else { "http" }.into(),
                 title: title.into(),
                 status,
                 detail,

@@ -216,13 +216,23 @@ pub struct RdnsBatchParams {
     pub atomic: Option<bool>,
 }
 
+/// Whether a batch entry passed its checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum EntryStatus {
+    /// Valid: stored (or, in a dry run, would be).
+    Ok,
+    /// Refused (see `errors`); not stored.
+    Error,
+}
+
 /// The result of one batch entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct RdnsEntryResult {
     pub ip: String,
-    /// `ok`, or `error` (not stored; see `errors`).
-    pub status: String,
+    pub status: EntryStatus,
     pub ptr: Option<String>,
     pub fcrdns: Option<Fcrdns>,
     #[serde(default)]

@@ -8,6 +8,28 @@ use time::OffsetDateTime;
 #[cfg(feature = "ssr")]
 use utoipa::ToSchema;
 
+/// Shortest password accepted (NIST SP 800-63B asks for at least 8; we ask for 12).
+pub const PASSWORD_MIN_CHARS: usize = 12;
+/// Longest password accepted: long passphrases are welcome, megabyte bodies to hash are not.
+pub const PASSWORD_MAX_CHARS: usize = 1024;
+
+/// Why a password is not acceptable, in words for the user (`None`: it is). The one rule:
+/// the server enforces it, the console shows it while typing.
+pub fn password_problem(password: &str) -> Option<String> {
+    let len = password.chars().count();
+    if len < PASSWORD_MIN_CHARS {
+        Some(format!(
+            "must be at least {PASSWORD_MIN_CHARS} characters long"
+        ))
+    } else if len > PASSWORD_MAX_CHARS {
+        Some(format!(
+            "must be at most {PASSWORD_MAX_CHARS} characters long"
+        ))
+    } else {
+        None
+    }
+}
+
 /// Account role. Admins manage users, IP ranges and settings; customers see their own objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
@@ -159,6 +181,10 @@ pub struct FieldError {
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_: String,
+    /// The stable, machine-readable kind of problem (`validation`, `not-found`,
+    /// `ds-mismatch`, …): clients branch on it, not on the English of `title` or `detail`.
+    #[serde(default)]
+    pub code: String,
     pub title: String,
     pub status: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -76,6 +76,7 @@ impl<T: Send + Sync + 'static> Submission<T> {
             status: 422,
             problem: Problem {
                 type_: "about:blank".into(),
+                code: "validation".into(),
                 title: "Please correct the marked fields.".into(),
                 status: 422,
                 detail: None,

@@ -1,7 +1,7 @@
 //! `/account`: the user's own account — for now, changing the password.
 //!
 //! The browser checks the two cheap rules (repeat matches, at least
-//! [`MIN_PASSWORD_CHARS`] characters) before sending; the server checks everything again
+//! [`PASSWORD_MIN_CHARS`] characters) before sending; the server checks everything again
 //! and its field errors appear next to the same inputs.
 
 use leptos::ev::SubmitEvent;
@@ -15,16 +15,15 @@ use crate::components::ui::{
     clear_input, field_error, input_value, invalid, use_hydrated, Alert, FieldMessage, Submission,
 };
 
-/// The server's minimum password length, mirrored for an early hint.
-pub const MIN_PASSWORD_CHARS: usize = 12;
+use crate::api::types::PASSWORD_MIN_CHARS;
 
 /// Problems the browser can see without asking the server.
 pub fn check_new_password(new: &str, repeat: &str) -> Vec<api::FieldError> {
     let mut errors = Vec::new();
-    if new.chars().count() < MIN_PASSWORD_CHARS {
+    if let Some(problem) = crate::api::types::password_problem(new) {
         errors.push(field_error(
             "new_password",
-            &format!("Use at least {MIN_PASSWORD_CHARS} characters."),
+            &format!("The password {problem}."),
         ));
     }
     if new != repeat {
@@ -108,10 +107,10 @@ fn ChangePasswordForm() -> impl IntoView {
                 <div class="field">
                     <label for="new-password">"New password"</label>
                     <input node_ref=new id="new-password" type="password" name="new_password"
-                        autocomplete="new-password" required minlength=MIN_PASSWORD_CHARS
+                        autocomplete="new-password" required minlength=PASSWORD_MIN_CHARS
                         aria-invalid=invalid(submission.field("new_password")) aria-describedby="new-password-error new-password-hint"/>
                     <small class="hint" id="new-password-hint">
-                        {format!("At least {MIN_PASSWORD_CHARS} characters.")}
+                        {format!("At least {PASSWORD_MIN_CHARS} characters.")}
                     </small>
                     <FieldMessage id="new-password-error" error=submission.field("new_password")/>
                 </div>

@@ -22,7 +22,7 @@ use leptos_router::NavigateOptions;
 
 use dns_engine::model::ds;
 
-use crate::api::ds::{Domain, DsList, DsRecord, SubmitDsRequest, SubmitDsResponse};
+use crate::api::ds::{Domain, DsList, DsRecord, DsState, SubmitDsRequest, SubmitDsResponse};
 use crate::api::{self, encode_component, ApiError, ApiResult, FieldError};
 use crate::components::ui::{
     field_error, format_optional_time, use_hydrated, Alert, ErrorPanel, Loading, NotFoundPanel,
@@ -377,16 +377,17 @@ fn DsSection(list: DsList, page: Page) -> impl IntoView {
 /// alone would leave the parent with no DS matching the key in use, and the domain bogus).
 /// The others are commented out, with the reason.
 fn export_text(domain: &Domain, records: &[DsRecord]) -> String {
-    let any_valid = records.iter().any(|r| r.state == "valid");
+    let any_valid = records.iter().any(|r| r.state == DsState::Valid);
     let mut text = format!("; DS records of {} for the parent zone\n", domain.name);
     for record in records {
-        let publish = record.state == "valid" || (record.state == "pending" && any_valid);
-        if publish {
+        if record.state.is_published(any_valid) {
             text.push_str(&record.line);
         } else {
             text.push_str(&format!(
                 "; not for the parent yet ({}: {})\n; {}",
-                record.state, record.reason, record.line
+                record.state.as_str(),
+                record.reason,
+                record.line
             ));
         }
         text.push('\n');
@@ -395,12 +396,12 @@ fn export_text(domain: &Domain, records: &[DsRecord]) -> String {
 }
 
 /// The badge class of a state: green, amber, red or grey.
-fn state_class(state: &str) -> &'static str {
+fn state_class(state: DsState) -> &'static str {
     match state {
-        "valid" => "badge ds-state ds-valid",
-        "pending" => "badge ds-state ds-pending",
-        "mismatch" | "no-key" => "badge ds-state ds-bad",
-        _ => "badge ds-state ds-unknown",
+        DsState::Valid => "badge ds-state ds-valid",
+        DsState::Pending => "badge ds-state ds-pending",
+        DsState::Mismatch | DsState::NoKey => "badge ds-state ds-bad",
+        DsState::Unreachable => "badge ds-state ds-unknown",
     }
 }
 
@@ -430,7 +431,7 @@ fn DsRow(record: DsRecord, parent: bool, page: Page) -> impl IntoView {
         view! { <span class="status status-off">"no"</span> }.into_any()
     };
     view! {
-        <tr data-testid=format!("ds-row-{id}") data-state=record.state.clone()>
+        <tr data-testid=format!("ds-row-{id}") data-state=record.state.as_str()>
             <td data-label="Key tag" class="num mono">{tag.to_string()}</td>
             <td data-label="Algorithm">{algorithm_label(record.algorithm)}</td>
             <td data-label="Digest type">{digest_label(record.digest_type)}</td>
@@ -438,7 +439,7 @@ fn DsRow(record: DsRecord, parent: bool, page: Page) -> impl IntoView {
                 <code class="ds-digest" title=record.digest.clone()>{short_digest(&record.digest)}</code>
             </td>
             <td data-label="State" class="ds-state-cell">
-                <span class=state_class(&record.state)>{record.state.clone()}</span>
+                <span class=state_class(record.state)>{record.state.as_str()}</span>
                 <span class="ds-reason">{record.reason.clone()}</span>
                 {(!record.warnings.is_empty()).then(|| view! {
                     <ul class="ds-warnings">
@@ -654,26 +655,11 @@ fn from_engine(e: dns_engine::model::FieldError) -> FieldError {
 /// or publishes a different one (`mismatch`): the case a key rollover's pre-publication
 /// may confirm.
 fn is_key_refusal(error: &ApiError) -> bool {
-    if error.status != 422 {
-        return false;
-    }
-    let says = |text: &str| {
-        let text = text.to_ascii_lowercase();
-        [
-            "mismatch",
-            "no-key",
-            "no key",
-            "does not match",
-            "not published",
-        ]
-        .iter()
-        .any(|word| text.contains(word))
-    };
-    says(&error.problem.type_)
-        || says(&error.problem.title)
-        || error.problem.detail.as_deref().is_some_and(says)
-        || error.problem.errors.iter().any(|e| says(&e.message))
+    error.status == 422 && KEY_REFUSALS.contains(&error.problem.code.as_str())
 }
+
+/// The problem codes of a DS the live keys do not confirm (see the server's DS service).
+const KEY_REFUSALS: &[&str] = &["ds-mismatch", "ds-no-key"];
 
 /// The message for the top of the form: everything not shown next to one of `placed`.
 fn general_message(error: &ApiError, placed: &[&str]) -> Option<String> {
@@ -752,7 +738,7 @@ fn AddDsPanel(page: Page) -> impl IntoView {
                     page.refresh();
                 }
                 Ok(answer) => {
-                    if matches!(answer.record.state.as_str(), "mismatch" | "no-key") {
+                    if answer.record.state.is_key_refusal() {
                         offer_pre_publish.set(true);
                     }
                 }
@@ -973,7 +959,7 @@ fn DsAnswer(answer: SubmitDsResponse) -> impl IntoView {
         <div class=format!("alert {kind} ds-answer") role="status" data-testid=testid>
             <p><strong>{heading}</strong></p>
             <p>
-                "State: " <span class=state_class(&record.state) data-testid="ds-answer-state">{record.state.clone()}</span>
+                "State: " <span class=state_class(record.state) data-testid="ds-answer-state">{record.state.as_str()}</span>
                 " " <span class="ds-reason">{record.reason.clone()}</span>
             </p>
             <pre class="copyable" data-testid="ds-computed">{record.line.clone()}</pre>
@@ -1141,7 +1127,7 @@ mod tests {
         assert_eq!(fields(errors), vec!["ds"]);
     }
 
-    fn record(state: &str, tag: u16) -> DsRecord {
+    fn record(state: DsState, tag: u16) -> DsRecord {
         DsRecord {
             id: i64::from(tag),
             key_tag: tag,
@@ -1149,8 +1135,8 @@ mod tests {
             digest_type: 2,
             digest: SHA256.into(),
             line: format!("kid.example. 3600 IN DS {tag} 13 2 {SHA256}"),
-            state: state.into(),
-            reason: format!("{state} reason"),
+            state,
+            reason: format!("{} reason", state.as_str()),
             warnings: vec![],
             published: false,
             checked_at: None,
@@ -1177,21 +1163,22 @@ mod tests {
                 .collect()
         };
         let all = [
-            record("valid", 1),
-            record("pending", 2),
-            record("mismatch", 3),
+            record(DsState::Valid, 1),
+            record(DsState::Pending, 2),
+            record(DsState::Mismatch, 3),
         ];
         assert_eq!(active(export_text(&domain, &all)), ["1", "2"]);
         let text = export_text(&domain, &all);
         assert!(text.contains("; not for the parent yet (mismatch: mismatch reason)"));
-        assert!(active(export_text(&domain, &[record("pending", 2)])).is_empty());
+        assert!(active(export_text(&domain, &[record(DsState::Pending, 2)])).is_empty());
     }
 
-    fn refusal(status: u16, detail: &str, errors: Vec<FieldError>) -> ApiError {
+    fn refusal(status: u16, code: &str, detail: &str, errors: Vec<FieldError>) -> ApiError {
         ApiError {
             status,
             problem: Problem {
                 type_: "about:blank".into(),
+                code: code.into(),
                 title: "Unprocessable".into(),
                 status,
                 detail: Some(detail.into()),
@@ -1201,28 +1188,42 @@ mod tests {
     }
 
     #[test]
-    fn key_refusals_are_recognised() {
+    fn key_refusals_are_recognised_by_their_code() {
         assert!(is_key_refusal(&refusal(
             422,
-            "mismatch: no DNSKEY of kid.example. matches this DS",
+            "ds-mismatch",
+            "whatever the words",
             vec![]
         )));
         assert!(is_key_refusal(&refusal(
             422,
+            "ds-no-key",
             "The DS was refused.",
-            vec![field_error("digest", "no-key: no DNSKEY with key tag 1")]
+            vec![field_error("digest", "no DNSKEY with key tag 1")]
         )));
+        // The English alone decides nothing.
         assert!(!is_key_refusal(&refusal(
             422,
-            "The digest is not hexadecimal.",
+            "validation",
+            "mismatch: the digest is not hexadecimal",
             vec![]
         )));
-        assert!(!is_key_refusal(&refusal(409, "mismatch", vec![])));
+        assert!(!is_key_refusal(&refusal(
+            409,
+            "conflict",
+            "ds-mismatch",
+            vec![]
+        )));
     }
 
     #[test]
     fn unplaced_errors_go_to_the_top() {
-        let err = refusal(422, "Fix it.", vec![field_error("digest", "bad")]);
+        let err = refusal(
+            422,
+            "validation",
+            "Fix it.",
+            vec![field_error("digest", "bad")],
+        );
         assert_eq!(general_message(&err, &["digest"]), None);
         assert_eq!(
             general_message(&err, &["ds"]),

@@ -16,7 +16,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::rdns::{
-    Fcrdns, PutRdns, Range, Rdns, RdnsBatch, RdnsBatchResult, RdnsEntry, RdnsSaved,
+    EntryStatus, Fcrdns, PutRdns, Range, Rdns, RdnsBatch, RdnsBatchResult, RdnsEntry, RdnsSaved,
 };
 use crate::api::{self, encode_component, FieldError};
 use crate::components::ui::{
@@ -776,7 +776,7 @@ fn PreviewTable(preview: Preview) -> impl IntoView {
         .into_iter()
         .zip(preview.result.results)
         .map(|(line, result)| {
-            let ok = result.status == "ok";
+            let ok = result.status == EntryStatus::Ok;
             let name = match &result.ptr {
                 Some(ptr) => view! { <span>{ptr.clone()}</span> }.into_any(),
                 None => view! { <span class="badge">"default"</span> }.into_any(),
@@ -788,7 +788,7 @@ fn PreviewTable(preview: Preview) -> impl IntoView {
                     <td data-label="Name">{name}</td>
                     <td data-label="Status">
                         <span class=if ok { "status status-on" } else { "status status-off" }>
-                            {result.status.clone()}
+                            {if ok { "ok" } else { "error" }}
                         </span>
                     </td>
                     <td data-label="FCrDNS">

@@ -1,11 +1,14 @@
 //! The pure part of the bulk PTR editor on `/rdns`: reading `ip,hostname` lines, filling a
-//! host-name pattern over an IPv4 span, and the CIDR arithmetic both need.
+//! host-name pattern over an IPv4 span — with the engine's own network and placeholder rules
+//! (`dns_engine::zone::synth`), so that the console and the server cannot disagree.
 //!
 //! Kept apart from the page so that it runs in unit tests without a browser; the server still
 //! judges every name (and FCrDNS) in its dry run, the browser only catches lines that are not
 //! `ip,hostname` at all.
 
 use std::net::{IpAddr, Ipv4Addr};
+
+use dns_engine::zone::synth::{self, Network, SynthError};
 
 use crate::api::rdns::RdnsEntry;
 
@@ -61,48 +64,32 @@ pub fn parse_lines(text: &str) -> (Vec<BulkLine>, Vec<String>) {
     (good, bad)
 }
 
-/// A network as `(first address, prefix length)`; `None` if the text is not a CIDR.
-pub fn parse_v4_network(network: &str) -> Option<(u32, u8)> {
-    let (addr, prefix) = network.split_once('/')?;
-    let addr: Ipv4Addr = addr.trim().parse().ok()?;
-    let prefix: u8 = prefix.trim().parse().ok()?;
-    if prefix > 32 {
-        return None;
-    }
-    let mask = if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - prefix)
-    };
-    Some((u32::from(addr) & mask, prefix))
-}
-
 /// The largest span the pattern fill writes at once (a /16); the API takes up to 65,536
 /// entries per batch.
 pub const MAX_SPAN: u32 = 65_536;
 
-/// Fills `pattern` for every address from `from` to `to` (inclusive) of the IPv4 `network`:
-/// `{a}`…`{d}` are the octets, `{ip}` the address with dashes (203-0-113-7). Returns the
-/// lines `ip,hostname`, or why the span cannot be filled.
+/// Fills `pattern` for every address from `from` to `to` (inclusive) of the IPv4 `network`,
+/// with the engine's placeholders (`{a}`…`{d}` the octets, `{ip}` the address with dashes:
+/// 203-0-113-7). Returns the lines `ip,hostname`, or why the span cannot be filled.
 pub fn fill_pattern(
     network: &str,
     from: &str,
     to: &str,
     pattern: &str,
 ) -> Result<Vec<String>, String> {
-    let (base, prefix) = parse_v4_network(network)
-        .ok_or_else(|| "The pattern fill is for IPv4 ranges.".to_owned())?;
-    let last = base | (u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0));
+    let net: Network = network.parse().map_err(|e: SynthError| e.0)?;
+    let IpAddr::V4(_) = net.addr() else {
+        return Err("The pattern fill is for IPv4 ranges.".to_owned());
+    };
     let parse = |text: &str, what: &str| -> Result<u32, String> {
         let addr: Ipv4Addr = text
             .trim()
             .parse()
             .map_err(|_| format!("The {what} address is not an IPv4 address."))?;
-        let n = u32::from(addr);
-        if n < base || n > last {
+        if !net.contains(IpAddr::V4(addr)) {
             return Err(format!("The {what} address is not in {network}."));
         }
-        Ok(n)
+        Ok(u32::from(addr))
     };
     let from = parse(from, "first")?;
     let to = parse(to, "last")?;
@@ -116,22 +103,14 @@ pub fn fill_pattern(
     if pattern.is_empty() {
         return Err("Enter a host-name pattern, e.g. host-{a}-{b}-{c}-{d}.example.com.".into());
     }
-    if pattern.contains(',') {
-        return Err("A host name cannot contain a comma.".into());
-    }
-    Ok((from..=to)
+    (from..=to)
         .map(|n| {
             let addr = Ipv4Addr::from(n);
-            let [a, b, c, d] = addr.octets();
-            let host = pattern
-                .replace("{ip}", &format!("{a}-{b}-{c}-{d}"))
-                .replace("{a}", &a.to_string())
-                .replace("{b}", &b.to_string())
-                .replace("{c}", &c.to_string())
-                .replace("{d}", &d.to_string());
-            format!("{addr},{host}")
+            let host = synth::fill_pattern(pattern, IpAddr::V4(addr))
+                .map_err(|e| format!("The pattern {}.", e.0))?;
+            Ok(format!("{addr},{host}"))
         })
-        .collect())
+        .collect()
 }
 
 /// `entries[3].ptr` → (3, "ptr"): where an atomic batch's 422 points.
@@ -211,7 +190,13 @@ mod tests {
         );
         assert!(fill_pattern("203.0.113.0/28", "203.0.113.5", "203.0.113.2", "h{d}.x").is_err());
         assert!(fill_pattern("2001:db8::/48", "2001:db8::1", "2001:db8::2", "h.x").is_err());
-        assert_eq!(parse_v4_network("203.0.113.9/24"), Some((0xCB00_7100, 24)));
+        // The engine's placeholder rules: an unknown placeholder or a comma is refused.
+        assert!(
+            fill_pattern("203.0.113.0/28", "203.0.113.2", "203.0.113.2", "h{e}.x")
+                .unwrap_err()
+                .contains("unknown placeholder")
+        );
+        assert!(fill_pattern("203.0.113.0/28", "203.0.113.2", "203.0.113.2", "h,{d}.x").is_err());
     }
 
     #[test]

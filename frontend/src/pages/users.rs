@@ -14,7 +14,6 @@ use crate::components::ui::{
     clear_input, field_error, format_time, input_value, invalid, use_hydrated, Alert, ErrorPanel,
     FieldMessage, Loading, Submission,
 };
-use crate::pages::account::MIN_PASSWORD_CHARS;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -116,10 +115,13 @@ fn CreateUserForm(create: Submission<CreatedUser>) -> impl IntoView {
         if !address.contains('@') {
             errors.push(field_error("email", "Enter an email address."));
         }
-        if !pass.is_empty() && pass.chars().count() < MIN_PASSWORD_CHARS {
+        if let Some(problem) = (!pass.is_empty())
+            .then(|| crate::api::types::password_problem(&pass))
+            .flatten()
+        {
             errors.push(field_error(
                 "password",
-                &format!("Use at least {MIN_PASSWORD_CHARS} characters, or leave it empty to generate one."),
+                &format!("The password {problem}; or leave it empty to generate one."),
             ));
         }
         if !errors.is_empty() {

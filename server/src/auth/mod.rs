@@ -1,8 +1,8 @@
 //! Authentication and authorization. Who is calling ([`principal::Principal`], from an API
 //! token or a browser session), what they may do (read-only tokens, tokens scoped to some
-//! zones, the admin role), and the guards around that: CSRF by Origin, and login throttling.
+//! zones, the admin role), and login throttling. Reading callers from requests and the CSRF
+//! check by Origin are the HTTP edge's (`http::principal`, `http::csrf`).
 
-pub mod csrf;
 pub mod password;
 pub mod principal;
 pub mod ratelimit;

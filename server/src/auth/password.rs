@@ -5,11 +5,6 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-/// Shortest password accepted (NIST SP 800-63B asks for at least 8; we ask for 12).
-pub const MIN_LEN: usize = 12;
-/// Longest password accepted: long passphrases are welcome, megabyte bodies to hash are not.
-pub const MAX_LEN: usize = 1024;
-
 const M_COST_KIB: u32 = 19 * 1024;
 const T_COST: u32 = 2;
 const P_COST: u32 = 1;
@@ -22,14 +17,7 @@ fn hasher() -> Argon2<'static> {
 
 /// Why a password is not acceptable, in words for the user.
 pub fn check_policy(password: &str) -> Result<(), String> {
-    let len = password.chars().count();
-    if len < MIN_LEN {
-        return Err(format!("must be at least {MIN_LEN} characters long"));
-    }
-    if len > MAX_LEN {
-        return Err(format!("must be at most {MAX_LEN} characters long"));
-    }
-    Ok(())
+    frontend::api::types::password_problem(password).map_or(Ok(()), Err)
 }
 
 /// Hash a password into a PHC string. CPU-heavy (tens of milliseconds): call it from
@@ -173,7 +161,7 @@ mod tests {
         assert!(check_policy("short").is_err());
         assert!(check_policy("exactly12chr").is_ok());
         assert!(check_policy(&"x".repeat(64)).is_ok());
-        assert!(check_policy(&"x".repeat(MAX_LEN + 1)).is_err());
+        assert!(check_policy(&"x".repeat(frontend::api::types::PASSWORD_MAX_CHARS + 1)).is_err());
     }
 
     #[test]

@@ -11,22 +11,17 @@
 //!   outside the scope is "not found", like another account's), and [`AccountWide`] (and
 //!   [`Admin`]) refuse scoped tokens (403) on everything that is not a zone's content:
 //!   creating zones, tokens, users, the account.
+//!
+//! These are the types; reading them from a request (token or session) is the HTTP edge's
+//! work, in `http::principal`.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use axum::extract::FromRequestParts;
-use axum::http::{header, request::Parts};
 use frontend::api::types::Role;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use tower_sessions::Session;
 
-use crate::http::error::ApiError;
-use crate::http::extract::ClientAddr;
 use crate::service::audit::Actor;
-use crate::service::{accounts, tokens};
-use crate::state::AppState;
 
 /// The session key under which the logged-in account is kept.
 pub const SESSION_KEY: &str = "auth";
@@ -37,17 +32,9 @@ pub struct SessionAuth {
     pub account_id: i64,
     /// When the password was checked; the absolute session timeout counts from here.
     pub authenticated_at: i64,
-    /// When the session was last used, as far as the store knows (see [`touch_interval`]).
+    /// When the session was last used, as far as the store knows (see `http::principal`).
     #[serde(default)]
     pub seen_at: i64,
-}
-
-/// How stale `seen_at` may get before a request writes the session again. The store only
-/// pushes the idle expiry forward when the session is written, so activity must write it —
-/// but not on every request: a quarter of the idle timeout (at most a minute) keeps an
-/// active session alive at the cost of at most one write a minute.
-fn touch_interval(idle: time::Duration) -> i64 {
-    (idle.whole_seconds() / 4).clamp(0, 60)
 }
 
 /// Which zones a caller may touch, among those its account (or role) can see.
@@ -104,131 +91,16 @@ impl Principal {
     }
 }
 
-impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let ClientAddr(source) = ClientAddr::from_request_parts(parts, state)
-            .await
-            .unwrap_or_default();
-
-        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-            // A request that presents a token is judged by the token alone, never by a
-            // cookie that happens to come along.
-            let secret = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim)
-                .ok_or(ApiError::Unauthorized)?;
-            let found = tokens::authenticate(&state.pool, secret)
-                .await?
-                .ok_or(ApiError::Unauthorized)?;
-            if found.read_only && !parts.method.is_safe() {
-                return Err(ApiError::Forbidden(
-                    "this API token is read-only; use a read-write token to make changes".into(),
-                ));
-            }
-            return Ok(Principal {
-                account_id: found.account_id,
-                email: found.email,
-                role: found.role,
-                token_id: Some(found.token_id),
-                source,
-                scope: match found.zones {
-                    Some(zones) => ZoneScope::Only(zones.into_iter().collect()),
-                    None => ZoneScope::All,
-                },
-            });
-        }
-
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, msg)| ApiError::internal(msg))?;
-        let mut auth: SessionAuth = session
-            .get(SESSION_KEY)
-            .await
-            .map_err(ApiError::internal)?
-            .ok_or(ApiError::Unauthorized)?;
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let age = now - auth.authenticated_at;
-        if age > state.web.session_max.whole_seconds() || age < 0 {
-            session.flush().await.map_err(ApiError::internal)?;
-            return Err(ApiError::Unauthorized);
-        }
-        let Some((account, password_changed_at)) =
-            accounts::get_active_since(&state.pool, auth.account_id).await?
-        else {
-            // Deleted or disabled since login: the session ends here.
-            session.flush().await.map_err(ApiError::internal)?;
-            return Err(ApiError::Unauthorized);
-        };
-        // Logged in before the password last changed: a session the owner did not renew.
-        if password_changed_at
-            .is_some_and(|changed| auth.authenticated_at < changed.unix_timestamp())
-        {
-            session.flush().await.map_err(ApiError::internal)?;
-            return Err(ApiError::Unauthorized);
-        }
-        if now - auth.seen_at >= touch_interval(state.web.session_idle) {
-            auth.seen_at = now;
-            session
-                .insert(SESSION_KEY, auth)
-                .await
-                .map_err(ApiError::internal)?;
-        }
-        Ok(Principal {
-            account_id: account.id,
-            email: account.email,
-            role: account.role,
-            token_id: None,
-            source,
-            scope: ZoneScope::All,
-        })
-    }
-}
-
-/// The message for a scoped token on an account-wide endpoint.
-const SCOPED_REFUSAL: &str = "this API token is scoped to some zones: it can only read and \
-    change those zones and their records. Creating zones and managing tokens, users or the \
-    account need the console or an unscoped token";
-
 /// A caller whose credentials are not limited to some zones: a browser session or an
 /// unscoped token. Handlers of account-wide things (new zones, tokens, the account) take
 /// this instead of [`Principal`], so a scoped token is refused (403) before they run.
 #[derive(Debug, Clone)]
 pub struct AccountWide(pub Principal);
 
-impl FromRequestParts<AppState> for AccountWide {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let p = Principal::from_request_parts(parts, state).await?;
-        if p.is_scoped() {
-            Err(ApiError::Forbidden(SCOPED_REFUSAL.into()))
-        } else {
-            Ok(AccountWide(p))
-        }
-    }
-}
-
 /// A caller with the admin role, and not limited to some zones (a scoped admin token only
 /// manages its zones' records).
 #[derive(Debug, Clone)]
 pub struct Admin(pub Principal);
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let AccountWide(p) = AccountWide::from_request_parts(parts, state).await?;
-        if p.is_admin() {
-            Ok(Admin(p))
-        } else {
-            Err(ApiError::Forbidden("this needs the admin role".into()))
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

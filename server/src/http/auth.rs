@@ -11,9 +11,9 @@ use frontend::api::types::{LoginRequest, Problem, User};
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
-use super::error::ApiError;
 use super::extract::{is_form, ClientAddr, JsonOrForm};
 use crate::auth::{SessionAuth, SESSION_KEY};
+use crate::error::ServiceError;
 use crate::service::accounts::{self, LoginError};
 use crate::state::AppState;
 
@@ -38,7 +38,7 @@ pub async fn login(
     ClientAddr(source): ClientAddr,
     session: Session,
     body: JsonOrForm<LoginRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServiceError> {
     let form = is_form(&body);
     let req = body.into_inner();
     match accounts::login(
@@ -51,7 +51,7 @@ pub async fn login(
     .await
     {
         Ok(account) => {
-            session.cycle_id().await.map_err(ApiError::internal)?;
+            session.cycle_id().await.map_err(ServiceError::internal)?;
             let now = OffsetDateTime::now_utc().unix_timestamp();
             session
                 .insert(
@@ -63,7 +63,7 @@ pub async fn login(
                     },
                 )
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ServiceError::internal)?;
             if form {
                 return Ok(Redirect::to("/").into_response());
             }
@@ -76,12 +76,12 @@ pub async fn login(
         Err(LoginError::Throttled) if form => {
             Ok(Redirect::to("/login?error=throttled").into_response())
         }
-        Err(LoginError::Invalid) => Err(ApiError::InvalidLogin),
-        Err(LoginError::Throttled) => Err(ApiError::TooManyRequests(
+        Err(LoginError::Invalid) => Err(ServiceError::InvalidLogin),
+        Err(LoginError::Throttled) => Err(ServiceError::TooManyRequests(
             "too many failed login attempts; try again in a few minutes".into(),
         )),
         Err(LoginError::Busy) if form => Ok(Redirect::to("/login?error=busy").into_response()),
-        Err(LoginError::Busy) => Err(ApiError::Unavailable(
+        Err(LoginError::Busy) => Err(ServiceError::Unavailable(
             "the server is busy checking other logins; try again in a moment".into(),
         )),
         Err(LoginError::Api(e)) => Err(e),
@@ -92,8 +92,8 @@ pub async fn login(
 /// post (`application/x-www-form-urlencoded`) is answered with a redirect to the login page.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "Logged out")))]
-pub async fn logout(session: Session, headers: HeaderMap) -> Result<Response, ApiError> {
-    session.flush().await.map_err(ApiError::internal)?;
+pub async fn logout(session: Session, headers: HeaderMap) -> Result<Response, ServiceError> {
+    session.flush().await.map_err(ServiceError::internal)?;
     let form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

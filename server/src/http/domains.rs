@@ -15,9 +15,9 @@ use frontend::api::ds::{
 };
 use frontend::api::types::Problem;
 
-use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::{AccountWide, Principal};
+use crate::error::ServiceError;
 use crate::service::{dnssec, ds};
 use crate::state::AppState;
 
@@ -41,7 +41,7 @@ pub fn router() -> Router<AppState> {
 pub async fn list_domains(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
-) -> Result<Json<Vec<Domain>>, ApiError> {
+) -> Result<Json<Vec<Domain>>, ServiceError> {
     Ok(Json(ds::list_domains(&state.pool, &who).await?))
 }
 
@@ -60,7 +60,7 @@ pub async fn create_domain(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiJson(req): ApiJson<CreateDomainRequest>,
-) -> Result<(StatusCode, Json<Domain>), ApiError> {
+) -> Result<(StatusCode, Json<Domain>), ServiceError> {
     let domain = ds::create_domain(&state.pool, &who, &req).await?;
     Ok((StatusCode::CREATED, Json(domain)))
 }
@@ -73,7 +73,7 @@ pub async fn delete_domain(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiPath(domain): ApiPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServiceError> {
     ds::delete_domain(&state.pool, &who, &domain).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -87,7 +87,7 @@ pub async fn list_ds(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiPath(domain): ApiPath<String>,
-) -> Result<Json<DsList>, ApiError> {
+) -> Result<Json<DsList>, ServiceError> {
     Ok(Json(ds::list_ds(&state.pool, &who, &domain).await?))
 }
 
@@ -111,7 +111,7 @@ pub async fn submit_ds(
     AccountWide(who): AccountWide,
     ApiPath(domain): ApiPath<String>,
     ApiJson(req): ApiJson<SubmitDsRequest>,
-) -> Result<(StatusCode, Json<SubmitDsResponse>), ApiError> {
+) -> Result<(StatusCode, Json<SubmitDsResponse>), ServiceError> {
     let _slot = state.checks.admit(who.account_id).await?;
     let saved = ds::submit(&state.pool, &state.ds, &who, &domain, &req).await?;
     let status = if saved.dry_run {
@@ -132,7 +132,7 @@ pub async fn export_ds(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiPath(domain): ApiPath<String>,
-) -> Result<impl axum::response::IntoResponse, ApiError> {
+) -> Result<impl axum::response::IntoResponse, ServiceError> {
     let text = ds::export(&state.pool, &who, &domain).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/dns; charset=utf-8")],
@@ -148,7 +148,7 @@ pub async fn check_ds(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiPath(domain): ApiPath<String>,
-) -> Result<Json<DsList>, ApiError> {
+) -> Result<Json<DsList>, ServiceError> {
     let _slot = state.checks.admit(who.account_id).await?;
     Ok(Json(
         ds::check(&state.pool, &state.ds, &who, &domain).await?,
@@ -163,7 +163,7 @@ pub async fn delete_ds(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiPath((domain, id)): ApiPath<(String, i64)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServiceError> {
     ds::delete_ds(&state.pool, &who, &domain, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -176,7 +176,7 @@ pub async fn zone_dnssec(
     State(state): State<AppState>,
     who: Principal,
     ApiPath(zone): ApiPath<String>,
-) -> Result<Json<ZoneDnssec>, ApiError> {
+) -> Result<Json<ZoneDnssec>, ServiceError> {
     let mut view = dnssec::get(&state.pool, &who, &zone).await?;
     view.signing_error = signing_error(&state, &view);
     Ok(Json(view))
@@ -199,7 +199,7 @@ pub async fn set_zone_dnssec(
     who: Principal,
     ApiPath(zone): ApiPath<String>,
     ApiJson(req): ApiJson<SetZoneDnssecRequest>,
-) -> Result<Json<ZoneDnssec>, ApiError> {
+) -> Result<Json<ZoneDnssec>, ServiceError> {
     let mut view = dnssec::set(&state.pool, &who, &zone, req.signed).await?;
     view.signing_error = signing_error(&state, &view);
     Ok(Json(view))

@@ -7,7 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
+use crate::error::ServiceError;
 
 /// A JSON body, strictly parsed.
 pub struct ApiJson<T>(pub T);
@@ -17,11 +17,11 @@ where
     S: Send + Sync,
     T: DeserializeOwned,
 {
-    type Rejection = ApiError;
+    type Rejection = ServiceError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if media_type(req.headers()) != Some("application/json") {
-            return Err(ApiError::UnsupportedMediaType(
+            return Err(ServiceError::UnsupportedMediaType(
                 "send the body as `Content-Type: application/json`".into(),
             ));
         }
@@ -42,7 +42,7 @@ where
     S: Send + Sync,
     T: DeserializeOwned,
 {
-    type Rejection = ApiError;
+    type Rejection = ServiceError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match media_type(req.headers()) {
@@ -54,7 +54,7 @@ where
                 let bytes = read_body(req, state).await?;
                 serde_urlencoded_from(&bytes).map(JsonOrForm::Form)
             }
-            _ => Err(ApiError::UnsupportedMediaType(
+            _ => Err(ServiceError::UnsupportedMediaType(
                 "send the body as application/json or application/x-www-form-urlencoded".into(),
             )),
         }
@@ -90,33 +90,33 @@ fn media_type(headers: &axum::http::HeaderMap) -> Option<&str> {
         })
 }
 
-async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ServiceError> {
     Bytes::from_request(req, state).await.map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge
+            ServiceError::PayloadTooLarge
         } else {
-            ApiError::BadRequest("the request body could not be read".into())
+            ServiceError::BadRequest("the request body could not be read".into())
         }
     })
 }
 
 /// Parse JSON, telling syntax errors (400) from schema errors (422 with the field).
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ServiceError> {
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
             Category::Data => {
                 let msg = e.to_string();
-                ApiError::field(&field_of(&msg), strip_position(&msg))
+                ServiceError::field(&field_of(&msg), strip_position(&msg))
             }
             Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::BadRequest(format!("malformed JSON: {e}"))
+                ServiceError::BadRequest(format!("malformed JSON: {e}"))
             }
         }
     })
 }
 
-fn serde_urlencoded_from<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+fn serde_urlencoded_from<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ServiceError> {
     // Forms carry flat string fields; go through a JSON object so the same strict
     // deserializer (unknown fields refused) applies.
     let mut map = serde_json::Map::new();
@@ -125,7 +125,7 @@ fn serde_urlencoded_from<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     }
     serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
         let msg = e.to_string();
-        ApiError::field(&field_of(&msg), strip_position(&msg))
+        ServiceError::field(&field_of(&msg), strip_position(&msg))
     })
 }
 
@@ -204,13 +204,15 @@ where
     S: Send + Sync,
     T: DeserializeOwned + Send,
 {
-    type Rejection = ApiError;
+    type Rejection = ServiceError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
-            .map_err(|e| ApiError::BadRequest(format!("invalid path parameter: {}", e.body_text())))
+            .map_err(|e| {
+                ServiceError::BadRequest(format!("invalid path parameter: {}", e.body_text()))
+            })
     }
 }
 
@@ -222,13 +224,15 @@ where
     S: Send + Sync,
     T: DeserializeOwned + Send,
 {
-    type Rejection = ApiError;
+    type Rejection = ServiceError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
-            .map_err(|e| ApiError::BadRequest(format!("invalid query string: {}", e.body_text())))
+            .map_err(|e| {
+                ServiceError::BadRequest(format!("invalid query string: {}", e.body_text()))
+            })
     }
 }
 
@@ -247,14 +251,14 @@ mod tests {
     fn json_errors_are_classified() {
         assert!(matches!(
             parse_json::<Body>(b"{"),
-            Err(ApiError::BadRequest(_))
+            Err(ServiceError::BadRequest(_))
         ));
         match parse_json::<Body>(br#"{"email":"a","admin":true}"#) {
-            Err(ApiError::Validation(v)) => assert_eq!(v[0].field, "admin"),
+            Err(ServiceError::Validation(v)) => assert_eq!(v[0].field, "admin"),
             other => panic!("{other:?}"),
         }
         match parse_json::<Body>(br#"{}"#) {
-            Err(ApiError::Validation(v)) => assert_eq!(v[0].field, "email"),
+            Err(ServiceError::Validation(v)) => assert_eq!(v[0].field, "email"),
             other => panic!("{other:?}"),
         }
     }

@@ -6,9 +6,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use frontend::api::types::{ChangePasswordRequest, Problem, User};
 
-use super::error::ApiError;
 use super::extract::ApiJson;
 use crate::auth::{AccountWide, Principal};
+use crate::error::ServiceError;
 use crate::service::accounts;
 use crate::state::AppState;
 
@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
         (status = 200, body = User),
         (status = 401, body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn me(State(state): State<AppState>, who: Principal) -> Result<Json<User>, ApiError> {
+pub async fn me(State(state): State<AppState>, who: Principal) -> Result<Json<User>, ServiceError> {
     Ok(Json(accounts::get_user(&state.pool, who.account_id).await?))
 }
 
@@ -42,7 +42,7 @@ pub async fn change_password(
     AccountWide(who): AccountWide,
     session: tower_sessions::Session,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServiceError> {
     accounts::change_password(
         &state.pool,
         &who.actor(),
@@ -57,13 +57,13 @@ pub async fn change_password(
     if let Some(mut auth) = session
         .get::<crate::auth::SessionAuth>(crate::auth::SESSION_KEY)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ServiceError::internal)?
     {
         auth.authenticated_at = time::OffsetDateTime::now_utc().unix_timestamp();
         session
             .insert(crate::auth::SESSION_KEY, auth)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(ServiceError::internal)?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,6 +3,7 @@
 //! CSRF by Origin, body limits).
 
 pub mod auth;
+pub mod csrf;
 pub mod domains;
 pub mod error;
 pub mod extract;
@@ -10,6 +11,7 @@ pub mod health;
 pub mod listen;
 pub mod me;
 pub mod openapi;
+pub mod principal;
 pub mod rdns;
 pub mod rrsets;
 pub mod tokens;
@@ -32,8 +34,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+use crate::error::ServiceError;
 use crate::state::AppState;
-use error::ApiError;
 
 /// Largest request body the API reads. Requests with a larger body get a 413 problem.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -50,10 +52,11 @@ pub fn api_router() -> Router<AppState> {
         .merge(rdns::router())
         .merge(domains::router())
         .merge(openapi::router())
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(|| async { ServiceError::NotFound })
         .method_not_allowed_fallback(|method: Method| async move {
             error::problem_response(&frontend::api::types::Problem {
                 type_: "about:blank".into(),
+                code: "method-not-allowed".into(),
                 title: "Method Not Allowed".into(),
                 status: 405,
                 detail: Some(format!("{method} is not allowed on this resource")),
@@ -120,7 +123,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::csrf::check_origin,
+            csrf::check_origin,
         ))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));

@@ -15,9 +15,9 @@ use frontend::api::rdns::{
 };
 use frontend::api::types::Problem;
 
-use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::{AccountWide, Admin, Principal};
+use crate::error::ServiceError;
 use crate::service::rdns;
 use crate::state::AppState;
 
@@ -62,7 +62,7 @@ pub async fn zone_reverse(
     State(state): State<AppState>,
     who: Principal,
     ApiPath(zone): ApiPath<String>,
-) -> Result<Json<Vec<ReverseStatus>>, ApiError> {
+) -> Result<Json<Vec<ReverseStatus>>, ServiceError> {
     Ok(Json(rdns::reverse_status(&state.pool, &who, &zone).await?))
 }
 
@@ -72,7 +72,7 @@ pub async fn zone_reverse(
 pub async fn list_reverse_zones(
     State(state): State<AppState>,
     _: Admin,
-) -> Result<Json<Vec<ReverseZone>>, ApiError> {
+) -> Result<Json<Vec<ReverseZone>>, ServiceError> {
     Ok(Json(rdns::list_reverse_zones(&state.pool).await?))
 }
 
@@ -90,7 +90,7 @@ pub async fn create_reverse_zone(
     State(state): State<AppState>,
     Admin(who): Admin,
     ApiJson(req): ApiJson<CreateReverseZoneRequest>,
-) -> Result<(StatusCode, Json<ReverseZone>), ApiError> {
+) -> Result<(StatusCode, Json<ReverseZone>), ServiceError> {
     let zone = rdns::create_reverse_zone(&state.pool, &who, &req).await?;
     Ok((StatusCode::CREATED, Json(zone)))
 }
@@ -103,7 +103,7 @@ pub async fn show_reverse_zone(
     State(state): State<AppState>,
     _: Admin,
     ApiPath(zone): ApiPath<String>,
-) -> Result<Json<ReverseZone>, ApiError> {
+) -> Result<Json<ReverseZone>, ServiceError> {
     Ok(Json(rdns::get_reverse_zone(&state.pool, &zone).await?))
 }
 
@@ -119,7 +119,7 @@ pub async fn update_reverse_zone(
     Admin(who): Admin,
     ApiPath(zone): ApiPath<String>,
     ApiJson(req): ApiJson<UpdateReverseZoneRequest>,
-) -> Result<Json<ReverseZone>, ApiError> {
+) -> Result<Json<ReverseZone>, ServiceError> {
     Ok(Json(
         rdns::update_reverse_zone(&state.pool, &who, &zone, &req).await?,
     ))
@@ -135,7 +135,7 @@ pub async fn delete_reverse_zone(
     State(state): State<AppState>,
     Admin(who): Admin,
     ApiPath(zone): ApiPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServiceError> {
     rdns::delete_reverse_zone(&state.pool, &who, &zone).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -146,7 +146,7 @@ pub async fn delete_reverse_zone(
 pub async fn list_ranges(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
-) -> Result<Json<Vec<Range>>, ApiError> {
+) -> Result<Json<Vec<Range>>, ServiceError> {
     Ok(Json(rdns::list_ranges(&state.pool, &who).await?))
 }
 
@@ -160,7 +160,7 @@ pub async fn assign_range(
     State(state): State<AppState>,
     Admin(who): Admin,
     ApiJson(req): ApiJson<AssignRangeRequest>,
-) -> Result<(StatusCode, Json<Range>), ApiError> {
+) -> Result<(StatusCode, Json<Range>), ServiceError> {
     let range = rdns::assign_range(&state.pool, &who, &req).await?;
     Ok((StatusCode::CREATED, Json(range)))
 }
@@ -174,7 +174,7 @@ pub async fn unassign_range(
     State(state): State<AppState>,
     Admin(who): Admin,
     ApiQuery(params): ApiQuery<UnassignRangeParams>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServiceError> {
     rdns::unassign_range(&state.pool, &who, &params.network).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -188,7 +188,7 @@ pub async fn list_rdns(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiQuery(query): ApiQuery<RdnsQuery>,
-) -> Result<Json<RdnsPage>, ApiError> {
+) -> Result<Json<RdnsPage>, ServiceError> {
     Ok(Json(rdns::list_rdns(&state.pool, &who, &query).await?))
 }
 
@@ -205,7 +205,7 @@ pub async fn patch_rdns(
     AccountWide(who): AccountWide,
     ApiQuery(params): ApiQuery<RdnsBatchParams>,
     ApiJson(batch): ApiJson<RdnsBatch>,
-) -> Result<Json<RdnsBatchResult>, ApiError> {
+) -> Result<Json<RdnsBatchResult>, ServiceError> {
     let _slot = state.checks.admit(who.account_id).await?;
     Ok(Json(
         rdns::patch_rdns(&state.pool, &state.resolver, &who, &batch, &params).await?,
@@ -220,7 +220,7 @@ pub async fn show_rdns(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiPath(ip): ApiPath<String>,
-) -> Result<Json<Rdns>, ApiError> {
+) -> Result<Json<Rdns>, ServiceError> {
     Ok(Json(rdns::get_rdns(&state.pool, &who, &ip).await?))
 }
 
@@ -237,7 +237,7 @@ pub async fn put_rdns(
     AccountWide(who): AccountWide,
     ApiPath(ip): ApiPath<String>,
     ApiJson(req): ApiJson<PutRdns>,
-) -> Result<Json<RdnsSaved>, ApiError> {
+) -> Result<Json<RdnsSaved>, ServiceError> {
     let _slot = state.checks.admit(who.account_id).await?;
     Ok(Json(
         rdns::put_rdns(&state.pool, &state.resolver, &who, &ip, &req).await?,
@@ -252,7 +252,7 @@ pub async fn delete_rdns(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiPath(ip): ApiPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServiceError> {
     rdns::delete_rdns(&state.pool, &state.resolver, &who, &ip).await?;
     Ok(StatusCode::NO_CONTENT)
 }

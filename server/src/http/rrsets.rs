@@ -9,10 +9,10 @@ use frontend::api::types::{
 };
 use serde::Deserialize;
 
-use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::Principal;
-use crate::service::{rdns, rrsets};
+use crate::error::ServiceError;
+use crate::service::rrsets;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -50,7 +50,7 @@ pub async fn list(
     who: Principal,
     ApiPath(zone): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListParams>,
-) -> Result<Json<Vec<RrSet>>, ApiError> {
+) -> Result<Json<Vec<RrSet>>, ServiceError> {
     Ok(Json(
         rrsets::list(
             &state.pool,
@@ -71,13 +71,13 @@ pub async fn show(
     State(state): State<AppState>,
     who: Principal,
     ApiPath((zone, name, rtype)): ApiPath<(String, String, String)>,
-) -> Result<Json<RrSet>, ApiError> {
+) -> Result<Json<RrSet>, ServiceError> {
     rrsets::list(&state.pool, &who, &zone, Some(&name), Some(&rtype))
         .await?
         .into_iter()
         .next()
         .map(Json)
-        .ok_or(ApiError::NotFound)
+        .ok_or(ServiceError::NotFound)
 }
 
 /// Create or replace one RRset. Warnings (e.g. occluded data, NS without glue) do not block.
@@ -93,7 +93,7 @@ pub async fn put(
     who: Principal,
     ApiPath((zone, name, rtype)): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<PutRrSet>,
-) -> Result<Json<RrSetChangeResult>, ApiError> {
+) -> Result<Json<RrSetChangeResult>, ServiceError> {
     let change = RrSetChange {
         name,
         type_: rtype,
@@ -103,7 +103,7 @@ pub async fn put(
         comment: body.comment,
     };
     let result = rrsets::apply(&state.pool, &who, &zone, &[change], false).await?;
-    rdns::recheck_zone(&state.pool, &state.resolver, &zone).await;
+    state.followups.forward_changed(&zone);
     Ok(Json(result))
 }
 
@@ -115,7 +115,7 @@ pub async fn remove(
     State(state): State<AppState>,
     who: Principal,
     ApiPath((zone, name, rtype)): ApiPath<(String, String, String)>,
-) -> Result<Json<RrSetChangeResult>, ApiError> {
+) -> Result<Json<RrSetChangeResult>, ServiceError> {
     let change = RrSetChange {
         name,
         type_: rtype,
@@ -125,7 +125,7 @@ pub async fn remove(
         comment: None,
     };
     let result = rrsets::apply(&state.pool, &who, &zone, &[change], false).await?;
-    rdns::recheck_zone(&state.pool, &state.resolver, &zone).await;
+    state.followups.forward_changed(&zone);
     Ok(Json(result))
 }
 
@@ -142,9 +142,9 @@ pub async fn patch(
     who: Principal,
     ApiPath(zone): ApiPath<String>,
     ApiJson(body): ApiJson<RrSetPatch>,
-) -> Result<Json<RrSetChangeResult>, ApiError> {
+) -> Result<Json<RrSetChangeResult>, ServiceError> {
     let result = rrsets::apply(&state.pool, &who, &zone, &body.changes, true).await?;
-    rdns::recheck_zone(&state.pool, &state.resolver, &zone).await;
+    state.followups.forward_changed(&zone);
     Ok(Json(result))
 }
 
@@ -157,7 +157,7 @@ pub async fn export(
     State(state): State<AppState>,
     who: Principal,
     ApiPath(zone): ApiPath<String>,
-) -> Result<impl axum::response::IntoResponse, ApiError> {
+) -> Result<impl axum::response::IntoResponse, ServiceError> {
     let text = rrsets::export(&state.pool, &who, &zone).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/dns; charset=utf-8")],
@@ -190,7 +190,7 @@ pub async fn import(
     ApiQuery(params): ApiQuery<ImportParams>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
-) -> Result<Json<ImportResult>, ApiError> {
+) -> Result<Json<ImportResult>, ServiceError> {
     let media = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -202,15 +202,15 @@ pub async fn import(
                 .to_ascii_lowercase()
         });
     if !matches!(media.as_deref(), Some("text/dns" | "text/plain")) {
-        return Err(ApiError::UnsupportedMediaType(
+        return Err(ServiceError::UnsupportedMediaType(
             "send the zone file as `Content-Type: text/dns` (or text/plain)".into(),
         ));
     }
     let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::field("zone_file", "must be UTF-8 text"))?;
+        .map_err(|_| ServiceError::field("zone_file", "must be UTF-8 text"))?;
     let result = rrsets::import(&state.pool, &who, &zone, text, params.dry_run).await?;
     if !params.dry_run {
-        rdns::recheck_zone(&state.pool, &state.resolver, &zone).await;
+        state.followups.forward_changed(&zone);
     }
     Ok(Json(result))
 }

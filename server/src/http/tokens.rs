@@ -9,9 +9,9 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use frontend::api::types::{ApiToken, CreateTokenRequest, CreatedToken, Problem};
 
-use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::AccountWide;
+use crate::error::ServiceError;
 use crate::service::tokens;
 use crate::state::AppState;
 
@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
 pub async fn list(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
-) -> Result<Json<Vec<ApiToken>>, ApiError> {
+) -> Result<Json<Vec<ApiToken>>, ServiceError> {
     Ok(Json(tokens::list(&state.pool, who.account_id).await?))
 }
 
@@ -48,7 +48,7 @@ pub async fn create(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiJson(req): ApiJson<CreateTokenRequest>,
-) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedToken>), ServiceError> {
     let created = tokens::create(&state.pool, &who.actor(), who.account_id, &req).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -65,7 +65,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiPath(id): ApiPath<i64>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServiceError> {
     tokens::revoke(&state.pool, &who.actor(), who.account_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,9 +7,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use frontend::api::types::{CreateUserRequest, CreatedUser, Problem, UpdateUserRequest, User};
 
-use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::Admin;
+use crate::error::ServiceError;
 use crate::service::accounts;
 use crate::state::AppState;
 
@@ -25,7 +25,10 @@ pub fn router() -> Router<AppState> {
         (status = 200, body = Vec<User>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<User>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<Vec<User>>, ServiceError> {
     Ok(Json(accounts::list(&state.pool).await?))
 }
 
@@ -37,7 +40,7 @@ pub async fn show(
     State(state): State<AppState>,
     _: Admin,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<User>, ApiError> {
+) -> Result<Json<User>, ServiceError> {
     Ok(Json(accounts::get_user(&state.pool, id).await?))
 }
 
@@ -53,7 +56,7 @@ pub async fn create(
     State(state): State<AppState>,
     Admin(who): Admin,
     ApiJson(req): ApiJson<CreateUserRequest>,
-) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedUser>), ServiceError> {
     let password = req.password.filter(|p| !p.is_empty());
     let (user, generated_password) =
         accounts::create(&state.pool, &who.actor(), &req.email, req.role, password).await?;
@@ -81,7 +84,7 @@ pub async fn update(
     Admin(who): Admin,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<UpdateUserRequest>,
-) -> Result<Json<User>, ApiError> {
+) -> Result<Json<User>, ServiceError> {
     let user = accounts::update(
         &state.pool,
         &who.actor(),

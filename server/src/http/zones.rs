@@ -7,9 +7,9 @@ use axum::{Json, Router};
 use frontend::api::types::{CreateZoneRequest, Problem, Settings, UpdateZoneRequest, Zone};
 use serde::Deserialize;
 
-use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::{AccountWide, Admin, Principal};
+use crate::error::ServiceError;
 use crate::service::{settings, zones};
 use crate::state::AppState;
 
@@ -35,7 +35,7 @@ pub async fn list(
     State(state): State<AppState>,
     who: Principal,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<Vec<Zone>>, ApiError> {
+) -> Result<Json<Vec<Zone>>, ServiceError> {
     Ok(Json(
         zones::list(&state.pool, &who, params.search.as_deref()).await?,
     ))
@@ -55,7 +55,7 @@ pub async fn create(
     State(state): State<AppState>,
     AccountWide(who): AccountWide,
     ApiJson(req): ApiJson<CreateZoneRequest>,
-) -> Result<(StatusCode, Json<Zone>), ApiError> {
+) -> Result<(StatusCode, Json<Zone>), ServiceError> {
     let zone = zones::create(&state.pool, &who, &req.name).await?;
     Ok((StatusCode::CREATED, Json(zone)))
 }
@@ -68,7 +68,7 @@ pub async fn show(
     State(state): State<AppState>,
     who: Principal,
     ApiPath(zone): ApiPath<String>,
-) -> Result<Json<Zone>, ApiError> {
+) -> Result<Json<Zone>, ServiceError> {
     Ok(Json(zones::get(&state.pool, &who, &zone).await?))
 }
 
@@ -80,7 +80,7 @@ pub async fn remove(
     State(state): State<AppState>,
     who: Principal,
     ApiPath(zone): ApiPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, ServiceError> {
     zones::delete(&state.pool, &who, &zone).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -97,7 +97,7 @@ pub async fn update(
     who: Principal,
     ApiPath(zone): ApiPath<String>,
     ApiJson(req): ApiJson<UpdateZoneRequest>,
-) -> Result<Json<Zone>, ApiError> {
+) -> Result<Json<Zone>, ServiceError> {
     Ok(Json(
         settings::update_zone(&state.pool, &who, &zone, &req).await?,
     ))
@@ -109,7 +109,7 @@ pub async fn update(
 pub async fn show_settings(
     State(state): State<AppState>,
     _: Admin,
-) -> Result<Json<Settings>, ApiError> {
+) -> Result<Json<Settings>, ServiceError> {
     Ok(Json(settings::get(&state.pool).await?))
 }
 
@@ -123,6 +123,6 @@ pub async fn put_settings(
     State(state): State<AppState>,
     Admin(who): Admin,
     ApiJson(req): ApiJson<Settings>,
-) -> Result<Json<Settings>, ApiError> {
+) -> Result<Json<Settings>, ServiceError> {
     Ok(Json(settings::put(&state.pool, &who, &req).await?))
 }

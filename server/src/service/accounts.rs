@@ -7,10 +7,11 @@ use frontend::api::types::{Role, User};
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use super::audit::{self, Actor, Change};
+use super::audit::{Action, Actor, Change};
+use super::change::Write;
 use crate::auth::password::{self, Verified};
 use crate::auth::ratelimit;
-use crate::http::error::{map_sqlx, ApiError};
+use crate::error::{map_sqlx, ServiceError};
 
 /// An account as the store holds it. Never serialized: [`User`] is what leaves the server.
 #[derive(Debug, Clone)]
@@ -58,7 +59,7 @@ fn user_json(u: &User) -> serde_json::Value {
 
 /// The email rule: one `@`, something on each side, no spaces (single-label domains such as `localhost` are allowed for the operator's own accounts), at most
 /// 254 octets (RFC 5321's path limit). Stored lower-cased.
-pub fn normalize_email(email: &str) -> Result<String, ApiError> {
+pub fn normalize_email(email: &str) -> Result<String, ServiceError> {
     let e = email.trim().to_lowercase();
     let ok = e.len() <= 254
         && !e.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -75,18 +76,18 @@ pub fn normalize_email(email: &str) -> Result<String, ApiError> {
     if ok {
         Ok(e)
     } else {
-        Err(ApiError::field(
+        Err(ServiceError::field(
             "email",
             "must be an email address such as name@example.com",
         ))
     }
 }
 
-async fn hash_blocking(password: String) -> Result<String, ApiError> {
+async fn hash_blocking(password: String) -> Result<String, ServiceError> {
     tokio::task::spawn_blocking(move || password::hash(&password))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
+        .map_err(ServiceError::internal)?
+        .map_err(ServiceError::internal)
 }
 
 /// Create an account. Without a password, one is generated and returned (shown once).
@@ -96,11 +97,11 @@ pub async fn create(
     email: &str,
     role: Role,
     password: Option<String>,
-) -> Result<(User, Option<String>), ApiError> {
+) -> Result<(User, Option<String>), ServiceError> {
     let email = normalize_email(email)?;
     let (password, generated) = match password {
         Some(p) => {
-            password::check_policy(&p).map_err(|m| ApiError::field("password", m))?;
+            password::check_policy(&p).map_err(|m| ServiceError::field("password", m))?;
             (p, None)
         }
         None => {
@@ -122,19 +123,14 @@ pub async fn create(
     .await
     .map_err(map_sqlx)?;
     let user = row.to_user();
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            action: "account.create",
-            object_type: "account",
-            object_id: Some(user.id.to_string()),
-            before: None,
-            after: Some(user_json(&user)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut write = Write::new(actor);
+    write.audit(Change {
+        action: Action::AccountCreate,
+        object_id: Some(user.id.to_string()),
+        before: None,
+        after: Some(user_json(&user)),
+    });
+    write.commit(tx).await?;
     Ok((user, generated))
 }
 
@@ -144,7 +140,7 @@ pub async fn ensure_admin(
     pool: &PgPool,
     email: &str,
     password: Option<String>,
-) -> Result<Option<(User, Option<String>)>, ApiError> {
+) -> Result<Option<(User, Option<String>)>, ServiceError> {
     let exists =
         sqlx::query_scalar!(r#"select exists(select 1 from account where role = 'admin') as "e!""#)
             .fetch_one(pool)
@@ -158,7 +154,7 @@ pub async fn ensure_admin(
 }
 
 /// An active (not disabled) account by id.
-pub async fn get_active(pool: &PgPool, id: i64) -> Result<Option<Account>, ApiError> {
+pub async fn get_active(pool: &PgPool, id: i64) -> Result<Option<Account>, ServiceError> {
     Ok(get_active_since(pool, id)
         .await?
         .map(|(account, _)| account))
@@ -169,7 +165,7 @@ pub async fn get_active(pool: &PgPool, id: i64) -> Result<Option<Account>, ApiEr
 pub async fn get_active_since(
     pool: &PgPool,
     id: i64,
-) -> Result<Option<(Account, Option<time::OffsetDateTime>)>, ApiError> {
+) -> Result<Option<(Account, Option<time::OffsetDateTime>)>, ServiceError> {
     let row = sqlx::query!(
         "select id, email, role, password_changed_at from account where id = $1 and not disabled",
         id
@@ -188,7 +184,7 @@ pub async fn get_active_since(
     }))
 }
 
-pub async fn get_user(pool: &PgPool, id: i64) -> Result<User, ApiError> {
+pub async fn get_user(pool: &PgPool, id: i64) -> Result<User, ServiceError> {
     let row = sqlx::query_as!(
         AccountRow,
         "select id, email, password_hash, role, disabled, created_at from account where id = $1",
@@ -196,7 +192,7 @@ pub async fn get_user(pool: &PgPool, id: i64) -> Result<User, ApiError> {
     )
     .fetch_optional(pool)
     .await?
-    .ok_or(ApiError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
     Ok(row.to_user())
 }
 
@@ -210,12 +206,12 @@ pub enum LoginError {
     #[error("the server is busy checking other logins; try again in a moment")]
     Busy,
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(#[from] ServiceError),
 }
 
 impl From<sqlx::Error> for LoginError {
     fn from(e: sqlx::Error) -> Self {
-        LoginError::Api(ApiError::Sqlx(e))
+        LoginError::Api(ServiceError::Sqlx(e))
     }
 }
 
@@ -287,21 +283,21 @@ pub async fn change_password(
     current: &str,
     new: &str,
     revoke_tokens: bool,
-) -> Result<(), ApiError> {
-    password::check_policy(new).map_err(|m| ApiError::field("new_password", m))?;
+) -> Result<(), ServiceError> {
+    password::check_policy(new).map_err(|m| ServiceError::field("new_password", m))?;
     let stored = sqlx::query_scalar!(
         "select password_hash from account where id = $1",
         account_id
     )
     .fetch_optional(pool)
     .await?
-    .ok_or(ApiError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
     let cur = current.to_owned();
     let ok = tokio::task::spawn_blocking(move || password::verify(&cur, &stored))
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     if ok == Verified::No {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "current_password",
             "is not your current password",
         ));
@@ -323,24 +319,19 @@ pub async fn change_password(
             .await?;
     }
     // Hashes are not audit material: record that it changed, not what to.
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            action: "account.password_change",
-            object_type: "account",
-            object_id: Some(account_id.to_string()),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut write = Write::new(actor);
+    write.audit(Change {
+        action: Action::AccountPasswordChange,
+        object_id: Some(account_id.to_string()),
+        before: None,
+        after: None,
+    });
+    write.commit(tx).await?;
     Ok(())
 }
 
 /// All accounts (admin view).
-pub async fn list(pool: &PgPool) -> Result<Vec<User>, ApiError> {
+pub async fn list(pool: &PgPool) -> Result<Vec<User>, ServiceError> {
     let rows = sqlx::query_as!(
         AccountRow,
         "select id, email, password_hash, role, disabled, created_at from account order by lower(email)"
@@ -359,7 +350,7 @@ pub async fn update(
     id: i64,
     role: Option<Role>,
     disabled: Option<bool>,
-) -> Result<User, ApiError> {
+) -> Result<User, ServiceError> {
     let mut tx = pool.begin().await?;
     // Serialize admin edits so two concurrent demotions cannot both pass the last-admin rule.
     sqlx::query!("select pg_advisory_xact_lock(hashtext('account.update'))")
@@ -372,7 +363,7 @@ pub async fn update(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or(ApiError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
     let new_role = role.unwrap_or(parse_role(&before.role));
     let new_disabled = disabled.unwrap_or(before.disabled);
     let loses_admin = parse_role(&before.role) == Role::Admin
@@ -381,7 +372,7 @@ pub async fn update(
     if loses_admin {
         if id == acting_account {
             let field = if new_disabled { "disabled" } else { "role" };
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 field,
                 "you cannot remove your own admin access",
             ));
@@ -393,7 +384,7 @@ pub async fn update(
         .fetch_one(&mut *tx)
         .await?;
         if others == 0 {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 "role",
                 "the last active admin cannot be demoted or disabled",
             ));
@@ -410,24 +401,19 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await?;
     let (before, after) = (before.to_user(), after.to_user());
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            action: "account.update",
-            object_type: "account",
-            object_id: Some(id.to_string()),
-            before: Some(user_json(&before)),
-            after: Some(user_json(&after)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut write = Write::new(actor);
+    write.audit(Change {
+        action: Action::AccountUpdate,
+        object_id: Some(id.to_string()),
+        before: Some(user_json(&before)),
+        after: Some(user_json(&after)),
+    });
+    write.commit(tx).await?;
     Ok(after)
 }
 
 /// The id of the account with this email.
-pub async fn id_by_email(pool: &PgPool, email: &str) -> Result<Option<i64>, ApiError> {
+pub async fn id_by_email(pool: &PgPool, email: &str) -> Result<Option<i64>, ServiceError> {
     Ok(sqlx::query_scalar!(
         "select id from account where lower(email) = $1",
         email.trim().to_lowercase()

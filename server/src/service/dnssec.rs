@@ -18,13 +18,14 @@ use frontend::api::ds::ZoneDnssec;
 use hickory_proto::rr::Name;
 use sqlx::{PgConnection, PgPool};
 
-use super::audit::{self, Change};
+use super::audit::{Action, Change};
+use super::change::Write;
 use super::zones::{fetch, zone_for_principal};
 use crate::auth::Principal;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// TTL of the DNSKEY line shown to the owner: the zone's SOA TTL, as the engine serves it.
-async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, ApiError> {
+async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, ServiceError> {
     let row = sqlx::query!(
         "select z.soa_ttl, k.private_key as \"private_key?\"
            from zone z left join zone_key k on k.zone_id = z.id
@@ -33,7 +34,7 @@ async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, ApiErro
     )
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(ApiError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
     let Some(der) = row.private_key else {
         return Ok(ZoneDnssec {
             zone: zone.to_owned(),
@@ -45,8 +46,8 @@ async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, ApiErro
             signing_error: None,
         });
     };
-    let key = ZoneKey::from_pkcs8(&der).map_err(ApiError::internal)?;
-    let origin = Name::from_ascii(zone).map_err(ApiError::internal)?;
+    let key = ZoneKey::from_pkcs8(&der).map_err(ServiceError::internal)?;
+    let origin = Name::from_ascii(zone).map_err(ServiceError::internal)?;
     let ds = [2u8, 4]
         .into_iter()
         .map(|digest| {
@@ -54,7 +55,7 @@ async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, ApiErro
                 .map(|rdata| format!("{zone} IN DS {rdata}"))
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     Ok(ZoneDnssec {
         zone: zone.to_owned(),
         signed: true,
@@ -71,7 +72,7 @@ async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, ApiErro
 }
 
 /// Whether the zone is signed, and its key's DNSKEY and DS lines.
-pub async fn get(pool: &PgPool, who: &Principal, zone: &str) -> Result<ZoneDnssec, ApiError> {
+pub async fn get(pool: &PgPool, who: &Principal, zone: &str) -> Result<ZoneDnssec, ServiceError> {
     let name = zone_for_principal(who, zone)?;
     let mut conn = pool.acquire().await?;
     fetch(&mut conn, who, &name).await?;
@@ -85,7 +86,7 @@ pub async fn set(
     who: &Principal,
     zone: &str,
     signed: bool,
-) -> Result<ZoneDnssec, ApiError> {
+) -> Result<ZoneDnssec, ServiceError> {
     let name = zone_for_principal(who, zone)?;
     let mut tx = pool.begin().await?;
     fetch(&mut tx, who, &name).await?;
@@ -109,8 +110,8 @@ pub async fn set(
         // Key generation draws from the system's RNG: cheap, but not async work.
         let (_key, der) = tokio::task::spawn_blocking(ZoneKey::generate)
             .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
+            .map_err(ServiceError::internal)?
+            .map_err(ServiceError::internal)?;
         sqlx::query!(
             "insert into zone_key (zone_id, algorithm, private_key) values ($1, 13, $2)",
             zone_id,
@@ -123,26 +124,21 @@ pub async fn set(
             .execute(&mut *tx)
             .await?;
     }
-    super::rdns::bump(&mut tx, &[zone_id]).await?;
     let after = view(&mut tx, &name).await?;
-    audit::record(
-        &mut tx,
-        &who.actor(),
-        Change {
-            action: if signed {
-                "zone.dnssec.enable"
-            } else {
-                "zone.dnssec.disable"
-            },
-            object_type: "zone",
-            object_id: Some(name.clone()),
-            // The public parts only: the private key never leaves the key table.
-            before: serde_json::to_value(&before).ok(),
-            after: serde_json::to_value(&after).ok(),
+    let mut write = Write::new(&who.actor());
+    write.changed(zone_id);
+    write.audit(Change {
+        action: if signed {
+            Action::ZoneDnssecEnable
+        } else {
+            Action::ZoneDnssecDisable
         },
-    )
-    .await?;
-    tx.commit().await?;
+        object_id: Some(name.clone()),
+        // The public parts only: the private key never leaves the key table.
+        before: serde_json::to_value(&before).ok(),
+        after: serde_json::to_value(&after).ok(),
+    });
+    write.commit(tx).await?;
     Ok(after)
 }
 

@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
+use frontend::api::ds::DsState;
 use hickory_proto::dnssec::rdata::{DNSSECRData, DNSKEY, RRSIG};
 use hickory_proto::dnssec::{Algorithm, DigestType, PublicKeyBuf, Verifier};
 use hickory_proto::op::ResponseCode;
@@ -50,11 +51,17 @@ pub enum CheckState {
 
 impl CheckState {
     pub fn as_str(self) -> &'static str {
-        match self {
-            CheckState::Valid => "valid",
-            CheckState::Mismatch => "mismatch",
-            CheckState::NoKey => "no-key",
-            CheckState::Unreachable => "unreachable",
+        DsState::from(self).as_str()
+    }
+}
+
+impl From<CheckState> for DsState {
+    fn from(state: CheckState) -> DsState {
+        match state {
+            CheckState::Valid => DsState::Valid,
+            CheckState::Mismatch => DsState::Mismatch,
+            CheckState::NoKey => DsState::NoKey,
+            CheckState::Unreachable => DsState::Unreachable,
         }
     }
 }

@@ -4,10 +4,12 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod change;
 pub mod dnssec;
 pub mod ds;
 pub mod dscheck;
 pub mod fcrdns;
+pub mod followup;
 pub mod outbound;
 pub mod rdns;
 pub mod rrsets;

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// Checking requests one account may have running at once.
 pub const PER_ACCOUNT: usize = 4;
@@ -73,7 +73,7 @@ impl CheckGate {
 
     /// A slot for one checking request of `account`: 429 when the account already runs its
     /// share, 503 when the instance is full for longer than the wait.
-    pub async fn admit(&self, account: i64) -> Result<CheckPermit, ApiError> {
+    pub async fn admit(&self, account: i64) -> Result<CheckPermit, ServiceError> {
         let semaphore = {
             let mut map = self
                 .per_account
@@ -86,16 +86,21 @@ impl CheckGate {
                 .clone()
         };
         let account_permit = semaphore.try_acquire_owned().map_err(|_| {
-            ApiError::TooManyRequests(format!(
+            ServiceError::TooManyRequests(format!(
                 "{} requests that check names (FCrDNS, DS) are already running for this \
                  account; wait for one to finish",
                 self.per_account_limit
             ))
         })?;
-        let total_permit = tokio::time::timeout(self.total_wait, self.total.clone().acquire_owned())
-            .await
-            .map_err(|_| ApiError::Unavailable("too many name checks are running; try again shortly".into()))?
-            .map_err(|_| ApiError::Unavailable("shutting down".into()))?;
+        let total_permit =
+            tokio::time::timeout(self.total_wait, self.total.clone().acquire_owned())
+                .await
+                .map_err(|_| {
+                    ServiceError::Unavailable(
+                        "too many name checks are running; try again shortly".into(),
+                    )
+                })?
+                .map_err(|_| ServiceError::Unavailable("shutting down".into()))?;
         Ok(CheckPermit {
             _account: account_permit,
             _total: total_permit,
@@ -199,7 +204,10 @@ mod tests {
         let gate = CheckGate::new(2, 8, Duration::from_millis(50));
         let a1 = gate.admit(1).await.unwrap();
         let _a2 = gate.admit(1).await.unwrap();
-        assert!(matches!(gate.admit(1).await, Err(ApiError::TooManyRequests(_))));
+        assert!(matches!(
+            gate.admit(1).await,
+            Err(ServiceError::TooManyRequests(_))
+        ));
         let _b = gate.admit(2).await.unwrap();
         drop(a1);
         let _a3 = gate.admit(1).await.unwrap();
@@ -210,6 +218,9 @@ mod tests {
         let gate = CheckGate::new(1, 2, Duration::from_millis(50));
         let _a = gate.admit(1).await.unwrap();
         let _b = gate.admit(2).await.unwrap();
-        assert!(matches!(gate.admit(3).await, Err(ApiError::Unavailable(_))));
+        assert!(matches!(
+            gate.admit(3).await,
+            Err(ServiceError::Unavailable(_))
+        ));
     }
 }

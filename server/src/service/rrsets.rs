@@ -17,10 +17,11 @@ use frontend::api::types::{
 use hickory_proto::rr::{Name, RecordType};
 use sqlx::{PgConnection, PgPool};
 
-use super::audit::{self, Change};
-use super::zones::{next_serial, notify_changed, zone_for_principal};
+use super::audit::{Action, Change};
+use super::change::Write;
+use super::zones::{next_serial, zone_for_principal};
 use crate::auth::Principal;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// The zone as a change sees it, locked for the length of the transaction.
 struct ZoneRow {
@@ -58,8 +59,8 @@ type Key = (String, RecordType);
 /// Problems with one input, as (field, rule) pairs.
 type Problems = Vec<(String, String)>;
 
-fn origin_of(zone: &str) -> Result<Name, ApiError> {
-    Name::from_ascii(zone).map_err(ApiError::internal)
+fn origin_of(zone: &str) -> Result<Name, ServiceError> {
+    Name::from_ascii(zone).map_err(ServiceError::internal)
 }
 
 /// The zone named in a URL, if the caller may see it (someone else's is "not found").
@@ -68,7 +69,7 @@ async fn find_zone(
     who: &Principal,
     zone: &str,
     lock: bool,
-) -> Result<ZoneRow, ApiError> {
+) -> Result<ZoneRow, ServiceError> {
     let name = zone_for_principal(who, zone)?;
     let admin = who.role == Role::Admin;
     let row = if lock {
@@ -96,14 +97,14 @@ async fn find_zone(
         .fetch_optional(conn)
         .await?
     };
-    row.ok_or(ApiError::NotFound)
+    row.ok_or(ServiceError::NotFound)
 }
 
 /// Every RRset of the zone as stored (SOA included), with comments, in canonical order.
 async fn load(
     conn: &mut PgConnection,
     zone: &ZoneRow,
-) -> Result<BTreeMap<Key, (Rrset, String)>, ApiError> {
+) -> Result<BTreeMap<Key, (Rrset, String)>, ServiceError> {
     let origin = origin_of(&zone.name)?;
     let rows = sqlx::query!(
         "select name, type, ttl, content, comment from record where zone_id = $1 order by name, type, id",
@@ -127,7 +128,9 @@ async fn load(
         i64::from(zone.soa_ttl),
         &[zone.soa_text()],
     )
-    .map_err(|e| ApiError::internal(format!("stored SOA of {} is invalid: {e:?}", zone.name)))?;
+    .map_err(|e| {
+        ServiceError::internal(format!("stored SOA of {} is invalid: {e:?}", zone.name))
+    })?;
     out.insert((zone.name.clone(), RecordType::SOA), (soa, String::new()));
     for ((name, rtype), (ttl, contents, comment)) in grouped {
         // Stored data passed these checks when it was saved; if a rule has since become
@@ -163,21 +166,23 @@ pub async fn list(
     zone: &str,
     name: Option<&str>,
     rtype: Option<&str>,
-) -> Result<Vec<RrSet>, ApiError> {
+) -> Result<Vec<RrSet>, ServiceError> {
     let mut conn = pool.acquire().await?;
     let z = find_zone(&mut conn, who, zone, false).await?;
     let origin = origin_of(&z.name)?;
     let want_name = match name.filter(|n| !n.trim().is_empty()) {
         Some(n) => Some(
             dns_engine::model::parse_name(n, &origin, dns_engine::model::NameRole::Owner)
-                .map_err(|m| ApiError::field("name", m))?
+                .map_err(|m| ServiceError::field("name", m))?
                 .to_lowercase()
                 .to_ascii(),
         ),
         None => None,
     };
     let want_type = match rtype.filter(|t| !t.trim().is_empty()) {
-        Some(t) => Some(dns_engine::model::parse_type(t).map_err(|m| ApiError::field("type", m))?),
+        Some(t) => {
+            Some(dns_engine::model::parse_type(t).map_err(|m| ServiceError::field("type", m))?)
+        }
         None => None,
     };
     let all = load(&mut conn, &z).await?;
@@ -191,7 +196,7 @@ pub async fn list(
 }
 
 /// The zone as a zone file (RFC 1035 §5), SOA first.
-pub async fn export(pool: &PgPool, who: &Principal, zone: &str) -> Result<String, ApiError> {
+pub async fn export(pool: &PgPool, who: &Principal, zone: &str) -> Result<String, ServiceError> {
     let mut conn = pool.acquire().await?;
     let z = find_zone(&mut conn, who, zone, false).await?;
     let origin = origin_of(&z.name)?;
@@ -214,7 +219,7 @@ pub async fn apply(
     zone: &str,
     changes: &[RrSetChange],
     batch: bool,
-) -> Result<RrSetChangeResult, ApiError> {
+) -> Result<RrSetChangeResult, ServiceError> {
     apply_inner(pool, who, zone, changes, batch, false)
         .await
         .map(|(result, _)| result)
@@ -229,9 +234,12 @@ async fn apply_inner(
     changes: &[RrSetChange],
     batch: bool,
     dry_run: bool,
-) -> Result<(RrSetChangeResult, Vec<RrSetDiff>), ApiError> {
+) -> Result<(RrSetChangeResult, Vec<RrSetDiff>), ServiceError> {
     if changes.is_empty() {
-        return Err(ApiError::field("changes", "must list at least one change"));
+        return Err(ServiceError::field(
+            "changes",
+            "must list at least one change",
+        ));
     }
     let mut tx = pool.begin().await?;
     let z = find_zone(&mut tx, who, zone, true).await?;
@@ -359,7 +367,7 @@ async fn apply_inner(
                     }
                     None => {
                         if current.remove(&key).is_none() && !batch {
-                            return Err(ApiError::NotFound);
+                            return Err(ServiceError::NotFound);
                         }
                     }
                 }
@@ -372,7 +380,7 @@ async fn apply_inner(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Validation(errors));
     }
 
     // Then the zone as a whole, as it would be after the change.
@@ -388,7 +396,7 @@ async fn apply_inner(
         });
     }
     if !report.is_ok() {
-        return Err(ApiError::Validation(
+        return Err(ServiceError::Validation(
             report
                 .errors
                 .iter()
@@ -428,10 +436,8 @@ async fn apply_inner(
     }
 
     // Store: replace the rows of every touched RRset.
-    let serial = next_serial(
-        u32::try_from(z.serial).unwrap_or(0),
-        time::OffsetDateTime::now_utc().date(),
-    );
+    let mut write = Write::new(&who.actor());
+    write.changed(z.id);
     let mut stored = Vec::new();
     for key in &touched {
         sqlx::query!(
@@ -444,7 +450,7 @@ async fn apply_inner(
         .await?;
         let after = current.get(key);
         if let Some((rrset, comment)) = after {
-            let ttl = i32::try_from(rrset.ttl()).map_err(ApiError::internal)?;
+            let ttl = i32::try_from(rrset.ttl()).map_err(ServiceError::internal)?;
             sqlx::query!(
                 "insert into record (zone_id, name, type, ttl, content, comment)
                  select $1, $2, $3, $4, unnest($5::text[]), $6",
@@ -460,29 +466,26 @@ async fn apply_inner(
             stored.push(to_api(&origin, rrset, comment));
         }
         let before = before.get(key).map(|(r, c)| to_api(&origin, r, c));
-        audit::record(
-            &mut tx,
-            &who.actor(),
-            Change {
-                action: if after.is_some() {
-                    "rrset.replace"
-                } else {
-                    "rrset.delete"
-                },
-                object_type: "rrset",
-                object_id: Some(format!("{} {} {}", z.name, key.0, type_name(key.1))),
-                before: before.and_then(|b| serde_json::to_value(b).ok()),
-                after: stored
-                    .last()
-                    .filter(|_| after.is_some())
-                    .and_then(|a| serde_json::to_value(a).ok()),
+        write.audit(Change {
+            action: if after.is_some() {
+                Action::RrsetReplace
+            } else {
+                Action::RrsetDelete
             },
-        )
-        .await?;
+            object_id: Some(format!("{} {} {}", z.name, key.0, type_name(key.1))),
+            before: before.and_then(|b| serde_json::to_value(b).ok()),
+            after: stored
+                .last()
+                .filter(|_| after.is_some())
+                .and_then(|a| serde_json::to_value(a).ok()),
+        });
     }
-    store_serial(&mut tx, z.id, serial).await?;
-    notify_changed(&mut tx, &z.name).await?;
-    tx.commit().await?;
+    let committed = write.commit(tx).await?;
+    let serial = committed
+        .serials
+        .get(&z.id)
+        .copied()
+        .ok_or_else(|| ServiceError::internal("the zone's serial was not bumped"))?;
 
     Ok((
         RrSetChangeResult {
@@ -518,7 +521,7 @@ pub async fn import(
     zone: &str,
     text: &str,
     dry_run: bool,
-) -> Result<ImportResult, ApiError> {
+) -> Result<ImportResult, ServiceError> {
     let name = super::zones::zone_for_principal(who, zone)?;
     let origin = origin_of(&name)?;
     let default_ttl = {
@@ -537,7 +540,7 @@ pub async fn import(
     let file =
         tokio::task::spawn_blocking(move || read_zone_file(&text, &file_origin, default_ttl))
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(ServiceError::internal)?;
     let mut errors: Vec<FieldError> = file
         .errors
         .iter()
@@ -551,7 +554,7 @@ pub async fn import(
     }
     let records: usize = file.rrsets.iter().map(|f| f.rrset.records().len()).sum();
     if records > IMPORT_MAX_RECORDS {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "zone_file",
             format!("holds {records} records; an import may hold at most {IMPORT_MAX_RECORDS}"),
         ));
@@ -579,14 +582,15 @@ pub async fn import(
         }
         rrsets.push(rrset.clone());
     }
-    let soa = validate_rrset(&origin, "@", "SOA", i64::from(z.soa_ttl), &[z.soa_text()])
-        .map_err(|e| ApiError::internal(format!("stored SOA of {} is invalid: {e:?}", z.name)))?;
+    let soa = validate_rrset(&origin, "@", "SOA", i64::from(z.soa_ttl), &[z.soa_text()]).map_err(
+        |e| ServiceError::internal(format!("stored SOA of {} is invalid: {e:?}", z.name)),
+    )?;
     let mut whole = rrsets.clone();
     whole.push(soa);
     let check_origin = origin.clone();
     let report = tokio::task::spawn_blocking(move || check_zone(&check_origin, &whole))
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     for issue in &report.errors {
         let line = file.line_of(&issue.name, issue.rtype);
         errors.push(match line {
@@ -610,7 +614,7 @@ pub async fn import(
         });
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Validation(errors));
     }
 
     let mut warnings: Vec<ZoneWarning> = file
@@ -738,7 +742,7 @@ pub async fn import(
     let mut contents = Vec::new();
     let mut comments = Vec::new();
     for (key, rrset, comment) in &written {
-        let ttl = i32::try_from(rrset.ttl()).map_err(ApiError::internal)?;
+        let ttl = i32::try_from(rrset.ttl()).map_err(ServiceError::internal)?;
         for record in rrset.records() {
             names.push(key.0.clone());
             types.push(type_name(key.1));
@@ -759,50 +763,33 @@ pub async fn import(
     )
     .execute(&mut *tx)
     .await?;
+    // The next serial after the stored one, or after the file's when that is ahead.
     let serial = next_serial(base, time::OffsetDateTime::now_utc().date());
-    store_serial(&mut tx, z.id, serial).await?;
+    let mut write = Write::new(&who.actor());
+    write.changed_to(z.id, serial);
     // One audit entry for the whole import: what it did, in numbers (the records themselves
     // are in the zone and, per RRset, in the result).
     let created = diffs.iter().filter(|d| d.before.is_none()).count();
     let deleted = diffs.iter().filter(|d| d.after.is_none()).count();
-    audit::record(
-        &mut tx,
-        &who.actor(),
-        Change {
-            action: "zone.import",
-            object_type: "zone",
-            object_id: Some(z.name.clone()),
-            before: Some(serde_json::json!({ "serial": current })),
-            after: Some(serde_json::json!({
-                "serial": serial,
-                "rrsets_created": created,
-                "rrsets_replaced": diffs.len() - created - deleted,
-                "rrsets_deleted": deleted,
-                "records": records,
-            })),
-        },
-    )
-    .await?;
-    notify_changed(&mut tx, &z.name).await?;
-    tx.commit().await?;
+    write.audit(Change {
+        action: Action::ZoneImport,
+        object_id: Some(z.name.clone()),
+        before: Some(serde_json::json!({ "serial": current })),
+        after: Some(serde_json::json!({
+            "serial": serial,
+            "rrsets_created": created,
+            "rrsets_replaced": diffs.len() - created - deleted,
+            "rrsets_deleted": deleted,
+            "records": records,
+        })),
+    });
+    write.commit(tx).await?;
     Ok(ImportResult {
         dry_run,
         serial,
         changes: diffs,
         warnings,
     })
-}
-
-/// Writes the zone's new serial (one bump per change).
-async fn store_serial(conn: &mut PgConnection, zone_id: i64, serial: u32) -> Result<(), ApiError> {
-    sqlx::query!(
-        "update zone set serial = $2, updated_at = now() where id = $1",
-        zone_id,
-        i64::from(serial)
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// A `zone_file:LINE` field error.

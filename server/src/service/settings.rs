@@ -8,10 +8,11 @@ use frontend::api::types::{
 use hickory_proto::rr::Name;
 use sqlx::PgPool;
 
-use super::audit::{self, Change};
-use super::zones::{next_serial, notify_changed, zone_for_principal};
+use super::audit::{Action, Change};
+use super::change::Write;
+use super::zones::zone_for_principal;
 use crate::auth::Principal;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// RFC 2181 §8: TTLs and SOA timers are 31-bit.
 const MAX_SECONDS: i32 = i32::MAX;
@@ -78,7 +79,7 @@ fn field_error(field: &str, message: impl Into<String>) -> FieldError {
     }
 }
 
-pub async fn get(pool: &PgPool) -> Result<Settings, ApiError> {
+pub async fn get(pool: &PgPool) -> Result<Settings, ServiceError> {
     let r = sqlx::query!(
         "select nameservers, hostmaster, soa_refresh, soa_retry, soa_expire, soa_minimum, default_ttl,
                 fcrdns_policy from setting"
@@ -102,7 +103,7 @@ pub async fn get(pool: &PgPool) -> Result<Settings, ApiError> {
 }
 
 /// Replace the settings (admin). Existing zones keep their values; new zones get these.
-pub async fn put(pool: &PgPool, who: &Principal, s: &Settings) -> Result<Settings, ApiError> {
+pub async fn put(pool: &PgPool, who: &Principal, s: &Settings) -> Result<Settings, ServiceError> {
     let mut errors = Vec::new();
     if s.nameservers.is_empty() {
         errors.push(field_error(
@@ -123,7 +124,7 @@ pub async fn put(pool: &PgPool, who: &Principal, s: &Settings) -> Result<Setting
     seconds("soa_minimum", s.soa_minimum, 0, &mut errors);
     seconds("default_ttl", s.default_ttl, 1, &mut errors);
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Validation(errors));
     }
     let before = get(pool).await?;
     let mut tx = pool.begin().await?;
@@ -147,19 +148,14 @@ pub async fn put(pool: &PgPool, who: &Principal, s: &Settings) -> Result<Setting
         hostmaster,
         ..s.clone()
     };
-    audit::record(
-        &mut tx,
-        &who.actor(),
-        Change {
-            action: "settings.update",
-            object_type: "settings",
-            object_id: None,
-            before: serde_json::to_value(&before).ok(),
-            after: serde_json::to_value(&after).ok(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut write = Write::new(&who.actor());
+    write.audit(Change {
+        action: Action::SettingsUpdate,
+        object_id: None,
+        before: serde_json::to_value(&before).ok(),
+        after: serde_json::to_value(&after).ok(),
+    });
+    write.commit(tx).await?;
     Ok(after)
 }
 
@@ -169,7 +165,7 @@ pub async fn update_zone(
     who: &Principal,
     zone: &str,
     req: &UpdateZoneRequest,
-) -> Result<Zone, ApiError> {
+) -> Result<Zone, ServiceError> {
     let name = zone_for_principal(who, zone)?;
     let mut tx = pool.begin().await?;
     let cur = sqlx::query!(
@@ -181,7 +177,7 @@ pub async fn update_zone(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or(ApiError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
     let before = SoaSettings {
         mname: cur.soa_mname.clone(),
         rname: cur.soa_rname.clone(),
@@ -213,15 +209,11 @@ pub async fn update_zone(
     seconds("minimum", after.minimum, 0, &mut errors);
     seconds("ttl", after.ttl, 1, &mut errors);
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Validation(errors));
     }
-    let serial = next_serial(
-        u32::try_from(cur.serial).unwrap_or(0),
-        time::OffsetDateTime::now_utc().date(),
-    );
     sqlx::query!(
         "update zone set soa_mname = $2, soa_rname = $3, soa_refresh = $4, soa_retry = $5,
-                soa_expire = $6, soa_minimum = $7, soa_ttl = $8, serial = $9, updated_at = now()
+                soa_expire = $6, soa_minimum = $7, soa_ttl = $8
           where id = $1",
         cur.id,
         after.mname,
@@ -231,23 +223,17 @@ pub async fn update_zone(
         after.expire,
         after.minimum,
         after.ttl,
-        i64::from(serial)
     )
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        &who.actor(),
-        Change {
-            action: "zone.update",
-            object_type: "zone",
-            object_id: Some(name.clone()),
-            before: serde_json::to_value(&before).ok(),
-            after: serde_json::to_value(&after).ok(),
-        },
-    )
-    .await?;
-    notify_changed(&mut tx, &name).await?;
-    tx.commit().await?;
+    let mut write = Write::new(&who.actor());
+    write.audit(Change {
+        action: Action::ZoneUpdate,
+        object_id: Some(name.clone()),
+        before: serde_json::to_value(&before).ok(),
+        after: serde_json::to_value(&after).ok(),
+    });
+    write.changed(cur.id);
+    write.commit(tx).await?;
     super::zones::get(pool, who, &name).await
 }

@@ -12,10 +12,11 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use super::accounts::parse_role;
-use super::audit::{self, Actor, Change};
+use super::audit::{Action, Actor, Change};
+use super::change::Write;
 use super::zones::{canonical_zone_name, display_name};
 use crate::auth::token;
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 
 /// The longest name a token may have.
 pub const NAME_MAX: usize = 100;
@@ -35,7 +36,10 @@ pub struct Authenticated {
 
 /// The token with this secret, if it is live: not revoked, not expired, and its account not
 /// disabled. Records the use (at most once a minute, to spare the store a write per request).
-pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<Authenticated>, ApiError> {
+pub async fn authenticate(
+    pool: &PgPool,
+    secret: &str,
+) -> Result<Option<Authenticated>, ServiceError> {
     if !secret.starts_with(token::PREFIX) {
         return Ok(None);
     }
@@ -98,7 +102,11 @@ impl From<TokenRow> for ApiToken {
 }
 
 /// One token of the account with its scope, revoked or not.
-async fn fetch(conn: &mut PgConnection, account_id: i64, id: i64) -> Result<ApiToken, ApiError> {
+async fn fetch(
+    conn: &mut PgConnection,
+    account_id: i64,
+    id: i64,
+) -> Result<ApiToken, ServiceError> {
     let row = sqlx::query_as!(
         TokenRow,
         r#"select t.id, t.name, t.read_only, t.scoped, t.created_at, t.last_used_at, t.expires_at,
@@ -110,7 +118,7 @@ async fn fetch(conn: &mut PgConnection, account_id: i64, id: i64) -> Result<ApiT
     )
     .fetch_optional(conn)
     .await?
-    .ok_or(ApiError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
     Ok(row.into())
 }
 
@@ -161,15 +169,15 @@ fn scope_names(
                     out.push((i, name));
                 }
             }
-            Err(ApiError::Validation(v)) => bad.extend(v.into_iter().map(|e| (i, e.message))),
+            Err(ServiceError::Validation(v)) => bad.extend(v.into_iter().map(|e| (i, e.message))),
             Err(_) => bad.push((i, "is not a zone name".to_owned())),
         }
     }
     out
 }
 
-fn problems(errors: Problems) -> ApiError {
-    ApiError::Validation(
+fn problems(errors: Problems) -> ServiceError {
+    ServiceError::Validation(
         errors
             .into_iter()
             .map(|(field, message)| FieldError { field, message })
@@ -184,7 +192,7 @@ pub async fn create(
     actor: &Actor,
     account_id: i64,
     req: &CreateTokenRequest,
-) -> Result<CreatedToken, ApiError> {
+) -> Result<CreatedToken, ServiceError> {
     let mut errors = Problems::new();
     let name = validate(req, &mut errors);
     let mut bad = Vec::new();
@@ -237,24 +245,19 @@ pub async fn create(
     .execute(&mut *tx)
     .await?;
     let token = fetch(&mut tx, account_id, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            action: "token.create",
-            object_type: "api_token",
-            object_id: Some(token.id.to_string()),
-            before: None,
-            after: serde_json::to_value(&token).ok(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut write = Write::new(actor);
+    write.audit(Change {
+        action: Action::TokenCreate,
+        object_id: Some(token.id.to_string()),
+        before: None,
+        after: serde_json::to_value(&token).ok(),
+    });
+    write.commit(tx).await?;
     Ok(CreatedToken { token, secret })
 }
 
 /// The live (unrevoked) tokens of one account, newest first.
-pub async fn list(pool: &PgPool, account_id: i64) -> Result<Vec<ApiToken>, ApiError> {
+pub async fn list(pool: &PgPool, account_id: i64) -> Result<Vec<ApiToken>, ServiceError> {
     let rows = sqlx::query_as!(
         TokenRow,
         r#"select t.id, t.name, t.read_only, t.scoped, t.created_at, t.last_used_at, t.expires_at,
@@ -276,7 +279,7 @@ pub async fn revoke(
     actor: &Actor,
     account_id: i64,
     id: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let mut tx = pool.begin().await?;
     sqlx::query_scalar!(
         "update api_token set revoked_at = now()
@@ -287,20 +290,15 @@ pub async fn revoke(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or(ApiError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
     let token = fetch(&mut tx, account_id, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            action: "token.revoke",
-            object_type: "api_token",
-            object_id: Some(id.to_string()),
-            before: serde_json::to_value(&token).ok(),
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut write = Write::new(actor);
+    write.audit(Change {
+        action: Action::TokenRevoke,
+        object_id: Some(id.to_string()),
+        before: serde_json::to_value(&token).ok(),
+        after: None,
+    });
+    write.commit(tx).await?;
     Ok(())
 }

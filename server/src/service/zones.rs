@@ -7,9 +7,10 @@ use frontend::api::types::{Role, Zone};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::audit::{self, Change};
+use super::audit::{Action, Change};
+use super::change::Write;
 use crate::auth::Principal;
-use crate::http::error::{map_sqlx, ApiError};
+use crate::error::{map_sqlx, ServiceError};
 
 /// The channel DNS engines LISTEN on; the payload is the zone's name.
 pub const CHANGE_CHANNEL: &str = "zone_changed";
@@ -18,8 +19,8 @@ pub const CHANGE_CHANNEL: &str = "zone_changed";
 /// A-labels (UTS #46, strict STD3 rules so only host-name characters pass), lower-case,
 /// absolute (trailing dot). Refuses names that are too long, have empty or over-long labels,
 /// or are public suffixes (`com`, `co.uk`): nobody can register those here.
-pub fn canonical_zone_name(input: &str) -> Result<String, ApiError> {
-    let bad = |m: &str| ApiError::field("name", m.to_owned());
+pub fn canonical_zone_name(input: &str) -> Result<String, ServiceError> {
+    let bad = |m: &str| ServiceError::field("name", m.to_owned());
     let trimmed = input.trim();
     let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
     if trimmed.is_empty() {
@@ -34,7 +35,7 @@ pub fn canonical_zone_name(input: &str) -> Result<String, ApiError> {
         return Err(bad("is longer than 255 octets"));
     }
     if let Some(l) = trimmed.split('.').find(|l| l.is_ascii() && l.len() > 63) {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "name",
             format!(
                 "label \"{l}\" is {} octets long; at most 63 are allowed",
@@ -47,7 +48,7 @@ pub fn canonical_zone_name(input: &str) -> Result<String, ApiError> {
     })?;
     let labels: Vec<&str> = ascii.split('.').collect();
     if let Some(l) = labels.iter().find(|l| l.len() > 63) {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "name",
             format!(
                 "label \"{l}\" is {} octets long; at most 63 are allowed",
@@ -66,7 +67,7 @@ pub fn canonical_zone_name(input: &str) -> Result<String, ApiError> {
     }
     if let Some(suffix) = psl::suffix(ascii.as_bytes()) {
         if suffix.as_bytes().len() == ascii.len() {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 "name",
                 format!("\"{ascii}\" is a public suffix; register a domain below it instead"),
             ));
@@ -79,12 +80,12 @@ pub fn canonical_zone_name(input: &str) -> Result<String, ApiError> {
 /// lookup of one zone by a caller passes. A name that cannot be a zone, or a zone outside a
 /// scoped token's zones ([`Principal::may_touch_zone`]), is "not found", exactly like another
 /// account's zone. Ownership is then checked by the query that loads the zone.
-pub fn zone_for_principal(who: &Principal, input: &str) -> Result<String, ApiError> {
-    let name = canonical_zone_name(input).map_err(|_| ApiError::NotFound)?;
+pub fn zone_for_principal(who: &Principal, input: &str) -> Result<String, ServiceError> {
+    let name = canonical_zone_name(input).map_err(|_| ServiceError::NotFound)?;
     if who.may_touch_zone(&name) {
         Ok(name)
     } else {
-        Err(ApiError::NotFound)
+        Err(ServiceError::NotFound)
     }
 }
 
@@ -169,10 +170,10 @@ pub async fn notify_changed(conn: &mut PgConnection, zone: &str) -> sqlx::Result
 }
 
 /// Create a zone for the caller, with SOA and apex NS from the operator's settings.
-pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone, ApiError> {
+pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone, ServiceError> {
     let name = canonical_zone_name(input)?;
     if is_reverse_name(&name) {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "name",
             "reverse zones (in-addr.arpa, ip6.arpa) are registered by the operator under \
              /api/v1/reverse-zones; PTRs are set per address under /api/v1/rdns",
@@ -197,7 +198,7 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
     .fetch_optional(&mut *tx)
     .await?;
     if clash.is_some() {
-        return Err(ApiError::Conflict(frontend::api::types::FieldError {
+        return Err(ServiceError::Conflict(frontend::api::types::FieldError {
             field: "name".into(),
             message: "overlaps a zone held by another account".into(),
         }));
@@ -207,20 +208,15 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
     }
     insert_zone(&mut tx, who.account_id, &name).await?;
     let zone = fetch(&mut tx, who, &name).await?;
-    audit::record(
-        &mut tx,
-        &who.actor(),
-        Change {
-            action: "zone.create",
-            object_type: "zone",
-            object_id: Some(name.clone()),
-            before: None,
-            after: serde_json::to_value(&zone).ok(),
-        },
-    )
-    .await?;
-    notify_changed(&mut tx, &name).await?;
-    tx.commit().await?;
+    let mut write = Write::new(&who.actor());
+    write.audit(Change {
+        action: Action::ZoneCreate,
+        object_id: Some(name.clone()),
+        before: None,
+        after: serde_json::to_value(&zone).ok(),
+    });
+    write.reload(&name);
+    write.commit(tx).await?;
     Ok(zone)
 }
 
@@ -242,19 +238,18 @@ async fn customer_may_create(
     tx: &mut PgConnection,
     who: &Principal,
     name: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let refuse = |message: String| {
-        Err(ApiError::Conflict(frontend::api::types::FieldError {
+        Err(ServiceError::Conflict(frontend::api::types::FieldError {
             field: "name".into(),
             message,
         }))
     };
     let at_or_above = |reserved: &str| reserved == name || reserved.ends_with(&format!(".{name}"));
-    let templates = sqlx::query!(
-        r#"select template, family(network) = 4 as "v4!" from reverse_zone"#
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let templates =
+        sqlx::query!(r#"select template, family(network) = 4 as "v4!" from reverse_zone"#)
+            .fetch_all(&mut *tx)
+            .await?;
     for t in templates {
         if let Ok(template) = dns_engine::zone::synth::Template::parse(&t.template, t.v4) {
             let domain = template.domain().to_ascii().to_ascii_lowercase();
@@ -269,7 +264,10 @@ async fn customer_may_create(
     let nameservers = sqlx::query_scalar!("select nameservers from setting")
         .fetch_one(&mut *tx)
         .await?;
-    if let Some(ns) = nameservers.iter().find(|ns| at_or_above(&ns.to_ascii_lowercase())) {
+    if let Some(ns) = nameservers
+        .iter()
+        .find(|ns| at_or_above(&ns.to_ascii_lowercase()))
+    {
         return refuse(format!(
             "{name} holds the operator's name server {ns}; only an admin can create it"
         ));
@@ -306,7 +304,7 @@ pub(crate) async fn insert_zone(
     tx: &mut PgConnection,
     account_id: i64,
     name: &str,
-) -> Result<i64, ApiError> {
+) -> Result<i64, ServiceError> {
     let settings = sqlx::query!(
         "select nameservers, hostmaster, soa_refresh, soa_retry, soa_expire, soa_minimum, default_ttl
            from setting"
@@ -352,9 +350,9 @@ pub(crate) async fn fetch(
     conn: &mut PgConnection,
     who: &Principal,
     name: &str,
-) -> Result<Zone, ApiError> {
+) -> Result<Zone, ServiceError> {
     if !who.may_touch_zone(name) {
-        return Err(ApiError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     let row = sqlx::query_as!(
         ZoneRow,
@@ -372,12 +370,12 @@ pub(crate) async fn fetch(
     )
     .fetch_optional(conn)
     .await?
-    .ok_or(ApiError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
     Ok(row.into_zone())
 }
 
 /// The zone named in a URL (any spelling the user might use), if the caller may see it.
-pub async fn get(pool: &PgPool, who: &Principal, name: &str) -> Result<Zone, ApiError> {
+pub async fn get(pool: &PgPool, who: &Principal, name: &str) -> Result<Zone, ServiceError> {
     let name = zone_for_principal(who, name)?;
     let mut conn = pool.acquire().await?;
     fetch(&mut conn, who, &name).await
@@ -389,7 +387,7 @@ pub async fn list(
     pool: &PgPool,
     who: &Principal,
     search: Option<&str>,
-) -> Result<Vec<Zone>, ApiError> {
+) -> Result<Vec<Zone>, ServiceError> {
     // Search in both spellings: typing "münchen" finds "xn--mnchen-3ya.de.".
     let needle = search.map(str::trim).filter(|s| !s.is_empty()).map(|s| {
         let lowered = s.to_lowercase();
@@ -425,7 +423,7 @@ pub async fn list(
 
 /// Delete a zone and all its records. It leaves the scope of every token that had it (the
 /// foreign key cascades); such a token stays scoped, to its remaining zones if any.
-pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), ApiError> {
+pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), ServiceError> {
     let name = zone_for_principal(who, name)?;
     let mut tx = pool.begin().await?;
     let zone = fetch(&mut tx, who, &name).await?;
@@ -440,7 +438,7 @@ pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), Ap
         .fetch_one(&mut *tx)
         .await?;
         if registered > 0 {
-            return Err(ApiError::Conflict(frontend::api::types::FieldError {
+            return Err(ServiceError::Conflict(frontend::api::types::FieldError {
                 field: "name".into(),
                 message: format!(
                     "{name} is a reverse zone; delete it under /api/v1/reverse-zones/{name} \
@@ -452,20 +450,15 @@ pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), Ap
     sqlx::query!("delete from zone where name = $1", name)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        &who.actor(),
-        Change {
-            action: "zone.delete",
-            object_type: "zone",
-            object_id: Some(name.clone()),
-            before: serde_json::to_value(&zone).ok(),
-            after: None,
-        },
-    )
-    .await?;
-    notify_changed(&mut tx, &name).await?;
-    tx.commit().await?;
+    let mut write = Write::new(&who.actor());
+    write.audit(Change {
+        action: Action::ZoneDelete,
+        object_id: Some(name.clone()),
+        before: serde_json::to_value(&zone).ok(),
+        after: None,
+    });
+    write.reload(&name);
+    write.commit(tx).await?;
     Ok(())
 }
 
@@ -473,9 +466,9 @@ pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), Ap
 mod tests {
     use super::*;
 
-    fn field_message(r: Result<String, ApiError>) -> String {
+    fn field_message(r: Result<String, ServiceError>) -> String {
         match r {
-            Err(ApiError::Validation(v)) => {
+            Err(ServiceError::Validation(v)) => {
                 assert_eq!(v[0].field, "name");
                 v[0].message.clone()
             }

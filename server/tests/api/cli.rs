@@ -135,3 +135,106 @@ async fn user_and_token_commands_work_while_serving() {
     assert!(err.contains("no account"), "{err}");
     app.stop().await;
 }
+
+/// `zonekeeper serve` with its private PostgreSQL: when the cluster stops under it (here a
+/// `pg_ctl stop`; in life a crash or the OOM killer), it is restarted and the API recovers,
+/// instead of answering 503 until someone restarts Zonekeeper. SIGTERM still stops both.
+#[tokio::test]
+async fn serve_restarts_its_private_postgresql_when_it_stops() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+
+    let dir = std::env::temp_dir().join(format!("zk-watchdog-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zonekeeper"))
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--dns-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(&dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info")
+        .env("ZONEKEEPER_ADMIN_PASSWORD", "watchdog admin password 1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run zonekeeper serve");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("console and API on ").nth(1) {
+                let _ = tx.send(rest.split(',').next().unwrap_or_default().to_owned());
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(90))
+        .expect("zonekeeper serve printed its address");
+    let http = reqwest::Client::new();
+    let health = |http: reqwest::Client, base: String| async move {
+        match http
+            .get(format!("{base}/healthz"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+        {
+            Ok(r) => r
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .map(|v| v["database"] == "ok"),
+            Err(_) => None,
+        }
+    };
+    assert_eq!(health(http.clone(), base.clone()).await, Some(true));
+
+    let cluster = zonekeeper::pg::Cluster::in_data_dir(&dir).unwrap();
+    tokio::task::spawn_blocking(move || cluster.stop().unwrap())
+        .await
+        .unwrap();
+    // Down, then back: the watchdog checks every 2 s; 60 s is this test's own bound.
+    let started = Instant::now();
+    let mut saw_down = false;
+    loop {
+        match health(http.clone(), base.clone()).await {
+            Some(true) if saw_down => break,
+            Some(true) => {}
+            _ => saw_down = true,
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the API did not recover after the cluster stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(saw_down, "the stop was not noticed");
+
+    // SIGTERM: a clean exit, and the cluster is stopped with it.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("restarted the private PostgreSQL cluster"),
+        "{stderr}"
+    );
+    assert!(!dir.join("postgres/postmaster.pid").exists(), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -855,7 +855,15 @@ async fn a_forward_change_rechecks_the_ptrs_that_point_at_it() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let entry = alice.get("/api/v1/rdns/203.0.113.5").await.json();
+    // The re-check runs after the commit, in the background: the change does not wait for it.
+    let started = Instant::now();
+    let entry = loop {
+        let entry = alice.get("/api/v1/rdns/203.0.113.5").await.json();
+        if entry["fcrdns"] == "fail" || started.elapsed() > Duration::from_secs(10) {
+            break entry;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(entry["fcrdns"], "fail", "{entry}");
     // The zone editor's view: which address records have a matching reverse.
     let r = alice
@@ -1166,12 +1174,19 @@ async fn silent_name_servers_starve_neither_the_pool_nor_other_customers() {
                 ok += 1;
                 let results = r.json()["results"].as_array().unwrap().clone();
                 assert_eq!(results.len(), 40);
-                assert!(results.iter().all(|e| e["fcrdns"] == "unknown"), "{}", r.body);
+                assert!(
+                    results.iter().all(|e| e["fcrdns"] == "unknown"),
+                    "{}",
+                    r.body
+                );
             }
             StatusCode::TOO_MANY_REQUESTS => {
                 refused += 1;
                 let p = r.problem(StatusCode::TOO_MANY_REQUESTS);
-                assert!(p["detail"].as_str().unwrap().contains("already running"), "{p}");
+                assert!(
+                    p["detail"].as_str().unwrap().contains("already running"),
+                    "{p}"
+                );
             }
             other => panic!("unexpected {other}: {}", r.body),
         }

@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::http::error::ApiError;
+use crate::error::ServiceError;
 use crate::state::AppState;
 
 pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -24,7 +24,7 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
         && (headers.contains_key(header::COOKIE) || claims_origin)
         && !headers.contains_key(header::AUTHORIZATION);
     if needs_check && !same_origin(headers, state.web.origin.as_deref()) {
-        return ApiError::Forbidden(
+        return ServiceError::Forbidden(
             "cross-origin request refused: the Origin header must match this site".into(),
         )
         .into_response();
