@@ -190,7 +190,8 @@ pub fn relative_name(name: &Name, origin: &Name) -> String {
             .collect();
         return labels.join(".");
     }
-    name.to_string()
+    // Not `to_string`: hickory's Display prints A-labels as Unicode, which no zone file takes.
+    name.to_ascii()
 }
 
 #[cfg(test)]
@@ -278,6 +279,10 @@ mod tests {
         assert_eq!(
             relative_name(&Name::from_ascii("x.example.net.").unwrap(), &o),
             "x.example.net."
+        );
+        assert_eq!(
+            relative_name(&Name::from_ascii("xn--mnchen-3ya.example.").unwrap(), &o),
+            "xn--mnchen-3ya.example."
         );
     }
 }

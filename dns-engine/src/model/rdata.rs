@@ -668,6 +668,13 @@ fn from_generic(rtype: RecordType, wire: Vec<u8>) -> Result<Rdata, String> {
     if again != wire && !has_lowered_names(info) {
         return Err(bad("it does not read back as the same octets".to_owned()));
     }
+    // RFC 3123 §4 allows an APL of zero items, whose presentation is empty; but an empty text
+    // is no record at all and does not parse back, so such data keeps the generic form.
+    let text = if text.is_empty() {
+        "\\# 0".to_owned()
+    } else {
+        text
+    };
     let wire_len = again.len();
     Ok(Rdata {
         text,
@@ -949,12 +956,21 @@ fn read_fields(
                 for token in rest {
                     let rtype = parse_type(&token.as_str())
                         .or_else(|_| {
-                            // The bitmap may name any type, data-less ones included.
+                            // The bitmap may name any type, data-less ones included, by
+                            // mnemonic or as TYPEnnn — which is how the reserved and meta types
+                            // (TYPE0, TYPE128…) are printed, so their text must read back.
                             let upper = token.as_str().to_ascii_uppercase();
                             REFUSED_TYPES
                                 .iter()
                                 .find(|(name, _, _)| *name == upper)
-                                .map(|(_, code, _)| RecordType::from(*code))
+                                .map(|(_, code, _)| *code)
+                                .or_else(|| {
+                                    upper
+                                        .strip_prefix("TYPE")
+                                        .filter(|digits| !digits.starts_with('+'))
+                                        .and_then(|digits| digits.parse::<u16>().ok())
+                                })
+                                .map(RecordType::from)
                                 .ok_or(())
                         })
                         .map_err(|()| {

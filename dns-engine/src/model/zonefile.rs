@@ -35,7 +35,9 @@ pub fn render_zone(origin: &Name, rrsets: &[Rrset]) -> String {
         )
     });
     let mut out = String::new();
-    let _ = writeln!(out, "$ORIGIN {origin}");
+    // A-labels as they are: hickory's Display would print `xn--mnchen-3ya` as `münchen`, which
+    // neither this reader nor other servers' take.
+    let _ = writeln!(out, "$ORIGIN {}", origin.to_ascii());
     for rrset in sorted {
         let owner = relative_name(rrset.name(), origin);
         let rtype = rrset.type_name();
@@ -718,6 +720,22 @@ mod tests {
              www\t300\tIN\tA\t192.0.2.1\n\
              www\t300\tIN\tA\t192.0.2.2\n"
         );
+    }
+
+    #[test]
+    fn an_idn_zone_exports_its_origin_as_a_labels() {
+        // Found by the zone-file fuzz target (tests/engine/fuzz): the export said `$ORIGIN
+        // münchen.example.`, which it could not read back.
+        let origin = Name::from_ascii("xn--mnchen-3ya.example.").unwrap();
+        let rrsets = [validate_rrset(&origin, "www", "A", 300, &["192.0.2.1"]).unwrap()];
+        let text = render_zone(&origin, &rrsets);
+        assert_eq!(
+            text,
+            "$ORIGIN xn--mnchen-3ya.example.\nwww\t300\tIN\tA\t192.0.2.1\n"
+        );
+        let again = read_zone_file(&text, &origin, 3600);
+        assert!(again.errors.is_empty(), "{:?}", again.errors);
+        assert_eq!(again.rrsets[0].rrset, rrsets[0]);
     }
 }
 

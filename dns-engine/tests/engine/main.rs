@@ -13,6 +13,7 @@ mod differential;
 mod dname;
 mod dnssec;
 mod edns;
+mod fuzz;
 mod harness;
 mod lifecycle;
 mod malformed;
