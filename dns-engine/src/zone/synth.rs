@@ -339,24 +339,7 @@ impl Template {
         if trimmed.is_empty() {
             return Err(err("must not be empty"));
         }
-        let mut labels: Vec<Vec<Piece>> = Vec::new();
-        for raw in trimmed.split('.') {
-            if raw.is_empty() {
-                return Err(err("must not contain empty labels (two dots in a row)"));
-            }
-            if raw == "{ip-reversed}" {
-                let count = if v4 { 4 } else { 32 };
-                for i in (0..count).rev() {
-                    labels.push(vec![Piece::Var(if v4 {
-                        Part::Octet(i)
-                    } else {
-                        Part::Nibble(i)
-                    })]);
-                }
-                continue;
-            }
-            labels.push(parse_label(raw, v4)?);
-        }
+        let labels = parse_labels(&trimmed, v4)?;
         let has_var = |label: &Vec<Piece>| label.iter().any(|p| matches!(p, Piece::Var(_)));
         let literal_tail = labels.iter().rev().take_while(|l| !has_var(l)).count();
         if literal_tail == labels.len() {
@@ -503,24 +486,35 @@ pub fn fill_pattern(pattern: &str, addr: IpAddr) -> Result<String, SynthError> {
     if trimmed.is_empty() {
         return Err(err("must not be empty"));
     }
-    let mut labels = Vec::new();
-    for raw in trimmed.split('.') {
+    Ok(parse_labels(trimmed, v4)?
+        .iter()
+        .map(|label| render_label(label, Some(addr)))
+        .collect::<Vec<_>>()
+        .join("."))
+}
+
+/// The labels of a template or pattern (without its final dot), most specific first;
+/// `{ip-reversed}` becomes one placeholder label per octet (IPv4) or nibble (IPv6).
+fn parse_labels(text: &str, v4: bool) -> Result<Vec<Vec<Piece>>, SynthError> {
+    let mut labels: Vec<Vec<Piece>> = Vec::new();
+    for raw in text.split('.') {
         if raw.is_empty() {
             return Err(err("must not contain empty labels (two dots in a row)"));
         }
         if raw == "{ip-reversed}" {
             let count = if v4 { 4 } else { 32 };
             for i in (0..count).rev() {
-                labels.push(render_part(
-                    if v4 { Part::Octet(i) } else { Part::Nibble(i) },
-                    addr,
-                ));
+                labels.push(vec![Piece::Var(if v4 {
+                    Part::Octet(i)
+                } else {
+                    Part::Nibble(i)
+                })]);
             }
             continue;
         }
-        labels.push(render_label(&parse_label(raw, v4)?, Some(addr)));
+        labels.push(parse_label(raw, v4)?);
     }
-    Ok(labels.join("."))
+    Ok(labels)
 }
 
 fn parse_label(raw: &str, v4: bool) -> Result<Vec<Piece>, SynthError> {

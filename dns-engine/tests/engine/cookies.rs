@@ -9,36 +9,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dns_engine::cookie::CookieSecret;
 use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::RecordType;
 use tokio::process::Command;
 use tokio::time::timeout;
 
-use crate::harness::{query, udp_query, with_edns, TcpClient, TestServer};
+use crate::harness::{cookie_of, query, udp_query, with_cookie, with_edns, TcpClient, TestServer};
 
 const CLIENT_COOKIE: [u8; 8] = [0x24, 0x64, 0xc4, 0xab, 0xcf, 0x10, 0xc9, 0x57];
 
-fn with_cookie(cookie: &[u8]) -> Message {
-    let mut message = with_edns(query("example.com.", RecordType::A), 0, 1232, false);
-    message
-        .edns
-        .as_mut()
-        .unwrap()
-        .options_mut()
-        .insert(EdnsOption::Unknown(10, cookie.to_vec()));
-    message
-}
-
-fn cookie_of(response: &Message) -> Option<Vec<u8>> {
-    response.edns.as_ref().and_then(|edns| {
-        edns.options()
-            .as_ref()
-            .iter()
-            .find_map(|(_, option)| match option {
-                EdnsOption::Unknown(10, data) => Some(data.clone()),
-                _ => None,
-            })
-    })
+/// `example.com. A` with a COOKIE option of these octets.
+fn ask_with(cookie: &[u8]) -> Message {
+    with_cookie(query("example.com.", RecordType::A), cookie)
 }
 
 fn now() -> u32 {
@@ -64,7 +45,7 @@ fn assert_fresh_cookie(cookie: &[u8], client: &[u8]) {
 #[tokio::test]
 async fn a_client_cookie_gets_a_server_cookie_over_udp_and_tcp() {
     let server = TestServer::start().await;
-    let request = with_cookie(&CLIENT_COOKIE);
+    let request = ask_with(&CLIENT_COOKIE);
     let mut tcp = TcpClient::connect(server.addr).await;
     for response in [
         udp_query(server.addr, &request).await,
@@ -80,13 +61,13 @@ async fn a_client_cookie_gets_a_server_cookie_over_udp_and_tcp() {
 #[tokio::test]
 async fn a_valid_cookie_is_accepted_and_kept() {
     let server = TestServer::start().await;
-    let first = udp_query(server.addr, &with_cookie(&CLIENT_COOKIE)).await;
+    let first = udp_query(server.addr, &ask_with(&CLIENT_COOKIE)).await;
     let cookie = cookie_of(&first).unwrap();
     // RFC 9018 §4.3: younger than half an hour, so it is sent back as it came.
     let mut tcp = TcpClient::connect(server.addr).await;
     for response in [
-        udp_query(server.addr, &with_cookie(&cookie)).await,
-        tcp.query(&with_cookie(&cookie)).await,
+        udp_query(server.addr, &ask_with(&cookie)).await,
+        tcp.query(&ask_with(&cookie)).await,
     ] {
         assert_eq!(response.metadata.response_code, ResponseCode::Refused);
         assert_eq!(cookie_of(&response), Some(cookie.clone()));
@@ -100,7 +81,7 @@ async fn malformed_cookie_options_are_formerr() {
     let mut tcp = TcpClient::connect(server.addr).await;
     // RFC 7873 §5.2.2: shorter than a client cookie, a server cookie under 8 or over 32.
     for len in [0, 1, 7, 9, 15, 41] {
-        let request = with_cookie(&vec![0x5A; len]);
+        let request = ask_with(&vec![0x5A; len]);
         for response in [
             udp_query(server.addr, &request).await,
             tcp.query(&request).await,
@@ -122,7 +103,7 @@ async fn malformed_cookie_options_are_formerr() {
 async fn a_bad_server_cookie_is_answered_with_a_fresh_one() {
     let secret = CookieSecret::new([7; 16]);
     let server = TestServer::start_with(|server| server.with_cookie_secret(secret.clone())).await;
-    let good = cookie_of(&udp_query(server.addr, &with_cookie(&CLIENT_COOKIE)).await).unwrap();
+    let good = cookie_of(&udp_query(server.addr, &ask_with(&CLIENT_COOKIE)).await).unwrap();
 
     let mut tampered = good.clone();
     tampered[23] ^= 0x01;
@@ -139,13 +120,13 @@ async fn a_bad_server_cookie_is_answered_with_a_fresh_one() {
 
     for bad in [tampered, stale, ahead, foreign, other_version] {
         // RFC 7873 §5.2.4: answered as if only the client cookie had come.
-        let response = udp_query(server.addr, &with_cookie(&bad)).await;
+        let response = udp_query(server.addr, &ask_with(&bad)).await;
         assert_eq!(response.metadata.response_code, ResponseCode::Refused);
         let fresh = cookie_of(&response).expect("a COOKIE option");
         assert_ne!(fresh, bad);
         assert_fresh_cookie(&fresh, &CLIENT_COOKIE);
         // … and the fresh one is good.
-        let again = udp_query(server.addr, &with_cookie(&fresh)).await;
+        let again = udp_query(server.addr, &ask_with(&fresh)).await;
         assert_eq!(cookie_of(&again), Some(fresh));
     }
     server.stop().await;
@@ -168,16 +149,16 @@ async fn nodes_sharing_a_secret_accept_each_others_cookies() {
     let b = TestServer::start_with(|server| server.with_cookie_secret(secret)).await;
     let other = TestServer::start().await;
 
-    let cookie = cookie_of(&udp_query(a.addr, &with_cookie(&CLIENT_COOKIE)).await).unwrap();
+    let cookie = cookie_of(&udp_query(a.addr, &ask_with(&CLIENT_COOKIE)).await).unwrap();
     // Exactly the RFC 9018 cookie for this client cookie, address and time.
     let stamp = u32::from_be_bytes(cookie[12..16].try_into().unwrap());
     let expected =
         CookieSecret::new(secret).mint(&CLIENT_COOKIE, IpAddr::V4(Ipv4Addr::LOCALHOST), stamp);
     assert_eq!(cookie, expected.as_bytes());
 
-    let from_b = cookie_of(&udp_query(b.addr, &with_cookie(&cookie)).await).unwrap();
+    let from_b = cookie_of(&udp_query(b.addr, &ask_with(&cookie)).await).unwrap();
     assert_eq!(from_b, cookie, "b knows a's cookie as its own");
-    let from_other = cookie_of(&udp_query(other.addr, &with_cookie(&cookie)).await).unwrap();
+    let from_other = cookie_of(&udp_query(other.addr, &ask_with(&cookie)).await).unwrap();
     assert_ne!(
         from_other, cookie,
         "a server with its own secret makes its own"

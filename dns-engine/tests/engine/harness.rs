@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use dns_engine::{check_zone, validate_rrset, DnsServer, EngineHealth, Zone};
 use hickory_proto::op::{Edns, Message, Query, ResponseCode};
+use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -327,4 +328,33 @@ pub async fn run_table(zones: Vec<Zone>, cases: &[Case]) {
         check(case, &request, &response, "TCP");
     }
     server.stop().await;
+}
+
+/// The EDNS option code of DNS Cookies (RFC 7873 §4).
+pub const COOKIE_OPTION: u16 = 10;
+
+/// `message` with EDNS (1232 octets, no DO) and a COOKIE option of exactly these octets (a
+/// client cookie, or client and server cookie, or something malformed on purpose).
+pub fn with_cookie(message: Message, cookie: &[u8]) -> Message {
+    let mut message = with_edns(message, 0, 1232, false);
+    message
+        .edns
+        .as_mut()
+        .unwrap()
+        .options_mut()
+        .insert(EdnsOption::Unknown(COOKIE_OPTION, cookie.to_vec()));
+    message
+}
+
+/// The COOKIE option of a response, if it carries one.
+pub fn cookie_of(response: &Message) -> Option<Vec<u8>> {
+    response.edns.as_ref().and_then(|edns| {
+        edns.options()
+            .as_ref()
+            .iter()
+            .find_map(|(_, option)| match option {
+                EdnsOption::Unknown(COOKIE_OPTION, data) => Some(data.clone()),
+                _ => None,
+            })
+    })
 }

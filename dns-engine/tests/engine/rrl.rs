@@ -9,12 +9,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use dns_engine::rrl::RrlConfig;
 use dns_engine::DnsServer;
 use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::RecordType;
 use tokio::net::{TcpSocket, UdpSocket};
 use tokio::time::timeout;
 
-use crate::harness::{query, with_edns, zone, TcpClient, TestServer, SILENCE, TIMEOUT};
+use crate::harness::{
+    cookie_of, query, with_cookie, zone, TcpClient, TestServer, SILENCE, TIMEOUT,
+};
 
 /// The limit the tests run with: small, so that a flood is a few dozen packets.
 const LIMIT: u32 = 10;
@@ -96,29 +97,6 @@ async fn flood(socket: &UdpSocket, server: SocketAddr, request: &Message, count:
 
 fn www() -> Message {
     query("www.example.com.", RecordType::A)
-}
-
-fn with_cookie(message: Message, cookie: &[u8]) -> Message {
-    let mut message = with_edns(message, 0, 1232, false);
-    message
-        .edns
-        .as_mut()
-        .unwrap()
-        .options_mut()
-        .insert(EdnsOption::Unknown(10, cookie.to_vec()));
-    message
-}
-
-fn cookie_of(response: &Message) -> Option<Vec<u8>> {
-    response.edns.as_ref().and_then(|edns| {
-        edns.options()
-            .as_ref()
-            .iter()
-            .find_map(|(_, option)| match option {
-                EdnsOption::Unknown(10, data) => Some(data.clone()),
-                _ => None,
-            })
-    })
 }
 
 /// The limit is answered; a burst that happens to straddle a second of the limiter's clock

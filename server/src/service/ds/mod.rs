@@ -133,13 +133,15 @@ pub struct PublishedDs {
 impl PublishedDs {
     /// The record data in presentation format.
     pub fn rdata(&self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.key_tag,
-            self.algorithm,
-            self.digest_type,
-            upper_hex(&self.digest)
-        )
+        // The store's columns are wider than the fields; out-of-range values cannot be stored
+        // (the submission parsed them into the fields first).
+        dns_engine::model::ds::DsFields {
+            key_tag: u16::try_from(self.key_tag).unwrap_or_default(),
+            algorithm: u8::try_from(self.algorithm).unwrap_or_default(),
+            digest_type: u8::try_from(self.digest_type).unwrap_or_default(),
+            digest: self.digest.clone(),
+        }
+        .rdata()
     }
 }
 
