@@ -177,6 +177,63 @@ pub fn Alert(kind: &'static str, children: Children) -> impl IntoView {
 }
 
 /// Shown while a resource loads.
+/// A destructive action that asks first: a quiet button (`label`), and after its click the
+/// question with "Yes, …" (`yes`, which runs `on_confirm`) and "Cancel". The button is
+/// disabled until the page is hydrated, and "Yes" while the action runs (`pending`).
+#[component]
+pub fn ConfirmButton(
+    label: &'static str,
+    #[prop(into)] question: String,
+    yes: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    on_confirm: Callback<()>,
+    /// Also runs on "Cancel" (e.g. to clear a shown error).
+    #[prop(optional)]
+    on_cancel: Option<Callback<()>>,
+    /// Closes the question when "Yes" is clicked (when the row goes away anyway, or the
+    /// outcome is shown elsewhere).
+    #[prop(optional)]
+    close_on_yes: bool,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let confirming = RwSignal::new(false);
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || view! {
+                <button type="button" class="btn btn-danger-quiet"
+                    disabled=move || !hydrated.get()
+                    on:click=move |_| confirming.set(true)>
+                    {label}
+                </button>
+            }
+        >
+            <span class="confirm">
+                {question.clone()}
+                <button type="button" class="btn btn-danger"
+                    disabled=move || pending.get()
+                    on:click=move |_| {
+                        if close_on_yes {
+                            confirming.set(false);
+                        }
+                        on_confirm.run(());
+                    }>
+                    {yes}
+                </button>
+                <button type="button" class="btn btn-quiet"
+                    on:click=move |_| {
+                        confirming.set(false);
+                        if let Some(cancel) = on_cancel {
+                            cancel.run(());
+                        }
+                    }>
+                    "Cancel"
+                </button>
+            </span>
+        </Show>
+    }
+}
+
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="muted loading">"Loading…"</p> }

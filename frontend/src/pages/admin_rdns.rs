@@ -16,8 +16,8 @@ use crate::api::rdns::{
 use crate::api::{self, FieldError};
 use crate::components::layout::AdminOnly;
 use crate::components::ui::{
-    clear_input, field_error, format_time, input_value, invalid, use_hydrated, Alert, ErrorPanel,
-    FieldMessage, Loading, Submission,
+    clear_input, field_error, format_time, input_value, invalid, use_hydrated, Alert,
+    ConfirmButton, ErrorPanel, FieldMessage, Loading, Submission,
 };
 
 #[component]
@@ -521,8 +521,6 @@ fn RangeTable(ranges: Vec<Range>, unassign: Submission<()>) -> impl IntoView {
 
 #[component]
 fn AdminRangeRow(range: Range, unassign: Submission<()>) -> impl IntoView {
-    let hydrated = use_hydrated();
-    let confirming = RwSignal::new(false);
     let network = StoredValue::new(range.network.clone());
     let delegated = range
         .delegate_ns
@@ -538,29 +536,16 @@ fn AdminRangeRow(range: Range, unassign: Submission<()>) -> impl IntoView {
             <td data-label="PTRs set" class="num">{range.ptr_count.to_string()}</td>
             <td data-label="Delegated to" class="mono">{delegated}</td>
             <td class="row-actions">
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || view! {
-                        <button type="button" class="btn btn-danger-quiet" disabled=move || !hydrated.get()
-                            on:click=move |_| confirming.set(true)>
-                            "Unassign"
-                        </button>
-                    }
-                >
-                    <span class="confirm">
-                        {format!("Unassign {}? Its PTRs are deleted.", network.get_value())}
-                        <button type="button" class="btn btn-danger" disabled=move || unassign.pending.get()
-                            on:click=move |_| {
-                                confirming.set(false);
-                                unassign.run(api::unassign_range(&network.get_value()));
-                            }>
-                            "Yes, unassign"
-                        </button>
-                        <button type="button" class="btn btn-quiet" on:click=move |_| confirming.set(false)>
-                            "Cancel"
-                        </button>
-                    </span>
-                </Show>
+                <ConfirmButton
+                    label="Unassign"
+                    question=format!("Unassign {}? Its PTRs are deleted.", network.get_value())
+                    yes="Yes, unassign"
+                    pending=unassign.pending
+                    close_on_yes=true
+                    on_confirm=Callback::new(move |()| {
+                        unassign.run(api::unassign_range(&network.get_value()));
+                    })
+                />
             </td>
         </tr>
     }

@@ -25,8 +25,8 @@ use dns_engine::model::ds;
 use crate::api::ds::{Domain, DsList, DsRecord, DsState, SubmitDsRequest, SubmitDsResponse};
 use crate::api::{self, encode_component, ApiError, ApiResult, FieldError};
 use crate::components::ui::{
-    field_error, format_optional_time, use_hydrated, Alert, ErrorPanel, Loading, NotFoundPanel,
-    Submission,
+    field_error, format_optional_time, use_hydrated, Alert, ConfirmButton, ErrorPanel, Loading,
+    NotFoundPanel, Submission,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -407,8 +407,6 @@ fn state_class(state: DsState) -> &'static str {
 
 #[component]
 fn DsRow(record: DsRecord, parent: bool, page: Page) -> impl IntoView {
-    let hydrated = use_hydrated();
-    let confirming = RwSignal::new(false);
     let remove = Submission::<()>::new();
     let remove_error = remove.general_error(&[]);
     let id = record.id;
@@ -450,29 +448,14 @@ fn DsRow(record: DsRecord, parent: bool, page: Page) -> impl IntoView {
             <td data-label="Published">{published}</td>
             <td data-label="Checked">{format_optional_time(record.checked_at, "not yet")}</td>
             <td class="row-actions">
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || view! {
-                        <button type="button" class="btn btn-danger-quiet"
-                            disabled=move || !hydrated.get()
-                            on:click=move |_| confirming.set(true)>
-                            "Delete"
-                        </button>
-                    }
-                >
-                    <span class="confirm">
-                        {format!("Delete the DS with key tag {tag}?")}
-                        <button type="button" class="btn btn-danger"
-                            disabled=move || remove.pending.get()
-                            on:click=on_delete>
-                            "Yes, delete"
-                        </button>
-                        <button type="button" class="btn btn-quiet"
-                            on:click=move |_| { confirming.set(false); remove.result.set(None); }>
-                            "Cancel"
-                        </button>
-                    </span>
-                </Show>
+                <ConfirmButton
+                    label="Delete"
+                    question=format!("Delete the DS with key tag {tag}?")
+                    yes="Yes, delete"
+                    pending=remove.pending
+                    on_confirm=Callback::new(on_delete)
+                    on_cancel=Callback::new(move |()| remove.result.set(None))
+                />
                 {move || remove_error.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             </td>
         </tr>
@@ -982,9 +965,7 @@ fn error_line(message: Option<String>) -> impl IntoView {
 
 #[component]
 fn DeleteDomainPanel(page: Page) -> impl IntoView {
-    let hydrated = use_hydrated();
     let navigate = use_navigate();
-    let confirming = RwSignal::new(false);
     let remove = Submission::<()>::new();
     let error = remove.general_error(&[]);
     let on_delete = move |_| {
@@ -1010,28 +991,13 @@ fn DeleteDomainPanel(page: Page) -> impl IntoView {
             <p>"Removes the domain and all its DS records; those served in a parent zone here stop being served. "
                "Remove the DS records first if the domain's zone stops being signed."</p>
             {move || error.get().map(|msg| view! { <Alert kind="error">{format!("Could not remove the domain: {msg}")}</Alert> })}
-            <Show
-                when=move || confirming.get()
-                fallback=move || view! {
-                    <button type="button" class="btn btn-danger-quiet"
-                        disabled=move || !hydrated.get()
-                        on:click=move |_| confirming.set(true)>
-                        "Remove domain…"
-                    </button>
-                }
-            >
-                <span class="confirm">
-                    "Remove the domain and its DS records?"
-                    <button type="button" class="btn btn-danger"
-                        disabled=move || remove.pending.get()
-                        on:click=on_delete.clone()>
-                        "Yes, remove"
-                    </button>
-                    <button type="button" class="btn btn-quiet" on:click=move |_| confirming.set(false)>
-                        "Cancel"
-                    </button>
-                </span>
-            </Show>
+            <ConfirmButton
+                label="Remove domain…"
+                question="Remove the domain and its DS records?"
+                yes="Yes, remove"
+                pending=remove.pending
+                on_confirm=Callback::new(on_delete)
+            />
         </section>
     }
 }

@@ -16,7 +16,8 @@ use crate::api::{self, ApiResult, ApiToken, CreateTokenRequest, CreatedToken, Zo
 use crate::components::layout::use_session;
 use crate::components::ui::{
     clear_input, end_of_day_utc, field_error, format_optional_time, format_time, input_checked,
-    input_value, invalid, use_hydrated, Alert, ErrorPanel, FieldMessage, Loading, Submission,
+    input_value, invalid, use_hydrated, Alert, ConfirmButton, ErrorPanel, FieldMessage, Loading,
+    Submission,
 };
 
 #[component]
@@ -308,9 +309,6 @@ fn TokenTable(
 
 #[component]
 fn TokenRow(token: ApiToken, zones: String, revoke: Submission<()>) -> impl IntoView {
-    let hydrated = use_hydrated();
-    // Revoking cannot be undone, so the first click only asks.
-    let confirming = RwSignal::new(false);
     let id = token.id;
     let name = token.name.clone();
     let (scope, scope_class) = if token.read_only {
@@ -330,29 +328,13 @@ fn TokenRow(token: ApiToken, zones: String, revoke: Submission<()>) -> impl Into
             <td data-label="Last used">{format_optional_time(token.last_used_at, "never")}</td>
             <td data-label="Expires">{format_optional_time(token.expires_at, "never")}</td>
             <td class="row-actions">
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || view! {
-                        <button type="button" class="btn btn-danger-quiet"
-                            disabled=move || !hydrated.get()
-                            on:click=move |_| confirming.set(true)>
-                            "Revoke"
-                        </button>
-                    }
-                >
-                    <span class="confirm">
-                        {format!("Revoke “{name}”? Tools using it stop working.")}
-                        <button type="button" class="btn btn-danger"
-                            disabled=move || revoke.pending.get()
-                            on:click=move |_| revoke.run(api::revoke_token(id))>
-                            "Yes, revoke"
-                        </button>
-                        <button type="button" class="btn btn-quiet"
-                            on:click=move |_| confirming.set(false)>
-                            "Cancel"
-                        </button>
-                    </span>
-                </Show>
+                <ConfirmButton
+                    label="Revoke"
+                    question=format!("Revoke “{name}”? Tools using it stop working.")
+                    yes="Yes, revoke"
+                    pending=revoke.pending
+                    on_confirm=Callback::new(move |()| revoke.run(api::revoke_token(id)))
+                />
             </td>
         </tr>
     }
