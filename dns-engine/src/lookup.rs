@@ -691,8 +691,9 @@ mod tests {
     fn signed_zones_answer_queries_without_do_as_unsigned_ones() {
         let (key, _) = crate::dnssec::ZoneKey::generate().unwrap();
         let unsigned = Catalog::from_zones([test_zone()]);
-        let signed =
-            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000).unwrap()]);
+        let signed = Catalog::from_zones([test_zone()
+            .signed(std::sync::Arc::new(key), 1_700_000_000)
+            .unwrap()]);
         for &(name, rtype) in QUESTIONS {
             let query = Query::query(Name::from_ascii(name).unwrap(), rtype);
             assert_eq!(
@@ -706,8 +707,9 @@ mod tests {
     #[test]
     fn signed_zones_deny_existence_compactly() {
         let (key, _) = crate::dnssec::ZoneKey::generate().unwrap();
-        let catalog =
-            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000).unwrap()]);
+        let catalog = Catalog::from_zones([test_zone()
+            .signed(std::sync::Arc::new(key), 1_700_000_000)
+            .unwrap()]);
         let ask = |name: &str, rtype| {
             let query = Query::query(Name::from_ascii(name).unwrap(), rtype);
             lookup_dnssec(&catalog, &query, true)
@@ -818,8 +820,9 @@ mod tests {
     #[test]
     fn signed_dname_answers_carry_the_dname_signature_not_the_cname_one() {
         let (key, _) = crate::dnssec::ZoneKey::generate().unwrap();
-        let catalog =
-            Catalog::from_zones([test_zone().signed(std::sync::Arc::new(key), 1_700_000_000).unwrap()]);
+        let catalog = Catalog::from_zones([test_zone()
+            .signed(std::sync::Arc::new(key), 1_700_000_000)
+            .unwrap()]);
         let query = Query::query(
             Name::from_ascii("WWW.dn.example.com.").unwrap(),
             RecordType::A,

@@ -556,7 +556,9 @@ mod tests {
     fn unsignable_zone() -> Zone {
         let long = format!("\"{}\"", "x".repeat(255));
         let half = |from: usize| -> Vec<String> {
-            (from..from + 200).map(|i| format!("\"{i}\" {long}")).collect()
+            (from..from + 200)
+                .map(|i| format!("\"{i}\" {long}"))
+                .collect()
         };
         let (a, b) = (half(0), half(1000));
         let a: Vec<&str> = a.iter().map(String::as_str).collect();

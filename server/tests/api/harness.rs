@@ -127,13 +127,25 @@ impl TestApp {
     /// The app as deployed: DS checks do not ask name servers at loopback or private
     /// addresses (no `--allow-local-targets`).
     pub async fn start_without_local_targets() -> TestApp {
-        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), 0, false, Default::default()).await
+        TestApp::start_full(
+            WebConfig::from_public_url(None, 30, 12),
+            0,
+            false,
+            Default::default(),
+        )
+        .await
     }
 
     /// The app asking authoritative name servers on `port` during DS checks (0: its own DNS
     /// port, so zones served here can be checked; otherwise, e.g., a Knot signer's port).
     pub async fn start_with_nameserver_port(port: u16) -> TestApp {
-        TestApp::start_full(WebConfig::from_public_url(None, 30, 12), port, true, Default::default()).await
+        TestApp::start_full(
+            WebConfig::from_public_url(None, 30, 12),
+            port,
+            true,
+            Default::default(),
+        )
+        .await
     }
 
     async fn start_full(

@@ -332,7 +332,9 @@ async fn squatting_and_the_operators_names_are_refused() {
         .post("/api/v1/zones", json!({"name": "shop.example.com"}))
         .await;
     conflict(r, "below the domain example.com.");
-    let r = olga.post("/api/v1/zones", json!({"name": "example.com"})).await;
+    let r = olga
+        .post("/api/v1/zones", json!({"name": "example.com"}))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let r = olga
         .post("/api/v1/zones", json!({"name": "shop.example.com"}))
@@ -343,7 +345,12 @@ async fn squatting_and_the_operators_names_are_refused() {
         .post("/api/v1/zones", json!({"name": "co.uk"}))
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(crate::harness::field_errors(&p)[0].1.contains("public suffix"), "{p}");
+    assert!(
+        crate::harness::field_errors(&p)[0]
+            .1
+            .contains("public suffix"),
+        "{p}"
+    );
     let r = mallory
         .post("/api/v1/zones", json!({"name": "example.co.uk"}))
         .await;
