@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use hickory_proto::rr::Name;
 
 use crate::model::LowerName;
+use crate::xfr::TransferPolicy;
 pub use crate::zone::Zone;
 
 /// The set of zones served, keyed by apex name.
@@ -36,6 +37,16 @@ impl Catalog {
             zones
                 .into_iter()
                 .map(|zone| (zone.apex().clone(), Arc::new(zone)))
+                .collect(),
+        )
+    }
+
+    /// A catalog serving zones already shared elsewhere.
+    pub fn from_shared(zones: impl IntoIterator<Item = Arc<Zone>>) -> Self {
+        Self::indexed(
+            zones
+                .into_iter()
+                .map(|zone| (zone.apex().clone(), zone))
                 .collect(),
         )
     }
@@ -117,6 +128,8 @@ struct Shared {
     /// Zones whose latest build could not be signed (apex → the error): they are served from
     /// their last good snapshot, and the operator and owner are told.
     signing_failures: Mutex<HashMap<Name, String>>,
+    /// Who may transfer zones, and the catalog zone (see [`crate::xfr`]).
+    transfer: RwLock<Arc<TransferPolicy>>,
 }
 
 impl SharedCatalog {
@@ -126,7 +139,27 @@ impl SharedCatalog {
             current: RwLock::new(Arc::new(catalog)),
             writer: Mutex::new(()),
             signing_failures: Mutex::new(HashMap::new()),
+            transfer: RwLock::new(Arc::new(TransferPolicy::default())),
         }))
+    }
+
+    /// The current transfer policy.
+    pub fn transfer_policy(&self) -> Arc<TransferPolicy> {
+        match self.0.transfer.read() {
+            Ok(current) => Arc::clone(&current),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Changes the transfer policy (keys, networks, catalog zone) with `change`.
+    pub fn update_transfer_policy(&self, change: impl FnOnce(&mut TransferPolicy)) {
+        let mut current = match self.0.transfer.write() {
+            Ok(current) => current,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next = TransferPolicy::clone(&current);
+        change(&mut next);
+        *current = Arc::new(next);
     }
 
     /// Records that the latest build of the zone at `origin` could not be signed (`Some`), or

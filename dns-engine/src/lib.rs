@@ -33,7 +33,11 @@ pub mod rrl;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "server")]
+pub mod tsig;
+#[cfg(feature = "server")]
 pub mod wire;
+#[cfg(feature = "server")]
+pub mod xfr;
 pub mod zone;
 
 #[cfg(feature = "server")]

@@ -30,9 +30,10 @@ use tracing::{debug, error, info, trace, warn};
 
 use crate::catalog::{Catalog, SharedCatalog};
 use crate::cookie::{unix_now, CookieSecret, RequestCookie, ResponseCookie};
-use crate::lookup::lookup_dnssec;
+use crate::lookup::{lookup_dnssec, Outcome};
 use crate::rrl::{RateLimiter, ResponseClass, RrlConfig, Verdict};
 use crate::wire::{self, Extras, Parsed, Transport};
+use crate::xfr::{self, TransferPolicy};
 
 /// How long a TCP connection may sit without completing a read or write before it is closed.
 /// RFC 7766 §6.2.3 asks servers to time out idle connections, "on the order of seconds".
@@ -282,6 +283,8 @@ struct Client<'a> {
     transport: Transport,
     /// The secret to make and check server cookies with; none answers no cookies.
     cookie_secret: Option<&'a CookieSecret>,
+    /// Who may transfer zones; none refuses every transfer.
+    policy: Option<&'a TransferPolicy>,
 }
 
 impl Client<'_> {
@@ -290,6 +293,7 @@ impl Client<'_> {
             ip: IpAddr::from([0, 0, 0, 0]),
             transport,
             cookie_secret: None,
+            policy: None,
         }
     }
 
@@ -332,12 +336,61 @@ fn handle_uncaught(
     client: &Client<'_>,
     limiter: Option<&mut RateLimiter>,
 ) -> Option<Vec<u8>> {
+    if xfr::is_special(packet) {
+        // Over UDP a transfer is one message at most (FORMERR for AXFR, one SOA for IXFR).
+        return special(catalog, packet, client).into_iter().next();
+    }
+    handle_ordinary(catalog, packet, client, limiter)
+}
+
+/// Answers what [`xfr::is_special`] picked, with the client's transfer policy.
+fn special(catalog: &Catalog, packet: &[u8], client: &Client<'_>) -> Vec<Vec<u8>> {
+    let none = TransferPolicy::default();
+    let policy = client.policy.unwrap_or(&none);
+    let mut ordinary = |catalog: &Catalog, packet: &[u8]| {
+        handle_ordinary(
+            catalog,
+            packet,
+            &Client {
+                policy: None,
+                ..*client
+            },
+            None,
+        )
+    };
+    xfr::respond(
+        catalog,
+        policy,
+        packet,
+        client.ip,
+        client.transport,
+        u64::from(unix_now()),
+        &mut ordinary,
+    )
+}
+
+/// Answers an ordinary query (or rejects it), counting it against `limiter`.
+fn handle_ordinary(
+    catalog: &Catalog,
+    packet: &[u8],
+    client: &Client<'_>,
+    limiter: Option<&mut RateLimiter>,
+) -> Option<Vec<u8>> {
     match wire::parse(packet) {
         Parsed::Query(request) => {
             let (cookie, proven) = client.cookie(request.cookie());
             // RFC 3225 §3: DNSSEC records go only to clients that set DO in their OPT record.
             let dnssec_ok = request.edns().is_some_and(|edns| edns.dnssec_ok);
             let outcome = lookup_dnssec(catalog, request.question(), dnssec_ok);
+            // The catalog zone is in no catalog: only clients the transfer policy allows get
+            // its SOA (a catalog consumer checks it before every transfer).
+            if matches!(outcome, Outcome::Refused)
+                && client
+                    .policy
+                    .is_some_and(|p| p.is_catalog_name(request.question().name()))
+            {
+                return special(catalog, packet, client).into_iter().next();
+            }
             // A valid server cookie proves the source address, so the response cannot be
             // part of a reflection attack (RFC 7873 §5.2.5; BIND exempts these too).
             let truncate = rate_limit(limiter.filter(|_| !proven), client.ip, || {
@@ -411,10 +464,12 @@ async fn serve_udp(
         let Some(packet) = buf.get(..len) else {
             continue;
         };
+        let policy = catalog.transfer_policy();
         let client = Client {
             ip: peer.ip(),
             transport: Transport::Udp,
             cookie_secret: Some(cookie_secret),
+            policy: Some(&policy),
         };
         let response = handle(&catalog.snapshot(), packet, &client, limiter.as_mut());
         if let Some(response) = response {
@@ -539,6 +594,7 @@ async fn serve_connection(
         ip: peer.ip(),
         transport: Transport::Tcp,
         cookie_secret: Some(&cookie_secret),
+        policy: None,
     };
     // Each response goes out in one write; waiting for more data (Nagle) only adds latency.
     if let Err(err) = stream.set_nodelay(true) {
@@ -570,20 +626,49 @@ async fn serve_connection(
             return;
         }
 
-        let Some(response) = handle(&catalog.snapshot(), &message, &client, None) else {
-            continue;
+        let responses = if xfr::is_special(&message) {
+            // A transfer of a big zone is CPU work of a noticeable time: built on the blocking
+            // pool from the snapshot of this moment, so that the engine keeps answering.
+            let (snapshot, policy) = (catalog.snapshot(), catalog.transfer_policy());
+            let request = std::mem::take(&mut message);
+            let secret = cookie_secret.clone();
+            let ip = peer.ip();
+            let built = tokio::task::spawn_blocking(move || {
+                let client = Client {
+                    ip,
+                    transport: Transport::Tcp,
+                    cookie_secret: Some(&secret),
+                    policy: Some(&policy),
+                };
+                catch_unwind(AssertUnwindSafe(|| special(&snapshot, &request, &client)))
+            })
+            .await;
+            match built {
+                Ok(Ok(responses)) => responses,
+                _ => {
+                    error!(%peer, "BUG: panic while answering a transfer request; closing");
+                    return;
+                }
+            }
+        } else {
+            match handle(&catalog.snapshot(), &message, &client, None) {
+                Some(response) => vec![response],
+                None => continue,
+            }
         };
-        // `wire` keeps TCP responses within 65535 bytes; anything else is a bug, not a frame.
-        let Ok(length) = u16::try_from(response.len()) else {
-            error!(%peer, len = response.len(), "BUG: TCP response longer than a frame");
-            return;
-        };
-        frame.clear();
-        frame.extend_from_slice(&length.to_be_bytes());
-        frame.extend_from_slice(&response);
-        if !within(idle_timeout, stream.write_all(&frame)).await {
-            debug!(%peer, "TCP write failed or stalled");
-            return;
+        for response in responses {
+            // `wire` keeps TCP responses within 65535 bytes; anything else is a bug.
+            let Ok(length) = u16::try_from(response.len()) else {
+                error!(%peer, len = response.len(), "BUG: TCP response longer than a frame");
+                return;
+            };
+            frame.clear();
+            frame.extend_from_slice(&length.to_be_bytes());
+            frame.extend_from_slice(&response);
+            if !within(idle_timeout, stream.write_all(&frame)).await {
+                debug!(%peer, "TCP write failed or stalled");
+                return;
+            }
         }
     }
 }

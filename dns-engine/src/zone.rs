@@ -194,6 +194,9 @@ pub struct Zone {
     /// The key and validity period the zone is signed with; None for an unsigned zone.
     #[cfg(feature = "server")]
     signer: Option<Signer>,
+    /// The zone's recent changes, for IXFR (none: transfers send the whole zone).
+    #[cfg(feature = "server")]
+    journal: Option<Arc<crate::xfr::Journal>>,
 }
 
 impl Zone {
@@ -273,6 +276,8 @@ impl Zone {
             synth: synth::Synth::default(),
             #[cfg(feature = "server")]
             signer: None,
+            #[cfg(feature = "server")]
+            journal: None,
         })
     }
 
@@ -369,6 +374,65 @@ impl Zone {
     #[cfg(feature = "server")]
     pub fn signatures_expire(&self) -> Option<u32> {
         self.signer.as_ref().map(Signer::expiration)
+    }
+
+    /// The same zone, with the journal IXFR answers from. A signed zone keeps none: its
+    /// signatures are made anew with every snapshot and are not in the change log, so its
+    /// transfers are always whole (RFC 1995 §4).
+    #[cfg(feature = "server")]
+    #[must_use]
+    pub fn with_journal(mut self, journal: crate::xfr::Journal) -> Self {
+        self.journal = (!journal.is_empty()).then(|| Arc::new(journal));
+        self
+    }
+
+    /// The journal, if the zone has one and is unsigned.
+    #[cfg(feature = "server")]
+    pub fn journal(&self) -> Option<&crate::xfr::Journal> {
+        self.journal.as_deref().filter(|_| self.signer.is_none())
+    }
+
+    /// Every record a zone transfer carries besides the SOA (RFC 5936 §2.2): the data of
+    /// every node, and in a signed zone the DNSKEY, the RRSIGs and the NSECs of insecure
+    /// delegations, in canonical order of their owners. What is synthesized per query
+    /// (default reverse names, wildcard expansions, compact denial) is not data and is not
+    /// transferred.
+    pub fn transfer_records(&self) -> impl Iterator<Item = Record> + '_ {
+        let negative_ttl = self.negative_ttl();
+        self.nodes.iter().flat_map(move |(key, node)| {
+            let owner = node.name.clone().unwrap_or_else(|| key.as_name().clone());
+            let at_apex = *key == self.apex;
+            let mut out: Vec<Record> = Vec::new();
+            for rrset in &node.rrsets {
+                if at_apex && rrset.rtype == RecordType::SOA {
+                    #[cfg(feature = "server")]
+                    if let Some(rrsig) = &rrset.rrsig {
+                        out.push(Record::from_rdata(owner.clone(), rrset.ttl, rrsig.clone()));
+                    }
+                    continue;
+                }
+                out.extend(rrset.records(&owner));
+                #[cfg(feature = "server")]
+                if let Some(rrsig) = &rrset.rrsig {
+                    out.push(Record::from_rdata(owner.clone(), rrset.ttl, rrsig.clone()));
+                }
+            }
+            #[cfg(feature = "server")]
+            if let Some((nsec, rrsig)) = &node.cut_nsec {
+                out.push(Record::from_rdata(
+                    owner.clone(),
+                    negative_ttl,
+                    nsec.clone(),
+                ));
+                out.push(Record::from_rdata(
+                    owner.clone(),
+                    negative_ttl,
+                    rrsig.clone(),
+                ));
+            }
+            let _ = negative_ttl;
+            out
+        })
     }
 
     /// The same zone, also synthesizing what `synth` describes for names without a node.

@@ -105,6 +105,10 @@ pub struct ServeArgs {
         default_value_t = 10
     )]
     pub http_header_timeout_secs: u64,
+    /// The catalog zone (RFC 9432) that lists every hosted zone for the secondaries that
+    /// consume it (Knot, BIND). Only secondaries may query or transfer it.
+    #[arg(long, env = "ZONEKEEPER_CATALOG_ZONE", default_value = crate::primary::DEFAULT_CATALOG_ZONE)]
+    pub catalog_zone: String,
     /// Response rate limiting and DNS Cookies of the embedded DNS engine (on by default).
     #[command(flatten)]
     pub dns_edge: dns_engine::args::EdgeArgs,

@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use dns_engine::catalog::Catalog;
 use dns_engine::dnssec::ZoneKey;
 use dns_engine::model::validate_rrset;
+use dns_engine::xfr::{Delta, Journal};
 use dns_engine::zone::synth::{reverse_name, Network, Synth, SynthRule, Template};
 use dns_engine::{Rrset, SharedCatalog, Zone};
 use hickory_proto::rr::Name;
@@ -340,6 +341,20 @@ pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStat
     for ds in crate::service::ds::published_ds(&mut tx, None).await? {
         ds_by_zone.entry(ds.zone_id).or_default().push(ds);
     }
+    let mut journals: HashMap<i64, Vec<JournalRow>> = HashMap::new();
+    let rows: Vec<JournalRow> = sqlx::query_as(
+        "select c.zone_id, c.old_serial, c.new_serial, c.removed, c.added
+           from zone_change c
+          where c.kind = 'update'
+            and c.id > coalesce((select max(b.id) from zone_change b
+                                  where b.zone_id = c.zone_id and b.kind in ('create', 'reset')), 0)
+          order by c.zone_id, c.id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in rows {
+        journals.entry(row.zone_id).or_default().push(row);
+    }
     tx.commit().await?;
     let now = unix_now();
     let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
@@ -369,7 +384,10 @@ pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStat
                 more.extend(ds_rrsets(origin, &ds));
                 (more, synth, skipped)
             });
-            let result = result.and_then(|zone| sign(zone, keys.get(id), now, &catalog));
+            let rows = journals.remove(id).unwrap_or_default();
+            let result = result
+                .map(|zone| zone.with_journal(journal(rows)))
+                .and_then(|zone| sign(zone, keys.get(id), now, &catalog));
             stats.skipped_rrsets += skipped;
             match result {
                 Ok(zone) => {
@@ -407,10 +425,155 @@ fn count_removed(previous: &Catalog, next: &Catalog, zones: &[ZoneIdRow]) -> usi
     previous.len().saturating_sub(kept)
 }
 
+/// One zone's data as read from the store in one snapshot: everything its build needs.
+pub(crate) struct ZoneData {
+    pub(crate) zone_id: i64,
+    row: ZoneRow,
+    records: Vec<RecordRow>,
+    reverse: ReverseData,
+    ptrs: Vec<PtrRow>,
+    key: Option<Arc<ZoneKey>>,
+    ds: Vec<PublishedDs>,
+}
+
+impl ZoneData {
+    /// Reads zone `name` (absolute, lower case) through `conn`: `None` when its row is gone.
+    /// Called in a repeatable-read transaction by the engine, and inside the writing
+    /// transaction by the change log (which sees the change being made).
+    pub(crate) async fn read(
+        conn: &mut sqlx::PgConnection,
+        name: &str,
+    ) -> Result<Option<ZoneData>, sqlx::Error> {
+        let rows: Vec<ZoneRecordRow> = sqlx::query_as(
+            "select z.id, z.name, z.serial, z.soa_mname, z.soa_rname, z.soa_refresh, z.soa_retry,
+                    z.soa_expire, z.soa_minimum, z.soa_ttl,
+                    r.name as r_name, r.type as r_type, r.ttl as r_ttl, r.content as r_content
+               from zone z
+               left join record r on r.zone_id = z.id
+              where z.name = $1
+              order by r.name, r.type, r.id",
+        )
+        .bind(name)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some((zone_id, row)) = rows.first().map(|r| (r.id, r.zone.clone())) else {
+            return Ok(None);
+        };
+        let reverse = ReverseData::load(&mut *conn).await?;
+        let ptrs: Vec<PtrRow> = sqlx::query_as(
+            "select r.zone_id, host(p.address) as address, p.hostname, p.ttl
+               from ptr p join ip_range r on r.id = p.range_id
+              where r.zone_id = $1",
+        )
+        .bind(zone_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let key = crate::service::dnssec::load_keys(&mut *conn, Some(zone_id))
+            .await?
+            .pop()
+            .map(|(_, key)| key);
+        let ds = crate::service::ds::published_ds(&mut *conn, Some(zone_id)).await?;
+        let records = rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(RecordRow {
+                    name: r.r_name?,
+                    rtype: r.r_type?,
+                    ttl: r.r_ttl?,
+                    content: r.r_content?,
+                })
+            })
+            .collect();
+        Ok(Some(ZoneData {
+            zone_id,
+            row,
+            records,
+            reverse,
+            ptrs,
+            key,
+            ds,
+        }))
+    }
+
+    /// The unsigned snapshot (CPU work: a big zone takes a noticeable fraction of a second).
+    pub(crate) fn build_unsigned(&self) -> Result<Zone, ()> {
+        build_zone(&self.row, &self.records, |origin| {
+            let (mut more, synth, skipped) =
+                self.reverse
+                    .extras(self.zone_id, origin, self.row.soa_ttl, &self.ptrs);
+            more.extend(ds_rrsets(origin, &self.ds));
+            (more, synth, skipped)
+        })
+        .0
+    }
+}
+
+/// The change log entries IXFR can answer from for zone `zone_id`: its updates since its last
+/// baseline, oldest first.
+async fn read_journal(
+    conn: &mut sqlx::PgConnection,
+    zone_id: i64,
+) -> Result<Vec<JournalRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select zone_id, old_serial, new_serial, removed, added
+           from zone_change c
+          where zone_id = $1 and kind = 'update'
+            and id > coalesce((select max(id) from zone_change
+                                where zone_id = $1 and kind in ('create', 'reset')), 0)
+          order by id",
+    )
+    .bind(zone_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// One change log entry as the journal reads it.
+#[derive(sqlx::FromRow)]
+struct JournalRow {
+    zone_id: i64,
+    old_serial: Option<i64>,
+    new_serial: Option<i64>,
+    removed: Vec<Vec<u8>>,
+    added: Vec<Vec<u8>>,
+}
+
+/// The journal of `rows` (one zone's, oldest first). An entry whose records cannot be read
+/// back ends the journal there: IXFR from before it becomes a whole transfer.
+fn journal(rows: Vec<JournalRow>) -> Journal {
+    let mut deltas = Vec::with_capacity(rows.len());
+    for row in rows {
+        let decode = |rrs: &[Vec<u8>]| -> Option<Vec<hickory_proto::rr::Record>> {
+            rrs.iter()
+                .map(|rr| dns_engine::xfr::decode_record(rr))
+                .collect()
+        };
+        let (Some(from), Some(to), Some(removed), Some(added)) = (
+            row.old_serial.and_then(|s| u32::try_from(s).ok()),
+            row.new_serial.and_then(|s| u32::try_from(s).ok()),
+            decode(&row.removed),
+            decode(&row.added),
+        ) else {
+            tracing::warn!(
+                zone_id = row.zone_id,
+                "unreadable change log entry; IXFR from before it sends the whole zone"
+            );
+            deltas.clear();
+            continue;
+        };
+        deltas.push(Delta {
+            from,
+            to,
+            removed,
+            added,
+        });
+    }
+    Journal::new(deltas)
+}
+
 /// Re-reads one zone (its name as the store spells it, absolute, lower case) and swaps the new
 /// snapshot into the catalog, or removes the zone if its row is gone.
 ///
-/// One statement, hence one consistent view of the zone row and its records.
+/// One repeatable-read transaction, hence one consistent view of the zone and its records.
 pub async fn reload_zone(
     pool: &PgPool,
     catalog: &SharedCatalog,
@@ -423,67 +586,25 @@ pub async fn reload_zone(
         );
         return Ok(ZoneReload::Kept);
     };
-    // One repeatable-read snapshot for the zone, its records, and the reverse-DNS data.
     let mut tx = pool.begin().await?;
     sqlx::query("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
         .await?;
-    let rows: Vec<ZoneRecordRow> = sqlx::query_as(
-        "select z.id, z.name, z.serial, z.soa_mname, z.soa_rname, z.soa_refresh, z.soa_retry,
-                z.soa_expire, z.soa_minimum, z.soa_ttl,
-                r.name as r_name, r.type as r_type, r.ttl as r_ttl, r.content as r_content
-           from zone z
-           left join record r on r.zone_id = z.id
-          where z.name = $1
-          order by r.name, r.type, r.id",
-    )
-    .bind(name)
-    .fetch_all(&mut *tx)
-    .await?;
-    let Some((zone_id, zone_row)) = rows.first().map(|r| (r.id, r.zone.clone())) else {
+    let Some(data) = ZoneData::read(&mut tx, name).await? else {
         tx.commit().await?;
         catalog.remove_zone(&origin);
         return Ok(ZoneReload::Removed);
     };
-    let reverse = ReverseData::load(&mut tx).await?;
-    let ptrs: Vec<PtrRow> = sqlx::query_as(
-        "select r.zone_id, host(p.address) as address, p.hostname, p.ttl
-           from ptr p join ip_range r on r.id = p.range_id
-          where r.zone_id = $1",
-    )
-    .bind(zone_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let key = crate::service::dnssec::load_keys(&mut tx, Some(zone_id))
-        .await?
-        .pop()
-        .map(|(_, key)| key);
-    let ds = crate::service::ds::published_ds(&mut tx, Some(zone_id)).await?;
+    let rows = read_journal(&mut tx, data.zone_id).await?;
     tx.commit().await?;
-    let records: Vec<RecordRow> = rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(RecordRow {
-                name: r.r_name?,
-                rtype: r.r_type?,
-                ttl: r.r_ttl?,
-                content: r.r_content?,
-            })
-        })
-        .collect();
-    let soa_ttl = zone_row.soa_ttl;
     let signing_catalog = catalog.clone();
     // Building a big zone (65,536 PTRs) is CPU work of a noticeable fraction of a second: done
     // on the blocking pool, so that the runtime's workers keep answering queries meanwhile.
     let built = tokio::task::spawn_blocking(move || {
-        build_zone(&zone_row, &records, |origin| {
-            let (mut more, synth, skipped) = reverse.extras(zone_id, origin, soa_ttl, &ptrs);
-            more.extend(ds_rrsets(origin, &ds));
-            (more, synth, skipped)
-        })
-        .0
-        // Signing every RRset of a big zone is CPU work too, hence here.
-        .and_then(|zone| sign(zone, key.as_ref(), unix_now(), &signing_catalog))
+        data.build_unsigned()
+            .map(|zone| zone.with_journal(journal(rows)))
+            // Signing every RRset of a big zone is CPU work too, hence here.
+            .and_then(|zone| sign(zone, data.key.as_ref(), unix_now(), &signing_catalog))
     })
     .await
     .unwrap_or(Err(()));
@@ -552,19 +673,20 @@ fn unix_now() -> u32 {
         .unwrap_or(0)
 }
 
-/// Asks every engine to rebuild the signed zones, which signs them afresh: called well before
-/// the signatures of the current snapshots expire.
-pub async fn resign_all(pool: &PgPool) -> Result<usize, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let names: Vec<String> = sqlx::query_scalar(
-        "select z.name from zone z join zone_key k on k.zone_id = z.id order by z.name",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for name in &names {
-        crate::service::zones::notify_changed(&mut conn, name).await?;
+/// Rebuilds the signed zones, which signs them afresh: called well before the signatures of
+/// the current snapshots expire. Each gets a new serial (through the one write path, so the
+/// change log has it), or a secondary would keep serving the old signatures until they expire.
+pub async fn resign_all(pool: &PgPool) -> Result<usize, crate::error::ServiceError> {
+    let mut tx = pool.begin().await?;
+    let ids: Vec<i64> = sqlx::query_scalar("select zone_id from zone_key order by zone_id")
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut write = crate::service::change::Write::new(&crate::service::audit::Actor::system());
+    for id in &ids {
+        write.changed(*id);
     }
-    Ok(names.len())
+    write.commit(tx).await?;
+    Ok(ids.len())
 }
 
 fn parse_origin(name: &str) -> Option<Name> {
@@ -668,6 +790,54 @@ pub struct ZoneSync {
     worker: JoinHandle<()>,
 }
 
+/// What the follower does besides loading zones: the catalog zone it builds (with the
+/// transfer policy), and whom it tells when a zone's new serial is served.
+#[derive(Clone, Debug)]
+pub struct SyncHooks {
+    pub catalog_zone: Name,
+    pub notifier: Option<crate::primary::notify::Notifier>,
+}
+
+impl Default for SyncHooks {
+    fn default() -> Self {
+        Self {
+            catalog_zone: parse_origin(crate::primary::DEFAULT_CATALOG_ZONE).unwrap_or_default(),
+            notifier: None,
+        }
+    }
+}
+
+impl SyncHooks {
+    /// Re-reads the transfer policy and the catalog zone; tells the catalog's consumers when
+    /// its serial moved.
+    async fn load_policy(&self, pool: &PgPool, catalog: &SharedCatalog) -> Result<(), sqlx::Error> {
+        let before = catalog
+            .transfer_policy()
+            .catalog
+            .as_ref()
+            .map(|z| z.serial());
+        let mut conn = pool.acquire().await?;
+        crate::primary::load_policy(&mut conn, catalog, &self.catalog_zone).await?;
+        let after = catalog
+            .transfer_policy()
+            .catalog
+            .as_ref()
+            .map(|z| z.serial());
+        if let (Some(notifier), Some(serial)) = (&self.notifier, after) {
+            if before.is_some() && before != after {
+                notifier.changed(&self.catalog_zone.to_ascii(), serial);
+            }
+        }
+        Ok(())
+    }
+
+    fn loaded(&self, zone: &str, outcome: &ZoneReload) {
+        if let (Some(notifier), ZoneReload::Loaded { serial, .. }) = (&self.notifier, outcome) {
+            notifier.changed(zone, *serial);
+        }
+    }
+}
+
 impl ZoneSync {
     /// LISTENs for changes, loads every zone into `catalog`, and starts following changes.
     /// Returns once the catalog holds every zone; fails if the store cannot be read.
@@ -675,10 +845,12 @@ impl ZoneSync {
         pool: PgPool,
         catalog: SharedCatalog,
         stop: watch::Receiver<bool>,
+        hooks: SyncHooks,
     ) -> Result<ZoneSync, sqlx::Error> {
         // Listen first, then load: a change committed during the load is then both in the
         // load or after it, and in the queue; reloading it once more is harmless.
         let listener = connect(&pool).await?;
+        hooks.load_policy(&pool, &catalog).await?;
         let stats = load_all(&pool, &catalog).await?;
         tracing::info!(
             zones = stats.zones,
@@ -690,7 +862,7 @@ impl ZoneSync {
         );
         let (tx, rx) = mpsc::unbounded_channel();
         let listener = tokio::spawn(listen(pool.clone(), listener, tx, stop.clone()));
-        let worker = tokio::spawn(work(pool, catalog, rx, stop));
+        let worker = tokio::spawn(work(pool, catalog, rx, stop, hooks));
         Ok(ZoneSync { listener, worker })
     }
 
@@ -794,6 +966,7 @@ async fn work(
     catalog: SharedCatalog,
     mut rx: mpsc::UnboundedReceiver<Change>,
     mut stop: watch::Receiver<bool>,
+    hooks: SyncHooks,
 ) {
     let mut all = false;
     let mut zones: BTreeSet<String> = BTreeSet::new();
@@ -813,7 +986,11 @@ async fn work(
             queue(change, &mut all, &mut zones);
         }
         let failed = if all {
-            match load_all(&pool, &catalog).await {
+            let loaded = match hooks.load_policy(&pool, &catalog).await {
+                Ok(()) => load_all(&pool, &catalog).await,
+                Err(e) => Err(e),
+            };
+            match loaded {
                 Ok(stats) => {
                     tracing::info!(
                         zones = stats.zones,
@@ -835,13 +1012,24 @@ async fn work(
             let mut failed = None;
             while let Some(zone) = zones.pop_first() {
                 let started = Instant::now();
+                if zone == crate::service::change::TRANSFER_CHANGED {
+                    if let Err(e) = hooks.load_policy(&pool, &catalog).await {
+                        zones.insert(zone);
+                        failed = Some(e);
+                        break;
+                    }
+                    continue;
+                }
                 match reload_zone(&pool, &catalog, &zone).await {
-                    Ok(outcome) => tracing::debug!(
-                        zone = %zone,
-                        outcome = ?outcome,
-                        elapsed_us = started.elapsed().as_micros() as u64,
-                        "zone reloaded"
-                    ),
+                    Ok(outcome) => {
+                        tracing::debug!(
+                            zone = %zone,
+                            outcome = ?outcome,
+                            elapsed_us = started.elapsed().as_micros() as u64,
+                            "zone reloaded"
+                        );
+                        hooks.loaded(&zone, &outcome);
+                    }
                     Err(e) => {
                         zones.insert(zone);
                         failed = Some(e);

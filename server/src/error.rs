@@ -67,6 +67,9 @@ impl ServiceError {
             "ptr_pkey" => ("ip", "this address already has a PTR"),
             "domain_name_key" => ("name", "this domain is already managed here"),
             "ds_record_key" => ("ds", "this DS record is already submitted for the domain"),
+            "tsig_key_name_key" => ("name", "a TSIG key with this name already exists"),
+            "secondary_address_port_key" => ("address", "this secondary is already configured"),
+            "transfer_allow_network_key" => ("network", "this network is already allowed"),
             _ => return None,
         };
         Some(ServiceError::Conflict(FieldError {

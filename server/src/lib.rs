@@ -14,6 +14,7 @@ pub mod dnssync;
 pub mod error;
 pub mod http;
 pub mod pg;
+pub mod primary;
 pub mod resolver;
 pub mod secret;
 pub mod serve;

@@ -249,7 +249,11 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// One UDP exchange; unbounded in time (the caller bounds it).
-async fn udp(server: SocketAddr, question: &Message, bytes: &[u8]) -> Result<Message, String> {
+pub(crate) async fn udp(
+    server: SocketAddr,
+    question: &Message,
+    bytes: &[u8],
+) -> Result<Message, String> {
     let bind: SocketAddr = if server.is_ipv4() {
         ([0, 0, 0, 0], 0).into()
     } else {

@@ -75,6 +75,7 @@ async fn run_with_store(
             nameserver_port: args.nameserver_port,
             login_concurrency: args.login_concurrency,
             allow_local_targets: args.allow_local_targets,
+            catalog_zone: args.catalog_zone.clone(),
             http_limits: crate::http::listen::HttpLimits {
                 max_connections: args.http_max_connections,
                 header_read_timeout: std::time::Duration::from_secs(args.http_header_timeout_secs),
@@ -132,6 +133,8 @@ pub struct Settings {
     pub rrl: dns_engine::rrl::RrlConfig,
     /// The DNS Cookie secret; `None`: a random one per start.
     pub cookie_secret: Option<dns_engine::cookie::CookieSecret>,
+    /// The name of the catalog zone secondaries learn the zones from (RFC 9432).
+    pub catalog_zone: String,
     pub leptos_options: leptos::config::LeptosOptions,
 }
 
@@ -159,7 +162,18 @@ impl Running {
         let (stop_tx, stop_rx) = watch::channel(false);
         // Every zone is in the catalog before the engine answers its first query; from then
         // on each committed change is swapped in as it is notified.
-        let sync = ZoneSync::start(pool.clone(), dns.catalog(), stop_rx.clone()).await?;
+        let (notifier, notify_worker) =
+            crate::primary::notify::Notifier::start(pool.clone(), stop_rx.clone());
+        let hooks = crate::dnssync::SyncHooks {
+            catalog_zone: hickory_proto::rr::Name::from_ascii(&settings.catalog_zone)
+                .map(|mut n| {
+                    n.set_fqdn(true);
+                    n.to_lowercase()
+                })
+                .map_err(|e| format!("--catalog-zone {}: {e}", settings.catalog_zone))?,
+            notifier: Some(notifier),
+        };
+        let sync = ZoneSync::start(pool.clone(), dns.catalog(), stop_rx.clone(), hooks).await?;
         let resolver = Arc::new(settings.resolver);
         let checker = Arc::new(crate::service::ds::Checker {
             resolver: resolver.clone(),
@@ -217,7 +231,7 @@ impl Running {
             http,
             dns,
             sync,
-            background: vec![session_cleanup, maintenance, followup_worker],
+            background: vec![session_cleanup, maintenance, followup_worker, notify_worker],
         })
     }
 

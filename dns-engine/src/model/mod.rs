@@ -23,6 +23,12 @@ pub use check::{check_zone, ZoneIssue, ZoneReport};
 pub use name::{owner_warning, parse_name, relative_name, NameRole, MAX_LABEL_LEN, MAX_NAME_LEN};
 pub use rdata::{parse_type, type_name, Rdata, Syntax, SUPPORTED_TYPES};
 pub use rrset::{assemble_rrset, validate_rrset, FieldError, Rrset, MAX_TTL, MIN_TTL};
+
+/// RFC 1982 §3.2: `a > b` in serial number arithmetic with SERIAL_BITS = 32.
+pub fn serial_gt(a: u32, b: u32) -> bool {
+    a != b && a.wrapping_sub(b) < (1 << 31)
+}
+
 pub use zonefile::{read_zone_file, render_zone, FileRrset, LineIssue, ZoneFile, MAX_REPORTED};
 
 /// A fully qualified domain name in canonical lower case.

@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod ds;
+pub mod primary;
 pub mod rdns;
 pub mod transport;
 pub mod types;

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod principal;
 pub mod rdns;
 pub mod rrsets;
+pub mod secondaries;
 pub mod tokens;
 pub mod users;
 pub mod zones;
@@ -51,6 +52,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(rrsets::router())
         .merge(rdns::router())
         .merge(domains::router())
+        .merge(secondaries::router())
         .merge(openapi::router())
         .fallback(|| async { ServiceError::NotFound })
         .method_not_allowed_fallback(|method: Method| async move {

@@ -51,6 +51,12 @@ pub enum Action {
     DomainDelete,
     DsCreate,
     DsDelete,
+    TsigKeyCreate,
+    TsigKeyDelete,
+    SecondaryCreate,
+    SecondaryDelete,
+    TransferAllowCreate,
+    TransferAllowDelete,
 }
 
 impl Action {
@@ -81,6 +87,12 @@ impl Action {
             Action::DomainDelete => "domain.delete",
             Action::DsCreate => "ds.create",
             Action::DsDelete => "ds.delete",
+            Action::TsigKeyCreate => "tsig_key.create",
+            Action::TsigKeyDelete => "tsig_key.delete",
+            Action::SecondaryCreate => "secondary.create",
+            Action::SecondaryDelete => "secondary.delete",
+            Action::TransferAllowCreate => "transfer_allow.create",
+            Action::TransferAllowDelete => "transfer_allow.delete",
         }
     }
 
@@ -111,6 +123,9 @@ impl Action {
             Action::DomainDelete => ObjectType::Domain,
             Action::DsCreate => ObjectType::Domain,
             Action::DsDelete => ObjectType::Domain,
+            Action::TsigKeyCreate | Action::TsigKeyDelete => ObjectType::TsigKey,
+            Action::SecondaryCreate | Action::SecondaryDelete => ObjectType::Secondary,
+            Action::TransferAllowCreate | Action::TransferAllowDelete => ObjectType::TransferAllow,
         }
     }
 }
@@ -127,6 +142,9 @@ pub enum ObjectType {
     Range,
     Rdns,
     Domain,
+    TsigKey,
+    Secondary,
+    TransferAllow,
 }
 
 impl ObjectType {
@@ -141,6 +159,9 @@ impl ObjectType {
             ObjectType::Range => "range",
             ObjectType::Rdns => "rdns",
             ObjectType::Domain => "domain",
+            ObjectType::TsigKey => "tsig_key",
+            ObjectType::Secondary => "secondary",
+            ObjectType::TransferAllow => "transfer_allow",
         }
     }
 }

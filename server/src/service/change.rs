@@ -6,12 +6,13 @@
 //! * bumps the serial of each changed zone **exactly once** (however many RRsets, PTRs or DS
 //!   records changed in it), under the zone row's lock, so two concurrent writers never
 //!   produce the same serial (RFC 1982 arithmetic, [`super::zones::next_serial`]);
+//! * appends each changed zone's entry to the zone change log ([`super::changelog`]): the
+//!   RRs removed and added, between which serials;
 //! * writes every audit row;
 //! * tells the engines (a `NOTIFY`, delivered at commit) which zones to reload;
 //! * commits, and reports the new serials.
 //!
-//! A change that commits has all of these; one that fails has none. The zone change log of
-//! the hidden-primary work will be appended here too, so that it cannot be forgotten.
+//! A change that commits has all of these; one that fails has none.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -19,6 +20,7 @@ use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
 
 use super::audit::{self, Actor, Change};
+use super::changelog::{self, Published};
 use super::zones::{next_serial, notify_changed};
 use crate::error::ServiceError;
 
@@ -42,6 +44,9 @@ pub struct Write {
     /// Zones (by name) the engines must re-read without a serial of their own to bump: a
     /// zone created or deleted, the zones of default reverse names.
     reload: BTreeSet<String>,
+    /// Zones (by name) this change created, and deleted.
+    created: BTreeSet<String>,
+    deleted: BTreeSet<String>,
 }
 
 /// What a committed write did.
@@ -51,6 +56,10 @@ pub struct Committed {
     pub serials: HashMap<i64, u32>,
 }
 
+/// The payload of the change notification that tells the engines to rebuild the catalog zone
+/// and re-read the transfer policy. Zone names never start with `#`.
+pub const TRANSFER_CHANGED: &str = "#transfer";
+
 impl Write {
     pub fn new(actor: &Actor) -> Self {
         Self {
@@ -58,6 +67,8 @@ impl Write {
             audit: Vec::new(),
             bumped: BTreeMap::new(),
             reload: BTreeSet::new(),
+            created: BTreeSet::new(),
+            deleted: BTreeSet::new(),
         }
     }
 
@@ -79,45 +90,94 @@ impl Write {
         self
     }
 
-    /// The engines re-read the zone `name` (absolute, as stored) at commit.
+    /// The engines re-read the zone `name` (absolute, as stored) at commit. Should its
+    /// published data have changed all the same (RFC 2317 CNAMEs of a range), its serial
+    /// moves on too.
     pub fn reload(&mut self, name: &str) -> &mut Self {
         self.reload.insert(name.to_owned());
         self
     }
 
-    /// Bumps, audits, notifies and commits `tx`.
+    /// This change created zone `name`: it enters the change log whole and the catalog zone.
+    pub fn created(&mut self, name: &str) -> &mut Self {
+        self.created.insert(name.to_owned());
+        self.reload(name)
+    }
+
+    /// This change deleted zone `name`: the change log and the catalog zone say so.
+    pub fn deleted(&mut self, name: &str) -> &mut Self {
+        self.deleted.insert(name.to_owned());
+        self.reload(name)
+    }
+
+    /// Bumps, logs, audits, notifies and commits `tx`.
     pub async fn commit(
         self,
         mut tx: Transaction<'_, Postgres>,
     ) -> Result<Committed, ServiceError> {
         let mut committed = Committed::default();
         let mut reload = self.reload;
-        if !self.bumped.is_empty() {
-            let ids: Vec<i64> = self.bumped.keys().copied().collect();
+        let ids: Vec<i64> = self.bumped.keys().copied().collect();
+        let names: Vec<String> = reload.iter().cloned().collect();
+        if !ids.is_empty() || !names.is_empty() {
             // Locked in id order, as every writer does, so concurrent writes cannot deadlock.
             let rows = sqlx::query!(
-                "select id, name, serial from zone where id = any($1) order by id for update",
-                &ids
+                "select id, name, serial, published from zone
+                  where id = any($1) or name = any($2) order by id for update",
+                &ids,
+                &names
             )
             .fetch_all(&mut *tx)
             .await?;
             let today = OffsetDateTime::now_utc().date();
             for row in rows {
                 let current = u32::try_from(row.serial).unwrap_or(0);
+                let created = self.created.contains(&row.name);
+                let published =
+                    changelog::compare(&mut tx, row.id, &row.name, row.published, created).await?;
+                let Some(published) = published else {
+                    continue;
+                };
+                let data_changed = matches!(&published, Published::Changed(d) if !d.is_empty());
                 let serial = match self.bumped.get(&row.id) {
                     Some(Serial::To(serial)) => *serial,
-                    _ => next_serial(current, today),
+                    Some(Serial::Next) => next_serial(current, today),
+                    // Re-read only: its serial moves only if what it publishes moved.
+                    None if data_changed => next_serial(current, today),
+                    None => {
+                        if let Published::Changed(_) = published {
+                            continue;
+                        }
+                        current
+                    }
                 };
-                sqlx::query!(
-                    "update zone set serial = $2, updated_at = now() where id = $1",
-                    row.id,
-                    i64::from(serial)
+                if serial != current {
+                    sqlx::query!(
+                        "update zone set serial = $2, updated_at = now() where id = $1",
+                        row.id,
+                        i64::from(serial)
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    committed.serials.insert(row.id, serial);
+                }
+                changelog::append(
+                    &mut tx,
+                    &self.actor,
+                    (row.id, &row.name),
+                    (current, serial),
+                    published,
                 )
-                .execute(&mut *tx)
                 .await?;
-                committed.serials.insert(row.id, serial);
                 reload.insert(row.name);
             }
+        }
+        for name in &self.deleted {
+            changelog::deleted(&mut tx, &self.actor, name).await?;
+        }
+        if !self.created.is_empty() || !self.deleted.is_empty() {
+            changelog::bump_catalog(&mut tx).await?;
+            reload.insert(TRANSFER_CHANGED.to_owned());
         }
         for change in self.audit {
             audit::record(&mut tx, &self.actor, change).await?;

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod change;
+pub mod changelog;
 pub mod dnssec;
 pub mod ds;
 pub mod dscheck;
@@ -13,6 +14,7 @@ pub mod followup;
 pub mod outbound;
 pub mod rdns;
 pub mod rrsets;
+pub mod secondaries;
 pub mod settings;
 pub mod tokens;
 pub mod zones;

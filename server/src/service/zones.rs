@@ -132,10 +132,7 @@ pub fn soa_rdata(
     format!("{mname} {rname} {serial} {refresh} {retry} {expire} {minimum}")
 }
 
-/// RFC 1982 §3.2: `a > b` in serial number arithmetic with SERIAL_BITS = 32.
-pub fn serial_gt(a: u32, b: u32) -> bool {
-    a != b && a.wrapping_sub(b) < (1 << 31)
-}
+pub use dns_engine::model::serial_gt;
 
 #[derive(Debug)]
 struct ZoneRow {
@@ -215,7 +212,7 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
         before: None,
         after: serde_json::to_value(&zone).ok(),
     });
-    write.reload(&name);
+    write.created(&name);
     write.commit(tx).await?;
     Ok(zone)
 }
@@ -457,7 +454,7 @@ pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), Se
         before: serde_json::to_value(&zone).ok(),
         after: None,
     });
-    write.reload(&name);
+    write.deleted(&name);
     write.commit(tx).await?;
     Ok(())
 }

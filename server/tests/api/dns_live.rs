@@ -404,6 +404,7 @@ async fn zones_in_the_store_are_served_from_the_first_query() {
             http_limits: Default::default(),
             rrl: dns_engine::rrl::RrlConfig::off(),
             cookie_secret: None,
+            catalog_zone: zonekeeper::primary::DEFAULT_CATALOG_ZONE.into(),
             leptos_options: leptos::config::LeptosOptions::builder()
                 .output_name("zonekeeper")
                 .build(),

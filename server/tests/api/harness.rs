@@ -183,6 +183,7 @@ impl TestApp {
                 // The tests send bursts from 127.0.0.1; the engine's own tests cover RRL.
                 rrl: dns_engine::rrl::RrlConfig::off(),
                 cookie_secret: None,
+                catalog_zone: zonekeeper::primary::DEFAULT_CATALOG_ZONE.into(),
                 leptos_options,
             },
         )

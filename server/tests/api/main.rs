@@ -22,5 +22,6 @@ mod rdns;
 mod rrsets;
 mod runtime;
 mod tokens;
+mod transfers;
 mod zonefile;
 mod zones;

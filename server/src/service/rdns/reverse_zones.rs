@@ -141,7 +141,7 @@ pub async fn create_reverse_zone(
         before: None,
         after: serde_json::to_value(&zone).ok(),
     });
-    write.reload(&zone_name);
+    write.created(&zone_name);
     write.commit(tx).await?;
     Ok(zone)
 }
@@ -221,7 +221,7 @@ pub async fn delete_reverse_zone(
         before: Some(serde_json::json!({ "network": row.network, "template": row.template })),
         after: None,
     });
-    write.reload(&name);
+    write.deleted(&name);
     write.commit(tx).await?;
     Ok(())
 }

@@ -1,0 +1,575 @@
+//! The hidden primary on the wire: the change log, AXFR and IXFR with TSIG, the transfer
+//! policy, NOTIFY received, and the catalog zone — asked with real packets on loopback, and
+//! checked by `dig`, whose TSIG verification is not ours.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
+use std::process::Command;
+use std::time::Duration;
+
+use base64::Engine as _;
+use dns_engine::tsig::{self, Algorithm, Key};
+use hickory_proto::op::{Edns, Message, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::SOA;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{Client, TestApp};
+
+pub const KEY_NAME: &str = "xfr-key.";
+
+/// Creates the transfer key through the API; its secret as base64 and as a [`Key`].
+pub async fn transfer_key(admin: &mut Client, name: &str, algorithm: &str) -> (String, Key) {
+    let r = admin
+        .post(
+            "/api/v1/tsig-keys",
+            json!({ "name": name, "algorithm": algorithm }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let secret = r.json()["secret"].as_str().unwrap().to_owned();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&secret)
+        .unwrap();
+    let key = Key::new(
+        &Name::from_ascii(name).unwrap(),
+        Algorithm::parse(algorithm).unwrap(),
+        &bytes,
+    );
+    (secret, key)
+}
+
+fn now() -> u64 {
+    u64::from(dns_engine::cookie::unix_now())
+}
+
+/// A transfer (or other) request for `zone`, signed with `key` at `time` when given.
+pub fn request(
+    zone: &str,
+    rtype: RecordType,
+    opcode: OpCode,
+    client_serial: Option<u32>,
+    key: Option<(&Key, u64)>,
+) -> Vec<u8> {
+    let mut message = Message::query();
+    message.metadata.id = 4711;
+    message.metadata.op_code = opcode;
+    let name = Name::from_ascii(zone).unwrap();
+    message.add_query(Query::query(name.clone(), rtype));
+    if let Some(serial) = client_serial {
+        let soa = SOA::new(
+            Name::from_ascii("ns.").unwrap(),
+            Name::from_ascii("h.").unwrap(),
+            serial,
+            1,
+            1,
+            1,
+            1,
+        );
+        message.add_authority(Record::from_rdata(name, 0, RData::SOA(soa)));
+    }
+    let mut edns = Edns::new();
+    edns.set_max_payload(1232);
+    message.set_edns(edns);
+    let mut bytes = message.to_vec().unwrap();
+    if let Some((key, time)) = key {
+        tsig::sign_request(key, &mut bytes, time);
+    }
+    bytes
+}
+
+/// Sends `bytes` over TCP and reads the messages of the answer: the first within 5 s, each
+/// further one until 300 ms pass without one (the server keeps the connection open).
+pub fn tcp(addr: SocketAddr, bytes: &[u8]) -> Vec<Message> {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut framed = (bytes.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(bytes);
+    stream.write_all(&framed).unwrap();
+    let mut out: Vec<Message> = Vec::new();
+    loop {
+        let mut len = [0u8; 2];
+        if stream.read_exact(&mut len).is_err() {
+            break;
+        }
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        stream.read_exact(&mut buf).unwrap();
+        out.push(Message::from_vec(&buf).unwrap());
+        stream
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+    }
+    assert!(!out.is_empty(), "no answer over TCP");
+    out
+}
+
+fn serial(record: &Record) -> Option<u32> {
+    match &record.data {
+        RData::SOA(soa) => Some(soa.serial),
+        _ => None,
+    }
+}
+
+pub fn udp(addr: SocketAddr, bytes: &[u8]) -> Message {
+    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    socket.send_to(bytes, addr).unwrap();
+    let mut buf = vec![0u8; 65_535];
+    let n = socket.recv(&mut buf).unwrap();
+    Message::from_vec(&buf[..n]).unwrap()
+}
+
+fn records(messages: &[Message]) -> Vec<String> {
+    messages
+        .iter()
+        .flat_map(|m| &m.answers)
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r.name.to_ascii().to_lowercase(),
+                r.record_type(),
+                r.data
+            )
+        })
+        .collect()
+}
+
+fn tsig_error(message: &Message) -> Option<u16> {
+    message
+        .signature
+        .as_ref()
+        .map(|s| s.data.error.map_or(0, u16::from))
+}
+
+async fn zone_serial(app: &TestApp, zone: &str) -> u32 {
+    let serial: i64 = sqlx::query_scalar("select serial from zone where name = $1")
+        .bind(zone)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    serial as u32
+}
+
+/// Waits until the engine serves `serial` for `zone` (the reload follows the commit).
+pub async fn served(app: &TestApp, zone: &str, serial: u32) {
+    for _ in 0..200 {
+        let answer = udp(
+            app.dns_addr,
+            &request(zone, RecordType::SOA, OpCode::Query, None, None),
+        );
+        if answer.answers.iter().any(|r| serial_of(r) == Some(serial)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the engine did not serve serial {serial} of {zone}");
+}
+
+fn serial_of(record: &Record) -> Option<u32> {
+    serial(record)
+}
+
+#[tokio::test]
+async fn transfers_follow_the_change_log_and_the_policy() {
+    let app = TestApp::start().await;
+    let mut admin = app.admin().await;
+    let (_, key) = transfer_key(&mut admin, KEY_NAME, "hmac-sha256").await;
+    // The secret is shown once: the list has none.
+    let listed = admin.get("/api/v1/tsig-keys").await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(!listed.body.contains("secret"), "{}", listed.body);
+
+    let zone = "xfr.example.";
+    let r = admin.post("/api/v1/zones", json!({ "name": zone })).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let s0 = zone_serial(&app, zone).await;
+    served(&app, zone, s0).await;
+    let addr = app.dns_addr;
+
+    // No key, no allowed address: REFUSED with Extended DNS Error 18 (Prohibited).
+    let refused = tcp(
+        addr,
+        &request(zone, RecordType::AXFR, OpCode::Query, None, None),
+    );
+    assert_eq!(refused[0].metadata.response_code, ResponseCode::Refused);
+    let ede = refused[0]
+        .edns
+        .as_ref()
+        .unwrap()
+        .options()
+        .as_ref()
+        .iter()
+        .any(|(code, _)| u16::from(*code) == 15);
+    assert!(
+        ede,
+        "REFUSED carries an Extended DNS Error: {:?}",
+        refused[0]
+    );
+
+    // Signed: the whole zone, SOA first and last, each message signed.
+    let axfr = tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::AXFR,
+            OpCode::Query,
+            None,
+            Some((&key, now())),
+        ),
+    );
+    let all = records(&axfr);
+    assert!(all.first().unwrap().contains(" SOA "), "{all:?}");
+    assert!(all.last().unwrap().contains(" SOA "), "{all:?}");
+    assert!(all.iter().any(|r| r.contains(" NS ")), "{all:?}");
+    assert!(
+        axfr.iter().all(|m| tsig_error(m) == Some(0)),
+        "every message is signed"
+    );
+
+    // One change: IXFR from s0 is the condensed difference.
+    let r = admin
+        .put(
+            &format!("/api/v1/zones/{zone}/rrsets/www/A"),
+            json!({ "ttl": 300, "records": ["192.0.2.1"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s1 = zone_serial(&app, zone).await;
+    assert_ne!(s0, s1);
+    served(&app, zone, s1).await;
+    let ixfr = tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::IXFR,
+            OpCode::Query,
+            Some(s0),
+            Some((&key, now())),
+        ),
+    );
+    let diff = records(&ixfr);
+    assert_eq!(
+        diff.len(),
+        5,
+        "SOA s1, SOA s0, SOA s1, the A, SOA s1: {diff:?}"
+    );
+    assert!(diff[1].contains(&format!(" {s0} ")), "{diff:?}");
+    assert!(
+        diff[3].starts_with("www.xfr.example. A 192.0.2.1"),
+        "{diff:?}"
+    );
+
+    // Current: the single SOA. Unknown old serial: the whole zone (RFC 1995 §4).
+    let current = tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::IXFR,
+            OpCode::Query,
+            Some(s1),
+            Some((&key, now())),
+        ),
+    );
+    assert_eq!(records(&current).len(), 1);
+    let old = tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::IXFR,
+            OpCode::Query,
+            Some(s0.wrapping_sub(5)),
+            Some((&key, now())),
+        ),
+    );
+    let old = records(&old);
+    assert!(
+        old.len() > 3 && !old[1].contains(" SOA "),
+        "AXFR-style: {old:?}"
+    );
+
+    // IXFR over UDP: the single SOA, which sends the client to TCP.
+    let udp_ixfr = udp(
+        addr,
+        &request(
+            zone,
+            RecordType::IXFR,
+            OpCode::Query,
+            Some(s0),
+            Some((&key, now())),
+        ),
+    );
+    assert_eq!(udp_ixfr.answers.len(), 1);
+    assert_eq!(udp_ixfr.answers[0].record_type(), RecordType::SOA);
+
+    // Bad input, each answered as the RFCs say.
+    let axfr_udp = udp(
+        addr,
+        &request(
+            zone,
+            RecordType::AXFR,
+            OpCode::Query,
+            None,
+            Some((&key, now())),
+        ),
+    );
+    assert_eq!(
+        axfr_udp.metadata.response_code,
+        ResponseCode::FormErr,
+        "AXFR over UDP"
+    );
+    let stranger = Key::new(
+        &Name::from_ascii("other.").unwrap(),
+        Algorithm::HmacSha256,
+        b"0123456789abcdef",
+    );
+    let badkey = tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::AXFR,
+            OpCode::Query,
+            None,
+            Some((&stranger, now())),
+        ),
+    );
+    assert_eq!(badkey[0].metadata.response_code, ResponseCode::NotAuth);
+    assert_eq!(tsig_error(&badkey[0]), Some(17), "BADKEY");
+    assert!(badkey[0].answers.is_empty());
+    let forged = Key::new(
+        key.name(),
+        Algorithm::HmacSha256,
+        b"not the secret, not at all",
+    );
+    let badsig = tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::AXFR,
+            OpCode::Query,
+            None,
+            Some((&forged, now())),
+        ),
+    );
+    assert_eq!(badsig[0].metadata.response_code, ResponseCode::NotAuth);
+    assert_eq!(tsig_error(&badsig[0]), Some(16), "BADSIG");
+    let stale = tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::AXFR,
+            OpCode::Query,
+            None,
+            Some((&key, now() - 3600)),
+        ),
+    );
+    assert_eq!(stale[0].metadata.response_code, ResponseCode::NotAuth);
+    assert_eq!(tsig_error(&stale[0]), Some(18), "BADTIME");
+    let no_soa = tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::IXFR,
+            OpCode::Query,
+            None,
+            Some((&key, now())),
+        ),
+    );
+    assert_eq!(
+        no_soa[0].metadata.response_code,
+        ResponseCode::FormErr,
+        "IXFR without the client's SOA"
+    );
+    let elsewhere = tcp(
+        addr,
+        &request(
+            "not-hosted.example.",
+            RecordType::AXFR,
+            OpCode::Query,
+            None,
+            Some((&key, now())),
+        ),
+    );
+    assert_eq!(elsewhere[0].metadata.response_code, ResponseCode::NotAuth);
+    let notify = udp(
+        addr,
+        &request(zone, RecordType::SOA, OpCode::Notify, None, None),
+    );
+    assert_eq!(
+        notify.metadata.response_code,
+        ResponseCode::Refused,
+        "NOTIFY from a stranger"
+    );
+    assert_eq!(notify.queries.len(), 1, "the question is echoed");
+    let notify = udp(
+        addr,
+        &request(
+            zone,
+            RecordType::SOA,
+            OpCode::Notify,
+            None,
+            Some((&key, now())),
+        ),
+    );
+    assert_eq!(
+        notify.metadata.response_code,
+        ResponseCode::NoError,
+        "NOTIFY with the key"
+    );
+    let notify = udp(
+        addr,
+        &request(
+            "not-hosted.example.",
+            RecordType::SOA,
+            OpCode::Notify,
+            None,
+            Some((&key, now())),
+        ),
+    );
+    assert_eq!(notify.metadata.response_code, ResponseCode::NotAuth);
+    // The engine still serves.
+    served(&app, zone, s1).await;
+
+    // The catalog zone: refused to everyone else, transferred to the key holder.
+    let catalog = "catalog.invalid.";
+    let soa = udp(
+        addr,
+        &request(catalog, RecordType::SOA, OpCode::Query, None, None),
+    );
+    assert_eq!(soa.metadata.response_code, ResponseCode::Refused);
+    let soa = udp(
+        addr,
+        &request(
+            catalog,
+            RecordType::SOA,
+            OpCode::Query,
+            None,
+            Some((&key, now())),
+        ),
+    );
+    assert_eq!(soa.metadata.response_code, ResponseCode::NoError);
+    let members = records(&tcp(
+        addr,
+        &request(
+            catalog,
+            RecordType::AXFR,
+            OpCode::Query,
+            None,
+            Some((&key, now())),
+        ),
+    ));
+    assert!(
+        members.iter().any(|r| r.contains(" PTR xfr.example.")),
+        "{members:?}"
+    );
+    assert!(
+        members
+            .iter()
+            .any(|r| r.starts_with("version.catalog.invalid. TXT")),
+        "{members:?}"
+    );
+
+    // dig checks the TSIG of every message of the transfer itself.
+    let secret = {
+        let r = sqlx::query_scalar::<_, Vec<u8>>("select secret from tsig_key where name = $1")
+            .bind(KEY_NAME)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        base64::engine::general_purpose::STANDARD.encode(r)
+    };
+    let out = Command::new("dig")
+        .args([
+            "@127.0.0.1",
+            "-p",
+            &addr.port().to_string(),
+            "-y",
+            &format!("hmac-sha256:{KEY_NAME}:{secret}"),
+            zone,
+            "AXFR",
+        ])
+        .output()
+        .expect("dig (bind9-dnsutils) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("failure") && !text.contains("Transfer failed"),
+        "{text}"
+    );
+    assert!(text.contains("www.xfr.example."), "{text}");
+
+    // The change log: a create and an update, serials in a chain.
+    let log: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "select kind, old_serial, new_serial from zone_change where zone_name = $1 order by id",
+    )
+    .bind(zone)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(log[0].0, "create");
+    assert_eq!(
+        log[1],
+        ("update".into(), Some(i64::from(s0)), Some(i64::from(s1)))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn parallel_writers_never_share_a_serial_and_rollbacks_leave_no_entry() {
+    let app = TestApp::start().await;
+    let mut admin = app.admin().await;
+    let zone = "busy.example.";
+    let r = admin.post("/api/v1/zones", json!({ "name": zone })).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut writers = Vec::new();
+    for i in 0..12 {
+        let mut c = admin.clone();
+        writers.push(tokio::spawn(async move {
+            let r = c
+                .put(
+                    &format!("/api/v1/zones/busy.example./rrsets/host{i}/A"),
+                    json!({ "ttl": 300, "records": [format!("192.0.2.{}", i + 1)] }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }));
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    // A refused change (a CNAME beside the A) commits nothing and logs nothing.
+    let before = app.count("zone_change").await;
+    let r = admin
+        .put(
+            &format!("/api/v1/zones/{zone}/rrsets/host1/CNAME"),
+            json!({ "ttl": 300, "records": ["elsewhere.example."] }),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.body);
+    assert_eq!(app.count("zone_change").await, before);
+
+    let log: Vec<(String, Option<i64>, Option<i64>, Vec<Vec<u8>>)> = sqlx::query_as(
+        "select kind, old_serial, new_serial, added from zone_change where zone_name = $1 order by id",
+    )
+    .bind(zone)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(log.len(), 13, "the create and one entry per change");
+    let mut serials = std::collections::HashSet::new();
+    for pair in log.windows(2) {
+        assert_eq!(
+            pair[1].1, pair[0].2,
+            "each change starts at the serial the one before ended at"
+        );
+    }
+    for entry in &log[1..] {
+        assert!(serials.insert(entry.2), "serial {:?} twice", entry.2);
+        assert_eq!(entry.0, "update");
+        assert_eq!(entry.3.len(), 1, "one A record added per change");
+    }
+    app.stop().await;
+}
