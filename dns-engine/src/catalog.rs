@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use hickory_proto::rr::Name;
 
 use crate::model::LowerName;
-use crate::xfr::TransferPolicy;
+use crate::xfr::{TransferCounters, TransferPolicy};
 pub use crate::zone::Zone;
 
 /// The set of zones served, keyed by apex name.
@@ -130,6 +130,8 @@ struct Shared {
     signing_failures: Mutex<HashMap<Name, String>>,
     /// Who may transfer zones, and the catalog zone (see [`crate::xfr`]).
     transfer: RwLock<Arc<TransferPolicy>>,
+    /// Transfers served, by kind.
+    transfers: TransferCounters,
 }
 
 impl SharedCatalog {
@@ -140,7 +142,13 @@ impl SharedCatalog {
             writer: Mutex::new(()),
             signing_failures: Mutex::new(HashMap::new()),
             transfer: RwLock::new(Arc::new(TransferPolicy::default())),
+            transfers: TransferCounters::default(),
         }))
+    }
+
+    /// How many transfers went out, by kind.
+    pub fn transfer_counters(&self) -> &TransferCounters {
+        &self.0.transfers
     }
 
     /// The current transfer policy.

@@ -33,7 +33,7 @@ use crate::cookie::{unix_now, CookieSecret, RequestCookie, ResponseCookie};
 use crate::lookup::{lookup_dnssec, Outcome};
 use crate::rrl::{RateLimiter, ResponseClass, RrlConfig, Verdict};
 use crate::wire::{self, Extras, Parsed, Transport};
-use crate::xfr::{self, TransferPolicy};
+use crate::xfr::{self, TransferCounters, TransferPolicy};
 
 /// How long a TCP connection may sit without completing a read or write before it is closed.
 /// RFC 7766 §6.2.3 asks servers to time out idle connections, "on the order of seconds".
@@ -285,6 +285,8 @@ struct Client<'a> {
     cookie_secret: Option<&'a CookieSecret>,
     /// Who may transfer zones; none refuses every transfer.
     policy: Option<&'a TransferPolicy>,
+    /// Where transfers are counted.
+    counters: Option<&'a TransferCounters>,
 }
 
 impl Client<'_> {
@@ -294,6 +296,7 @@ impl Client<'_> {
             transport,
             cookie_secret: None,
             policy: None,
+            counters: None,
         }
     }
 
@@ -347,6 +350,8 @@ fn handle_uncaught(
 fn special(catalog: &Catalog, packet: &[u8], client: &Client<'_>) -> Vec<Vec<u8>> {
     let none = TransferPolicy::default();
     let policy = client.policy.unwrap_or(&none);
+    let uncounted = TransferCounters::default();
+    let counters = client.counters.unwrap_or(&uncounted);
     let mut ordinary = |catalog: &Catalog, packet: &[u8]| {
         handle_ordinary(
             catalog,
@@ -365,6 +370,7 @@ fn special(catalog: &Catalog, packet: &[u8], client: &Client<'_>) -> Vec<Vec<u8>
         client.ip,
         client.transport,
         u64::from(unix_now()),
+        counters,
         &mut ordinary,
     )
 }
@@ -470,6 +476,7 @@ async fn serve_udp(
             transport: Transport::Udp,
             cookie_secret: Some(cookie_secret),
             policy: Some(&policy),
+            counters: Some(catalog.transfer_counters()),
         };
         let response = handle(&catalog.snapshot(), packet, &client, limiter.as_mut());
         if let Some(response) = response {
@@ -595,6 +602,7 @@ async fn serve_connection(
         transport: Transport::Tcp,
         cookie_secret: Some(&cookie_secret),
         policy: None,
+        counters: None,
     };
     // Each response goes out in one write; waiting for more data (Nagle) only adds latency.
     if let Err(err) = stream.set_nodelay(true) {
@@ -630,6 +638,7 @@ async fn serve_connection(
             // A transfer of a big zone is CPU work of a noticeable time: built on the blocking
             // pool from the snapshot of this moment, so that the engine keeps answering.
             let (snapshot, policy) = (catalog.snapshot(), catalog.transfer_policy());
+            let shared = catalog.clone();
             let request = std::mem::take(&mut message);
             let secret = cookie_secret.clone();
             let ip = peer.ip();
@@ -639,6 +648,7 @@ async fn serve_connection(
                     transport: Transport::Tcp,
                     cookie_secret: Some(&secret),
                     policy: Some(&policy),
+                    counters: Some(shared.transfer_counters()),
                 };
                 catch_unwind(AssertUnwindSafe(|| special(&snapshot, &request, &client)))
             })

@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
@@ -63,6 +64,26 @@ impl TransferPolicy {
         self.catalog
             .as_ref()
             .is_some_and(|zone| zone.origin().zone_of(name))
+    }
+}
+
+/// How many transfers went out, by kind: for the operator's logs and metrics, and for tests
+/// that must know a secondary got an incremental transfer.
+#[derive(Debug, Default)]
+pub struct TransferCounters {
+    /// AXFR answers.
+    pub axfr: AtomicU64,
+    /// IXFR answered with the difference from the journal.
+    pub ixfr_incremental: AtomicU64,
+    /// IXFR answered with the whole zone (the journal did not reach back, or a signed zone).
+    pub ixfr_full: AtomicU64,
+    /// IXFR from a client that was current: the single SOA.
+    pub ixfr_current: AtomicU64,
+}
+
+impl TransferCounters {
+    fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -178,6 +199,7 @@ pub fn respond(
     peer: IpAddr,
     transport: Transport,
     now: u64,
+    counters: &TransferCounters,
     ordinary: &mut dyn FnMut(&Catalog, &[u8]) -> Option<Vec<u8>>,
 ) -> Vec<Vec<u8>> {
     let Ok(request) = Message::from_vec(packet) else {
@@ -261,7 +283,9 @@ pub fn respond(
                 // RFC 5936 §2.2.1 / RFC 1995: not a zone we are authoritative for.
                 return finish(vec![error(&request, ResponseCode::NotAuth, None)]);
             };
-            finish(transfer(&request, question, &zone, transport))
+            finish(transfer(
+                &request, question, &zone, transport, peer, counters,
+            ))
         }
         _ if policy.is_catalog_name(question.name()) && !allowed => {
             finish(vec![error(&request, ResponseCode::Refused, None)])
@@ -284,6 +308,8 @@ fn transfer(
     question: &Query,
     zone: &Zone,
     transport: Transport,
+    peer: IpAddr,
+    counters: &TransferCounters,
 ) -> Vec<Vec<u8>> {
     let Some(soa) = zone.soa_record() else {
         return vec![error(request, ResponseCode::ServFail, None)];
@@ -302,6 +328,7 @@ fn transfer(
         // SOA is also the answer when the difference would not fit, which tells the client to
         // ask again over TCP; a difference is never sent over UDP here.
         if !serial_gt(current, client) || transport == Transport::Udp {
+            TransferCounters::count(&counters.ixfr_current);
             return messages(request, [soa].into_iter(), transport);
         }
         if let Some((removed, added)) = zone.journal().and_then(|j| j.between(client, current)) {
@@ -318,6 +345,8 @@ fn transfer(
                 ));
             }
             // RFC 1995 §4: new SOA, old SOA, deletions, new SOA, additions, new SOA.
+            info!(zone = %zone.origin(), %peer, from = client, to = current, removed = removed.len(), added = added.len(), "IXFR out, incremental");
+            TransferCounters::count(&counters.ixfr_incremental);
             let body = std::iter::once(soa.clone())
                 .chain(std::iter::once(old))
                 .chain(removed.into_iter().cloned())
@@ -326,7 +355,11 @@ fn transfer(
                 .chain(std::iter::once(soa));
             return messages(request, body, transport);
         }
-        debug!(zone = %zone.origin(), client, current, "journal does not reach the client's serial; sending the whole zone");
+        info!(zone = %zone.origin(), %peer, from = client, to = current, "IXFR out, whole zone: the journal does not reach back to the client's serial");
+        TransferCounters::count(&counters.ixfr_full);
+    } else {
+        info!(zone = %zone.origin(), %peer, serial = current, records = zone.record_count(), "AXFR out");
+        TransferCounters::count(&counters.axfr);
     }
     // RFC 5936 §2.2: the SOA first and last, every other record of the zone in between.
     let body = std::iter::once(soa.clone())

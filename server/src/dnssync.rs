@@ -1010,16 +1010,11 @@ async fn work(
             }
         } else {
             let mut failed = None;
+            // The catalog zone after the zones it lists: a consumer told of a new member
+            // asks for it at once, and must find it served.
+            let policy = zones.remove(crate::service::change::TRANSFER_CHANGED);
             while let Some(zone) = zones.pop_first() {
                 let started = Instant::now();
-                if zone == crate::service::change::TRANSFER_CHANGED {
-                    if let Err(e) = hooks.load_policy(&pool, &catalog).await {
-                        zones.insert(zone);
-                        failed = Some(e);
-                        break;
-                    }
-                    continue;
-                }
                 match reload_zone(&pool, &catalog, &zone).await {
                     Ok(outcome) => {
                         tracing::debug!(
@@ -1035,6 +1030,14 @@ async fn work(
                         failed = Some(e);
                         break;
                     }
+                }
+            }
+            if policy {
+                if failed.is_some() {
+                    zones.insert(crate::service::change::TRANSFER_CHANGED.to_owned());
+                } else if let Err(e) = hooks.load_policy(&pool, &catalog).await {
+                    zones.insert(crate::service::change::TRANSFER_CHANGED.to_owned());
+                    failed = Some(e);
                 }
             }
             failed

@@ -142,6 +142,8 @@ pub struct Settings {
 pub struct Running {
     pub http_addr: SocketAddr,
     pub dns_addr: SocketAddr,
+    /// The embedded engine's catalog (what it serves, its transfer counters).
+    pub catalog: dns_engine::SharedCatalog,
     stop_tx: watch::Sender<bool>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     dns: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -201,6 +203,7 @@ impl Running {
                 std::time::Duration::from_secs(2),
             ),
         };
+        let engine_catalog = dns.catalog();
         let app = crate::http::app(state);
         let listener = tokio::net::TcpListener::bind(settings.http_addr).await?;
         let http_addr = listener.local_addr()?;
@@ -227,6 +230,7 @@ impl Running {
         Ok(Running {
             http_addr,
             dns_addr,
+            catalog: engine_catalog,
             stop_tx,
             http,
             dns,

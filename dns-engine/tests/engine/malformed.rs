@@ -101,12 +101,7 @@ async fn question_count_other_than_one_is_formerr() {
 #[tokio::test]
 async fn other_opcodes_are_notimp() {
     let server = TestServer::start().await;
-    for op_code in [
-        OpCode::Status,
-        OpCode::Notify,
-        OpCode::Update,
-        OpCode::Unknown(15),
-    ] {
+    for op_code in [OpCode::Status, OpCode::Update, OpCode::Unknown(15)] {
         let mut request = query("example.com.", RecordType::SOA);
         request.metadata.op_code = op_code;
         let response = udp_query(server.addr, &request).await;
@@ -118,6 +113,27 @@ async fn other_opcodes_are_notimp() {
             "{op_code}"
         );
     }
+    server.stop().await;
+}
+
+/// RFC 1996 §3.7 as a primary hears it: the question echoed, NOTAUTH for a zone it does not
+/// hold (this bare server holds none; the server's tests cover REFUSED to strangers).
+#[tokio::test]
+async fn notify_is_answered_with_its_question() {
+    let server = TestServer::start().await;
+    for (zone, rcode) in [
+        ("example.com.", ResponseCode::NotAuth),
+        ("not-hosted.test.", ResponseCode::NotAuth),
+    ] {
+        let mut request = query(zone, RecordType::SOA);
+        request.metadata.op_code = OpCode::Notify;
+        let response = udp_query(server.addr, &request).await;
+        assert_eq!(response.metadata.id, request.metadata.id);
+        assert_eq!(response.metadata.op_code, OpCode::Notify);
+        assert_eq!(response.queries, request.queries, "{zone}");
+        assert_eq!(response.metadata.response_code, rcode, "{zone}");
+    }
+    still_answers(&server).await;
     server.stop().await;
 }
 

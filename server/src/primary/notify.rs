@@ -2,9 +2,9 @@
 //!
 //! The engine's store follower calls [`Notifier::changed`] once the engine serves a zone's
 //! new serial — not at commit, or a secondary asking at once would still see the old one.
-//! For each zone one task at a time notifies every secondary; changes arriving meanwhile
-//! mark the zone again, so a burst of changes costs one more round, not one per change, and
-//! the last change is never lost.
+//! For each zone and secondary one task at a time sends the NOTIFY; changes arriving
+//! meanwhile mark the pair again, so a burst of changes costs one more NOTIFY, not one per
+//! change, the last change is never lost, and a dead secondary delays no other.
 //!
 //! Each secondary gets the NOTIFY (TSIG-signed with its key) until it answers, at most
 //! [`ATTEMPTS`] times with doubling waits (RFC 1996 §3.6 asks for retries; the bound keeps a
@@ -33,8 +33,8 @@ const FIRST_WAIT: Duration = Duration::from_secs(1);
 /// SOA checks of a secondary after it answered the NOTIFY.
 const SYNC_CHECKS: u32 = 8;
 const SYNC_FIRST_WAIT: Duration = Duration::from_millis(100);
-/// Zones notified at once.
-const CONCURRENT_ZONES: usize = 64;
+/// NOTIFY exchanges in flight at once.
+const CONCURRENT_NOTIFIES: usize = 64;
 
 /// Hands changed zones to the NOTIFY worker. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -72,73 +72,97 @@ async fn run(
     mut rx: mpsc::UnboundedReceiver<(String, u32)>,
     mut stop: watch::Receiver<bool>,
 ) {
-    // Per zone being notified: the serial of a change that arrived meanwhile.
-    let mut running: HashMap<String, Option<u32>> = HashMap::new();
-    let mut tasks: JoinSet<String> = JoinSet::new();
-    let gate = Arc::new(Semaphore::new(CONCURRENT_ZONES));
+    // Per (zone, secondary) being notified: the serial of a change that arrived meanwhile.
+    // One pair at a time, so a dead secondary delays nobody else, and a burst of changes
+    // costs one more NOTIFY per secondary, with the latest serial.
+    let mut running: HashMap<(String, i64), Option<u32>> = HashMap::new();
+    let mut tasks: JoinSet<(String, Secondary)> = JoinSet::new();
+    let gate = Arc::new(Semaphore::new(CONCURRENT_NOTIFIES));
     loop {
         tokio::select! {
-            _ = stop.wait_for(|s| *s) => return,
+            () = stopped(&mut stop) => return,
             change = rx.recv() => {
                 let Some((zone, serial)) = change else { return };
-                match running.get_mut(&zone) {
-                    Some(pending) => *pending = Some(serial),
-                    None => {
-                        running.insert(zone.clone(), None);
-                        tasks.spawn(notify_zone(pool.clone(), gate.clone(), zone, serial));
+                let targets = match targets(&pool, &zone).await {
+                    Ok(list) => list,
+                    Err(e) => {
+                        tracing::warn!(zone, error = %e, "cannot read the secondaries; NOTIFY not sent");
+                        continue;
+                    }
+                };
+                for secondary in targets {
+                    match running.get_mut(&(zone.clone(), secondary.id)) {
+                        Some(pending) => *pending = Some(serial),
+                        None => {
+                            running.insert((zone.clone(), secondary.id), None);
+                            tasks.spawn(notify_one(pool.clone(), gate.clone(), secondary, zone.clone(), serial));
+                        }
                     }
                 }
             }
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                let Ok(zone) = done else { continue };
-                if let Some(Some(serial)) = running.remove(&zone) {
-                    running.insert(zone.clone(), None);
-                    tasks.spawn(notify_zone(pool.clone(), gate.clone(), zone, serial));
+                let Ok((zone, secondary)) = done else { continue };
+                if let Some(Some(serial)) = running.remove(&(zone.clone(), secondary.id)) {
+                    running.insert((zone.clone(), secondary.id), None);
+                    tasks.spawn(notify_one(pool.clone(), gate.clone(), secondary, zone, serial));
                 }
             }
         }
     }
 }
 
-/// Notifies every secondary of `zone`'s `serial`, then records what each serves. Returns the
-/// zone's name for the worker's bookkeeping.
-async fn notify_zone(pool: PgPool, gate: Arc<Semaphore>, zone: String, serial: u32) -> String {
-    let Ok(_permit) = gate.acquire().await else {
-        return zone;
-    };
-    let Ok(name) = Name::from_ascii(&zone) else {
-        return zone;
-    };
-    let is_catalog = sqlx::query_scalar!(
-        "select not exists (select 1 from zone where name = $1) as \"catalog!\"",
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// The secondaries to notify about `zone`: all of them, or for the catalog zone (which is no
+/// row of `zone`) those that consume it.
+async fn targets(pool: &PgPool, zone: &str) -> sqlx::Result<Vec<Secondary>> {
+    let hosted = sqlx::query_scalar!(
+        r#"select exists (select 1 from zone where name = $1) as "hosted!""#,
         zone
     )
-    .fetch_one(&pool)
-    .await
-    .unwrap_or(false);
-    let secondaries = match secondaries(&pool).await {
-        Ok(list) => list,
-        Err(e) => {
-            tracing::warn!(zone, error = %e, "cannot read the secondaries; NOTIFY not sent");
-            return zone;
-        }
+    .fetch_one(pool)
+    .await?;
+    Ok(secondaries(pool)
+        .await?
+        .into_iter()
+        .filter(|s| hosted || s.catalog)
+        .collect())
+}
+
+/// Notifies one secondary of `zone`'s `serial`; once it answered, asks it (in a task of its
+/// own, so that the next change's NOTIFY need not wait) which serial it serves.
+async fn notify_one(
+    pool: PgPool,
+    gate: Arc<Semaphore>,
+    secondary: Secondary,
+    zone: String,
+    serial: u32,
+) -> (String, Secondary) {
+    let Ok(_permit) = gate.acquire().await else {
+        return (zone, secondary);
     };
-    let mut each = JoinSet::new();
-    for secondary in secondaries.into_iter().filter(|s| !is_catalog || s.catalog) {
-        let (pool, name, zone) = (pool.clone(), name.clone(), zone.clone());
-        each.spawn(async move {
-            let answered = notify(&secondary, &name, serial).await;
-            let status = match answered {
-                Ok(()) => sync_check(&secondary, &name, serial).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = record(&pool, &secondary, &zone, serial, status).await {
+    let Ok(name) = Name::from_ascii(&zone) else {
+        return (zone, secondary);
+    };
+    match notify(&secondary, &name, serial).await {
+        Ok(()) => {
+            let (pool, checked, zone) = (pool.clone(), secondary.clone(), zone.clone());
+            tokio::spawn(async move {
+                let status = sync_check(&checked, &name, serial).await;
+                if let Err(e) = record(&pool, &checked, &zone, serial, status).await {
+                    tracing::warn!(zone, error = %e, "cannot record the sync status");
+                }
+            });
+        }
+        Err(e) => {
+            if let Err(e) = record(&pool, &secondary, &zone, serial, Err(e)).await {
                 tracing::warn!(zone, error = %e, "cannot record the sync status");
             }
-        });
+        }
     }
-    while each.join_next().await.is_some() {}
-    zone
+    (zone, secondary)
 }
 
 async fn secondaries(pool: &PgPool) -> sqlx::Result<Vec<Secondary>> {

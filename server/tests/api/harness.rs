@@ -198,6 +198,11 @@ impl TestApp {
         }
     }
 
+    /// The embedded engine's catalog.
+    pub fn catalog(&self) -> dns_engine::SharedCatalog {
+        self.running.as_ref().expect("running").catalog.clone()
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await.expect("clean stop");

@@ -21,6 +21,7 @@ mod pages;
 mod rdns;
 mod rrsets;
 mod runtime;
+mod secondaries;
 mod tokens;
 mod transfers;
 mod zonefile;
