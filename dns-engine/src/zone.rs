@@ -197,6 +197,10 @@ pub struct Zone {
     /// The zone's recent changes, for IXFR (none: transfers send the whole zone).
     #[cfg(feature = "server")]
     journal: Option<Arc<crate::xfr::Journal>>,
+    /// A signed zone's NSEC chain (RFC 4034 §4) with its RRSIGs, by owner: made at the
+    /// first transfer of this snapshot, for secondaries only (see [`Zone::transfer_records`]).
+    #[cfg(feature = "server")]
+    nsec_chain: std::sync::OnceLock<BTreeMap<LowerName, (RData, RData)>>,
 }
 
 impl Zone {
@@ -278,6 +282,8 @@ impl Zone {
             signer: None,
             #[cfg(feature = "server")]
             journal: None,
+            #[cfg(feature = "server")]
+            nsec_chain: std::sync::OnceLock::new(),
         })
     }
 
@@ -393,32 +399,33 @@ impl Zone {
     }
 
     /// Every record a zone transfer carries besides the SOA (RFC 5936 §2.2): the data of
-    /// every node, and in a signed zone the DNSKEY, the RRSIGs and the NSECs of insecure
-    /// delegations, in canonical order of their owners. What is synthesized per query
-    /// (default reverse names, wildcard expansions, compact denial) is not data and is not
-    /// transferred.
+    /// every node, and in a signed zone the DNSKEY, the RRSIGs and a complete NSEC chain, in
+    /// canonical order of their owners. What is synthesized per query (default reverse names,
+    /// wildcard expansions, compact denial) is not data and is not transferred.
+    ///
+    /// The engine itself denies existence compactly, per query (RFC 9824); a secondary cannot,
+    /// so a signed zone is transferred with the classic chain (RFC 4034 §4.1: each owner's
+    /// NSEC names the next owner and lists its types), signed once per snapshot, at the first
+    /// transfer.
     pub fn transfer_records(&self) -> impl Iterator<Item = Record> + '_ {
+        #[cfg(feature = "server")]
+        let chain = self.signer.as_ref().map(|signer| self.nsec_chain(signer));
         let negative_ttl = self.negative_ttl();
         self.nodes.iter().flat_map(move |(key, node)| {
             let owner = node.name.clone().unwrap_or_else(|| key.as_name().clone());
             let at_apex = *key == self.apex;
             let mut out: Vec<Record> = Vec::new();
             for rrset in &node.rrsets {
-                if at_apex && rrset.rtype == RecordType::SOA {
-                    #[cfg(feature = "server")]
-                    if let Some(rrsig) = &rrset.rrsig {
-                        out.push(Record::from_rdata(owner.clone(), rrset.ttl, rrsig.clone()));
-                    }
-                    continue;
+                if !(at_apex && rrset.rtype == RecordType::SOA) {
+                    out.extend(rrset.records(&owner));
                 }
-                out.extend(rrset.records(&owner));
                 #[cfg(feature = "server")]
                 if let Some(rrsig) = &rrset.rrsig {
                     out.push(Record::from_rdata(owner.clone(), rrset.ttl, rrsig.clone()));
                 }
             }
             #[cfg(feature = "server")]
-            if let Some((nsec, rrsig)) = &node.cut_nsec {
+            if let Some((nsec, rrsig)) = chain.and_then(|chain| chain.get(key)) {
                 out.push(Record::from_rdata(
                     owner.clone(),
                     negative_ttl,
@@ -432,6 +439,55 @@ impl Zone {
             }
             let _ = negative_ttl;
             out
+        })
+    }
+
+    /// The NSEC chain of the signed zone over every authoritative owner (empty non-terminals
+    /// and glue below cuts have none, RFC 4035 §2.3), made and signed on first use.
+    #[cfg(feature = "server")]
+    fn nsec_chain(&self, signer: &Signer) -> &BTreeMap<LowerName, (RData, RData)> {
+        self.nsec_chain.get_or_init(|| {
+            let cuts: Vec<&LowerName> = self
+                .nodes
+                .iter()
+                .filter(|(_, node)| node.cut)
+                .map(|(key, _)| key)
+                .collect();
+            let apex_labels = self.apex.num_labels();
+            let owners: Vec<(&LowerName, &Node)> = self
+                .nodes
+                .iter()
+                .filter(|(key, node)| {
+                    !node.rrsets.is_empty()
+                        && !(apex_labels + 1..key.num_labels())
+                            .any(|labels| cuts.iter().any(|cut| **cut == key.trim_to(labels)))
+                })
+                .collect();
+            let ttl = self.negative_ttl();
+            let mut chain = BTreeMap::new();
+            for (i, (key, node)) in owners.iter().enumerate() {
+                let next = owners.get(i + 1).map_or_else(
+                    || self.origin.clone(),
+                    |(k, n)| n.name.clone().unwrap_or_else(|| k.as_name().clone()),
+                );
+                let types: Vec<RecordType> = node
+                    .rrsets
+                    .iter()
+                    .map(|r| r.rtype)
+                    .filter(|t| !node.cut || matches!(t, RecordType::NS | RecordType::DS))
+                    .collect();
+                let nsec = RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::NSEC(
+                    hickory_proto::dnssec::rdata::NSEC::new_cover_self(next, types),
+                ));
+                let owner = key.as_name();
+                match signer.rrsig(owner, RecordType::NSEC, ttl, std::slice::from_ref(&nsec)) {
+                    Ok(rrsig) => {
+                        chain.insert((*key).clone(), (nsec, rrsig));
+                    }
+                    Err(_) => return BTreeMap::new(),
+                }
+            }
+            chain
         })
     }
 

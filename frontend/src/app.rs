@@ -11,6 +11,7 @@ use crate::components::layout::ConsoleLayout;
 use crate::components::ui::Hydrated;
 use crate::pages::account::AccountPage;
 use crate::pages::admin_rdns::AdminReverseDnsPage;
+use crate::pages::admin_secondaries::AdminSecondariesPage;
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::domain::DomainPage;
 use crate::pages::domains::DomainsPage;
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/users") view=UsersPage/>
                     <Route path=path!("admin/settings") view=SettingsPage/>
                     <Route path=path!("admin/reverse-dns") view=AdminReverseDnsPage/>
+                    <Route path=path!("admin/secondaries") view=AdminSecondariesPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -234,6 +234,83 @@ pub fn revoke_token(id: i64) -> impl Future<Output = ApiResult<()>> + Send + 'st
 }
 
 // ---------------------------------------------------------------------------------------------
+// The hidden primary (admin): TSIG keys, secondaries, transfer allow-list; a zone's sync status
+
+/// `GET /api/v1/tsig-keys`
+pub fn list_tsig_keys() -> impl Future<Output = ApiResult<Vec<primary::TsigKey>>> + Send + 'static {
+    get_json("/api/v1/tsig-keys")
+}
+
+/// `POST /api/v1/tsig-keys`: the answer holds the secret, the only time it is shown.
+pub fn create_tsig_key(
+    req: &primary::CreateTsigKey,
+) -> impl Future<Output = ApiResult<primary::CreatedTsigKey>> + Send + 'static {
+    send_json(Method::POST, "/api/v1/tsig-keys", req)
+}
+
+/// `DELETE /api/v1/tsig-keys/{name}`
+pub fn delete_tsig_key(name: &str) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(
+        Method::DELETE,
+        &format!("/api/v1/tsig-keys/{}", encode_component(name)),
+        None,
+    )
+}
+
+/// `GET /api/v1/secondaries`
+pub fn list_secondaries(
+) -> impl Future<Output = ApiResult<Vec<primary::Secondary>>> + Send + 'static {
+    get_json("/api/v1/secondaries")
+}
+
+/// `POST /api/v1/secondaries`
+pub fn create_secondary(
+    req: &primary::CreateSecondary,
+) -> impl Future<Output = ApiResult<primary::Secondary>> + Send + 'static {
+    send_json(Method::POST, "/api/v1/secondaries", req)
+}
+
+/// `DELETE /api/v1/secondaries/{id}`
+pub fn delete_secondary(id: i64) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(Method::DELETE, &format!("/api/v1/secondaries/{id}"), None)
+}
+
+/// `GET /api/v1/secondaries/coverage`
+pub fn secondary_coverage(
+) -> impl Future<Output = ApiResult<Vec<primary::PartialZone>>> + Send + 'static {
+    get_json("/api/v1/secondaries/coverage")
+}
+
+/// `GET /api/v1/transfer-allow`
+pub fn list_transfer_networks(
+) -> impl Future<Output = ApiResult<Vec<primary::TransferNetwork>>> + Send + 'static {
+    get_json("/api/v1/transfer-allow")
+}
+
+/// `POST /api/v1/transfer-allow`
+pub fn create_transfer_network(
+    req: &primary::CreateTransferNetwork,
+) -> impl Future<Output = ApiResult<primary::TransferNetwork>> + Send + 'static {
+    send_json(Method::POST, "/api/v1/transfer-allow", req)
+}
+
+/// `DELETE /api/v1/transfer-allow/{id}`
+pub fn delete_transfer_network(id: i64) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(
+        Method::DELETE,
+        &format!("/api/v1/transfer-allow/{id}"),
+        None,
+    )
+}
+
+/// `GET /api/v1/zones/{zone}/sync`
+pub fn zone_sync(
+    zone: &str,
+) -> impl Future<Output = ApiResult<primary::ZoneSync>> + Send + 'static {
+    get_json(&format!("{}/sync", zone_path(zone)))
+}
+
+// ---------------------------------------------------------------------------------------------
 // Users (admin)
 
 /// `GET /api/v1/users` (admin; 403 for customers)

@@ -135,3 +135,11 @@ pub struct SecondarySync {
     pub checked_at: Option<OffsetDateTime>,
     pub error: Option<String>,
 }
+
+/// A zone a secondary cannot serve completely, and why (`GET /api/v1/secondaries/coverage`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct PartialZone {
+    pub zone: String,
+    pub reason: String,
+}

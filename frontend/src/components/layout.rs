@@ -115,6 +115,7 @@ fn TopBar(user: Option<User>) -> impl IntoView {
                             <li><A href="/admin/users">"Admin"</A></li>
                             <li><A href="/admin/settings">"Settings"</A></li>
                             <li><A href="/admin/reverse-dns">"IP space"</A></li>
+                            <li><A href="/admin/secondaries">"Secondaries"</A></li>
                         })}
                         <li><A href="/account">"Account"</A></li>
                     </ul>

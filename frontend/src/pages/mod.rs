@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin_rdns;
+pub mod admin_secondaries;
 pub mod dashboard;
 pub mod domain;
 pub mod domains;
@@ -14,4 +15,5 @@ pub mod tokens;
 pub mod users;
 pub mod zone;
 pub mod zone_import;
+pub mod zone_sync;
 pub mod zones;

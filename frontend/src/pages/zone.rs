@@ -183,6 +183,7 @@ fn ZoneEditor(zone: Zone) -> impl IntoView {
             </Transition>
         </section>
         <DnssecPanel zone=zone.name.clone()/>
+        <super::zone_sync::SyncPanel zone=zone.name.clone()/>
         <ImportPanel zone=zone.name.clone() on_applied=on_imported/>
         <DeleteZonePanel zone/>
     }

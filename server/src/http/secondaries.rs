@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use frontend::api::primary::{
-    CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, Secondary,
+    CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, PartialZone, Secondary,
     TransferNetwork, TsigKey, ZoneSync,
 };
 use frontend::api::types::Problem;
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/tsig-keys/{name}", delete(delete_key))
         .route("/secondaries", get(list_secondaries).post(create_secondary))
         .route("/secondaries/{id}", delete(delete_secondary))
+        .route("/secondaries/coverage", get(coverage))
         .route("/transfer-allow", get(list_networks).post(create_network))
         .route("/transfer-allow/{id}", delete(delete_network))
         .route("/zones/{zone}/sync", get(zone_sync))
@@ -114,6 +115,18 @@ pub async fn delete_secondary(
 ) -> Result<StatusCode, ServiceError> {
     secondaries::delete_secondary(&state.pool, &who.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The zones a secondary cannot serve completely, and why: default reverse names are made up
+/// per query and are not transferred.
+#[utoipa::path(get, path = "/api/v1/secondaries/coverage", tag = "secondaries",
+    responses((status = 200, body = Vec<PartialZone>),
+              (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json")))]
+pub async fn coverage(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+) -> Result<Json<Vec<PartialZone>>, ServiceError> {
+    Ok(Json(secondaries::coverage(&state.pool).await?))
 }
 
 /// List the networks that may transfer zones without TSIG.

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use dns_engine::tsig::Algorithm;
 use dns_engine::zone::synth::Network;
 use frontend::api::primary::{
-    CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, Secondary,
+    CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, PartialZone, Secondary,
     SecondarySync, TransferNetwork, TsigKey, ZoneSync,
 };
 use hickory_proto::rr::Name;
@@ -395,6 +395,33 @@ pub async fn delete_network(pool: &PgPool, actor: &Actor, id: i64) -> Result<(),
         .reload(TRANSFER_CHANGED);
     write.commit(tx).await?;
     Ok(())
+}
+
+/// The zones a secondary cannot serve as Zonekeeper's engine does: default reverse names are
+/// made up per query, they are not zone data and are not transferred. (Signed zones are
+/// complete: they go out with an NSEC chain.)
+pub async fn coverage(pool: &PgPool) -> Result<Vec<PartialZone>, ServiceError> {
+    let reverse = sqlx::query!(
+        r#"select z.name, count(r.id) as "served!"
+             from reverse_zone rz join zone z on z.id = rz.zone_id
+             join ip_range r on r.zone_id = rz.zone_id and r.delegate_ns is null
+            group by z.name order by z.name"#
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out: Vec<PartialZone> = reverse
+        .into_iter()
+        .map(|r| PartialZone {
+            zone: r.name,
+            reason: format!(
+                "default reverse names of {} assigned range(s) are answered only by Zonekeeper; \
+                 secondaries serve the PTRs that are set",
+                r.served
+            ),
+        })
+        .collect();
+    out.sort_by(|a, b| a.zone.cmp(&b.zone));
+    Ok(out)
 }
 
 /// What each secondary serves of zone `name`, as last asked (checked against the caller:

@@ -514,6 +514,63 @@ async fn transfers_follow_the_change_log_and_the_policy() {
         log[1],
         ("update".into(), Some(i64::from(s0)), Some(i64::from(s1)))
     );
+
+    // Retention: with one entry kept, an IXFR from before it is the whole zone (RFC 1995 §4),
+    // and from the newest entry's start it is still incremental.
+    sqlx::query("update setting set changelog_versions = 1")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut serials = vec![s1];
+    for (i, ip) in ["192.0.2.2", "192.0.2.3"].iter().enumerate() {
+        let r = admin
+            .put(
+                &format!("/api/v1/zones/{zone}/rrsets/host{i}/A"),
+                json!({ "ttl": 300, "records": [ip] }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        serials.push(zone_serial(&app, zone).await);
+    }
+    let s3 = *serials.last().unwrap();
+    served(&app, zone, s3).await;
+    let kept: i64 = sqlx::query_scalar("select count(*) from zone_change where zone_name = $1")
+        .bind(zone)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1, "one entry kept");
+    let whole = records(&tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::IXFR,
+            OpCode::Query,
+            Some(s1),
+            Some((&key, now())),
+        ),
+    ));
+    assert!(
+        whole.len() > 3 && !whole[1].contains(" SOA "),
+        "AXFR-style: {whole:?}"
+    );
+    assert!(
+        whole
+            .iter()
+            .any(|r| r.starts_with("host1.xfr.example. A 192.0.2.3")),
+        "{whole:?}"
+    );
+    let last = records(&tcp(
+        addr,
+        &request(
+            zone,
+            RecordType::IXFR,
+            OpCode::Query,
+            Some(serials[1]),
+            Some((&key, now())),
+        ),
+    ));
+    assert_eq!(last.len(), 5, "incremental from the kept entry: {last:?}");
     app.stop().await;
 }
 
@@ -571,5 +628,111 @@ async fn parallel_writers_never_share_a_serial_and_rollbacks_leave_no_entry() {
         assert_eq!(entry.0, "update");
         assert_eq!(entry.3.len(), 1, "one A record added per change");
     }
+    app.stop().await;
+}
+
+/// A signed zone goes out whole, with its DNSKEY, every RRSIG and a complete NSEC chain:
+/// BIND's `dnssec-verify` (not our code) checks the transferred zone as a secondary gets it.
+#[tokio::test]
+async fn a_signed_zone_transfers_with_a_chain_that_dnssec_verify_accepts() {
+    let app = TestApp::start().await;
+    let mut admin = app.admin().await;
+    let (secret, key) = transfer_key(&mut admin, KEY_NAME, "hmac-sha512").await;
+    let zone = "signed-xfr.example.";
+    let r = admin.post("/api/v1/zones", json!({ "name": zone })).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for (name, rtype, data) in [
+        ("www", "A", "192.0.2.1"),
+        ("mail", "MX", "10 mx.signed-xfr.example."),
+        ("mx", "AAAA", "2001:db8::25"),
+        ("sub", "NS", "ns.elsewhere.example."),
+        ("deep.below.empty", "TXT", "\"an empty non-terminal above\""),
+    ] {
+        let r = admin
+            .put(
+                &format!("/api/v1/zones/{zone}/rrsets/{name}/{rtype}"),
+                json!({ "ttl": 300, "records": [data] }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{name} {rtype}: {}", r.body);
+    }
+    let r = admin
+        .put(
+            &format!("/api/v1/zones/{zone}/dnssec"),
+            json!({ "signed": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let serial = zone_serial(&app, zone).await;
+    served(&app, zone, serial).await;
+    // The snapshot is signed once the engine serves a DNSKEY.
+    for _ in 0..200 {
+        let answer = udp(
+            app.dns_addr,
+            &request(zone, RecordType::DNSKEY, OpCode::Query, None, None),
+        );
+        if !answer.answers.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // IXFR of a signed zone is always the whole zone.
+    let whole = records(&tcp(
+        app.dns_addr,
+        &request(
+            zone,
+            RecordType::IXFR,
+            OpCode::Query,
+            Some(serial.wrapping_sub(1)),
+            Some((&key, now())),
+        ),
+    ));
+    assert!(whole.iter().any(|r| r.contains(" NSEC ")), "{whole:?}");
+
+    let out = Command::new("dig")
+        .args([
+            "@127.0.0.1",
+            "-p",
+            &app.dns_addr.port().to_string(),
+            "-y",
+            &format!("hmac-sha512:{KEY_NAME}:{secret}"),
+            "+nocmd",
+            "+nostats",
+            "+nocomments",
+            zone,
+            "AXFR",
+        ])
+        .output()
+        .expect("dig (bind9-dnsutils) runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        !text.contains("failure") && text.contains("RRSIG") && text.contains("NSEC"),
+        "{text}"
+    );
+    let file =
+        std::env::temp_dir().join(format!("zonekeeper-signed-xfr-{}.zone", std::process::id()));
+    // The zone as a secondary stores it: dig also prints each message's TSIG record.
+    let zone_text: String = text
+        .lines()
+        .filter(|l| l.split_whitespace().nth(3) != Some("TSIG"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&file, &zone_text).unwrap();
+    let verify = Command::new("dnssec-verify")
+        // -z: the zone has one combined key (flags 257) that signs everything, no ZSK.
+        .args(["-z", "-o", zone, file.to_str().unwrap()])
+        .output()
+        .expect("dnssec-verify (bind9-utils) runs");
+    let _ = std::fs::remove_file(&file);
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(
+        verify.status.success(),
+        "dnssec-verify refused the transferred zone:\n{report}\n{text}"
+    );
+    assert!(report.contains("Zone fully signed"), "{report}");
     app.stop().await;
 }
