@@ -76,6 +76,7 @@ async fn run_with_store(
             login_concurrency: args.login_concurrency,
             allow_local_targets: args.allow_local_targets,
             catalog_zone: args.catalog_zone.clone(),
+            notify_first_wait: crate::primary::notify::FIRST_WAIT,
             http_limits: crate::http::listen::HttpLimits {
                 max_connections: args.http_max_connections,
                 header_read_timeout: std::time::Duration::from_secs(args.http_header_timeout_secs),
@@ -135,6 +136,8 @@ pub struct Settings {
     pub cookie_secret: Option<dns_engine::cookie::CookieSecret>,
     /// The name of the catalog zone secondaries learn the zones from (RFC 9432).
     pub catalog_zone: String,
+    /// How long the first NOTIFY to a secondary waits for its answer (then doubling, 5 tries).
+    pub notify_first_wait: std::time::Duration,
     pub leptos_options: leptos::config::LeptosOptions,
 }
 
@@ -164,8 +167,11 @@ impl Running {
         let (stop_tx, stop_rx) = watch::channel(false);
         // Every zone is in the catalog before the engine answers its first query; from then
         // on each committed change is swapped in as it is notified.
-        let (notifier, notify_worker) =
-            crate::primary::notify::Notifier::start(pool.clone(), stop_rx.clone());
+        let (notifier, notify_worker) = crate::primary::notify::Notifier::start(
+            pool.clone(),
+            stop_rx.clone(),
+            settings.notify_first_wait,
+        );
         let hooks = crate::dnssync::SyncHooks {
             catalog_zone: hickory_proto::rr::Name::from_ascii(&settings.catalog_zone)
                 .map(|mut n| {
@@ -331,6 +337,11 @@ async fn maintenance(pool: sqlx::PgPool, checker: Arc<crate::service::ds::Checke
             Ok(0) => {}
             Ok(n) => tracing::info!(ptrs = n, "FCrDNS of unknown PTRs re-checked"),
             Err(e) => tracing::warn!(error = %e, "FCrDNS re-check failed"),
+        }
+        match crate::primary::notify::sweep(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(checks = n, "secondaries asked which serials they serve"),
+            Err(e) => tracing::warn!(error = %e, "sync check of the secondaries failed"),
         }
         if last_resign.elapsed() >= RESIGN_EVERY {
             last_resign = tokio::time::Instant::now();

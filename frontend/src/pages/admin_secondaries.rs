@@ -135,7 +135,7 @@ pub fn AdminSecondariesPage() -> impl IntoView {
                     match coverage.await {
                         Ok(list) if list.is_empty() => view! { <p class="muted">"None: secondaries answer every zone as Zonekeeper does."</p> }.into_any(),
                         Ok(list) => view! {
-                            <table class="table">
+                            <table class="data">
                                 <thead><tr><th>"Zone"</th><th>"What only Zonekeeper answers"</th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|z| view! {
@@ -210,7 +210,7 @@ fn CreateKeyForm(create: Submission<CreatedTsigKey>) -> impl IntoView {
 #[component]
 fn KeyTable(keys: Vec<TsigKey>, delete: Submission<()>) -> impl IntoView {
     view! {
-        <table class="table">
+        <table class="data">
             <thead><tr><th>"Name"</th><th>"Algorithm"</th><th>"Created"</th><th></th></tr></thead>
             <tbody>
                 {keys.into_iter().map(|key| {
@@ -333,7 +333,7 @@ fn CreateSecondaryForm(create: Submission<Secondary>, keys: Vec<TsigKey>) -> imp
 #[component]
 fn SecondaryTable(secondaries: Vec<Secondary>, delete: Submission<()>) -> impl IntoView {
     view! {
-        <table class="table">
+        <table class="data">
             <thead><tr><th>"Address"</th><th>"Key"</th><th>"Zones"</th><th>"Comment"</th><th></th></tr></thead>
             <tbody>
                 {secondaries.into_iter().map(|s| {
@@ -407,7 +407,7 @@ fn CreateNetworkForm(create: Submission<TransferNetwork>) -> impl IntoView {
 #[component]
 fn NetworkTable(networks: Vec<TransferNetwork>, delete: Submission<()>) -> impl IntoView {
     view! {
-        <table class="table">
+        <table class="data">
             <thead><tr><th>"Network"</th><th>"Comment"</th><th></th></tr></thead>
             <tbody>
                 {networks.into_iter().map(|n| {

@@ -31,7 +31,7 @@ pub fn SyncPanel(zone: String) -> impl IntoView {
                                 " "
                                 <button type="button" class="btn btn-quiet" on:click=move |_| refresh.update(|r| *r += 1)>"Check again"</button>
                             </p>
-                            <table class="table">
+                            <table class="data">
                                 <thead><tr><th>"Secondary"</th><th>"Serial"</th><th>"State"</th><th>"Asked"</th></tr></thead>
                                 <tbody>
                                     {s.secondaries.into_iter().map(|x| {

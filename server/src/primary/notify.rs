@@ -11,6 +11,7 @@
 //! dead secondary from costing more than a few datagrams). Then it is asked for the zone's
 //! SOA until it serves our serial or [`SYNC_CHECKS`] checks have passed, and what it said goes
 //! into `secondary_sync`: the serial it serves, or the error, and since when it is behind.
+//! [`sweep`] asks every secondary about every zone periodically too (the maintenance loop).
 //! Nothing here is on the path of a save.
 
 use std::collections::HashMap;
@@ -28,8 +29,9 @@ use tokio::task::JoinSet;
 
 /// NOTIFY datagrams sent to a secondary before giving up on it for this change.
 pub const ATTEMPTS: u32 = 5;
-/// The wait for the first answer; doubled after each attempt (1+2+4+8+16 s in all).
-const FIRST_WAIT: Duration = Duration::from_secs(1);
+/// The wait for the first answer unless configured; doubled after each attempt (1+2+4+8+16 s
+/// in all).
+pub const FIRST_WAIT: Duration = Duration::from_secs(1);
 /// SOA checks of a secondary after it answered the NOTIFY.
 const SYNC_CHECKS: u32 = 8;
 const SYNC_FIRST_WAIT: Duration = Duration::from_millis(100);
@@ -43,13 +45,19 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// Starts the worker; it ends when `stop` turns `true`.
+    /// Starts the worker, waiting `first_wait` for the first answer to each NOTIFY
+    /// ([`FIRST_WAIT`] in production; tests on loopback use less); it ends when `stop` turns
+    /// `true`.
     pub fn start(
         pool: PgPool,
         stop: watch::Receiver<bool>,
+        first_wait: Duration,
     ) -> (Notifier, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Notifier { tx }, tokio::spawn(run(pool, rx, stop)))
+        (
+            Notifier { tx },
+            tokio::spawn(run(pool, rx, stop, first_wait)),
+        )
     }
 
     /// The engine now serves `serial` of zone `zone` (absolute, lower case).
@@ -71,6 +79,7 @@ async fn run(
     pool: PgPool,
     mut rx: mpsc::UnboundedReceiver<(String, u32)>,
     mut stop: watch::Receiver<bool>,
+    first_wait: Duration,
 ) {
     // Per (zone, secondary) being notified: the serial of a change that arrived meanwhile.
     // One pair at a time, so a dead secondary delays nobody else, and a burst of changes
@@ -95,7 +104,7 @@ async fn run(
                         Some(pending) => *pending = Some(serial),
                         None => {
                             running.insert((zone.clone(), secondary.id), None);
-                            tasks.spawn(notify_one(pool.clone(), gate.clone(), secondary, zone.clone(), serial));
+                            tasks.spawn(notify_one(pool.clone(), gate.clone(), secondary, zone.clone(), serial, first_wait));
                         }
                     }
                 }
@@ -104,11 +113,53 @@ async fn run(
                 let Ok((zone, secondary)) = done else { continue };
                 if let Some(Some(serial)) = running.remove(&(zone.clone(), secondary.id)) {
                     running.insert((zone.clone(), secondary.id), None);
-                    tasks.spawn(notify_one(pool.clone(), gate.clone(), secondary, zone, serial));
+                    tasks.spawn(notify_one(pool.clone(), gate.clone(), secondary, zone, serial, first_wait));
                 }
             }
         }
     }
+}
+
+/// Asks every secondary for the serial of every zone it follows, as the periodic complement
+/// of the checks after each NOTIFY (a secondary can fall behind, or be restored from an old
+/// backup, without any change here). Returns how many answers were recorded.
+pub async fn sweep(pool: &PgPool) -> sqlx::Result<usize> {
+    let all = secondaries(pool).await?;
+    if all.is_empty() {
+        return Ok(0);
+    }
+    let zones = sqlx::query!("select name, serial from zone order by name")
+        .fetch_all(pool)
+        .await?;
+    let gate = Arc::new(Semaphore::new(CONCURRENT_NOTIFIES));
+    let mut checks = JoinSet::new();
+    for zone in zones {
+        let Ok(name) = Name::from_ascii(&zone.name) else {
+            continue;
+        };
+        let ours = u32::try_from(zone.serial).unwrap_or(0);
+        for secondary in &all {
+            let (pool, gate, secondary, name, zone) = (
+                pool.clone(),
+                gate.clone(),
+                secondary.clone(),
+                name.clone(),
+                zone.name.clone(),
+            );
+            checks.spawn(async move {
+                let Ok(_permit) = gate.acquire().await else {
+                    return false;
+                };
+                let status = soa_serial(&secondary, &name).await;
+                record(&pool, &secondary, &zone, ours, status).await.is_ok()
+            });
+        }
+    }
+    let mut recorded = 0;
+    while let Some(done) = checks.join_next().await {
+        recorded += usize::from(done.unwrap_or(false));
+    }
+    Ok(recorded)
 }
 
 async fn stopped(stop: &mut watch::Receiver<bool>) {
@@ -139,6 +190,7 @@ async fn notify_one(
     secondary: Secondary,
     zone: String,
     serial: u32,
+    first_wait: Duration,
 ) -> (String, Secondary) {
     let Ok(_permit) = gate.acquire().await else {
         return (zone, secondary);
@@ -146,7 +198,7 @@ async fn notify_one(
     let Ok(name) = Name::from_ascii(&zone) else {
         return (zone, secondary);
     };
-    match notify(&secondary, &name, serial).await {
+    match notify(&secondary, &name, serial, first_wait).await {
         Ok(()) => {
             let (pool, checked, zone) = (pool.clone(), secondary.clone(), zone.clone());
             tokio::spawn(async move {
@@ -219,8 +271,13 @@ fn rand_id() -> u16 {
 }
 
 /// Sends the NOTIFY until it is answered (whatever the RCODE) or [`ATTEMPTS`] went unanswered.
-async fn notify(secondary: &Secondary, zone: &Name, serial: u32) -> Result<(), String> {
-    let mut wait = FIRST_WAIT;
+async fn notify(
+    secondary: &Secondary,
+    zone: &Name,
+    serial: u32,
+    first_wait: Duration,
+) -> Result<(), String> {
+    let mut wait = first_wait;
     for attempt in 1..=ATTEMPTS {
         let (message, bytes) = request(zone, OpCode::Notify, secondary.key.as_deref());
         match tokio::time::timeout(wait, crate::resolver::udp(secondary.addr, &message, &bytes))

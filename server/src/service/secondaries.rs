@@ -16,7 +16,7 @@ use sqlx::PgPool;
 use super::audit::{Action, Actor, Change};
 use super::change::{Write, TRANSFER_CHANGED};
 use crate::auth::Principal;
-use crate::error::ServiceError;
+use crate::error::{map_sqlx, ServiceError};
 
 const SECRET_MIN: usize = 16;
 const SECRET_MAX: usize = 128;
@@ -114,7 +114,8 @@ pub async fn create_key(
         secret
     )
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(map_sqlx)?;
     let key = to_key(
         row.id,
         name.clone(),
@@ -263,7 +264,8 @@ pub async fn create_secondary(
         comment
     )
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(map_sqlx)?;
     let secondary = Secondary {
         id: row.id,
         address: ip.to_string(),
@@ -355,7 +357,8 @@ pub async fn create_network(
         comment
     )
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(map_sqlx)?;
     let created = TransferNetwork {
         id: row.id,
         network: row.network,

@@ -405,6 +405,8 @@ async fn zones_in_the_store_are_served_from_the_first_query() {
             rrl: dns_engine::rrl::RrlConfig::off(),
             cookie_secret: None,
             catalog_zone: zonekeeper::primary::DEFAULT_CATALOG_ZONE.into(),
+            // Loopback answers at once; a lost NOTIFY is retried sooner than in production.
+            notify_first_wait: std::time::Duration::from_millis(100),
             leptos_options: leptos::config::LeptosOptions::builder()
                 .output_name("zonekeeper")
                 .build(),

@@ -184,6 +184,8 @@ impl TestApp {
                 rrl: dns_engine::rrl::RrlConfig::off(),
                 cookie_secret: None,
                 catalog_zone: zonekeeper::primary::DEFAULT_CATALOG_ZONE.into(),
+                // Loopback answers at once; a lost NOTIFY is retried sooner than in production.
+                notify_first_wait: std::time::Duration::from_millis(100),
                 leptos_options,
             },
         )

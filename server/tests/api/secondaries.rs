@@ -285,6 +285,7 @@ async fn knot_bind_and_nsd_follow_the_hidden_primary() {
     let mut knot = Peer::knot(app.dns_addr, &secret);
     let mut bind = Peer::bind(app.dns_addr, &secret);
     let mut nsd = Peer::nsd(app.dns_addr, &secret, &[nsd_zone]);
+    let mut ids = Vec::new();
     for (peer, catalog) in [(&knot, true), (&bind, true), (&nsd, false)] {
         let r = admin
             .post(
@@ -294,6 +295,7 @@ async fn knot_bind_and_nsd_follow_the_hidden_primary() {
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.json()["id"].as_i64().unwrap());
     }
     nsd.wait_for(
         nsd_zone,
@@ -359,6 +361,54 @@ async fn knot_bind_and_nsd_follow_the_hidden_primary() {
         "four incremental transfers (Knot and BIND for {zone}, Knot and NSD for {nsd_zone}): {} → {}",
         before,
         incremental()
+    );
+
+    // A change older than the retained log: Knot misses two changes (it is not told), the log
+    // keeps only the newest entry, and the next NOTIFY makes Knot ask for an IXFR from a
+    // serial the log no longer reaches. The whole zone comes instead, and Knot converges.
+    sqlx::query("update setting set changelog_versions = 1")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let r = admin
+        .delete(&format!("/api/v1/secondaries/{}", ids[0]))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    for (i, ip) in ["192.0.2.31", "192.0.2.32", "192.0.2.33"]
+        .iter()
+        .enumerate()
+    {
+        if i == 2 {
+            let r = admin
+                .post(
+                    "/api/v1/secondaries",
+                    json!({ "address": "127.0.0.1", "port": knot.port, "tsig_key": KEY_NAME, "catalog": true }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        let r = admin
+            .put(
+                &format!("/api/v1/zones/{zone}/rrsets/missed{i}/A"),
+                json!({ "ttl": 300, "records": [ip] }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    knot.wait_for(
+        &format!("missed0.{zone}"),
+        RecordType::A,
+        "converge after missing changes",
+        |m| m.answers.iter().any(|r| r.data.to_string() == "192.0.2.31"),
+    )
+    .await;
+    assert!(
+        knot.log().contains(&format!(
+            "[{zone}] IXFR, incoming, remote 127.0.0.1@{}, receiving AXFR-style IXFR",
+            app.dns_addr.port()
+        )),
+        "Knot got the whole zone:\n{}",
+        knot.log()
     );
 
     // The secondaries answer as the engine does.

@@ -736,3 +736,168 @@ async fn a_signed_zone_transfers_with_a_chain_that_dnssec_verify_accepts() {
     assert!(report.contains("Zone fully signed"), "{report}");
     app.stop().await;
 }
+
+/// The operator surface refuses what would make the NOTIFY sender a way to send datagrams
+/// where nobody asked, and every refusal names its field and stores nothing.
+#[tokio::test]
+async fn secondaries_and_keys_are_validated_field_by_field() {
+    // A global unicast address: only registered, never sent anything (no zone changes here).
+    const GLOBAL: &str = "1.2.3.4";
+    let app = TestApp::start_without_local_targets().await;
+    let mut admin = app.admin().await;
+    let (_, _) = transfer_key(&mut admin, KEY_NAME, "hmac-sha1").await;
+    let keys = admin.get("/api/v1/tsig-keys").await.json();
+    assert_eq!(
+        keys[0]["deprecated"], true,
+        "hmac-sha1 is accepted and flagged: {keys}"
+    );
+    for (body, field) in [
+        (
+            json!({ "address": "127.0.0.1", "tsig_key": KEY_NAME }),
+            "address",
+        ),
+        (json!({ "address": "fe80::1" }), "address"),
+        (json!({ "address": "224.0.0.1" }), "address"),
+        (json!({ "address": "0.0.0.0" }), "address"),
+        (json!({ "address": "192.0.2.300" }), "address"),
+        (json!({ "address": "198.51.100.53" }), "address"),
+        (json!({ "address": GLOBAL, "port": 0 }), "port"),
+        (
+            json!({ "address": GLOBAL, "tsig_key": "no-such-key." }),
+            "tsig_key",
+        ),
+    ] {
+        let r = admin.post("/api/v1/secondaries", body.clone()).await;
+        let problem = r.problem(StatusCode::UNPROCESSABLE_ENTITY);
+        let fields = crate::harness::field_errors(&problem);
+        assert_eq!(fields[0].0, field, "{body}: {problem}");
+    }
+    for (body, field) in [
+        (json!({ "name": "" }), "name"),
+        (
+            json!({ "name": "k.", "algorithm": "hmac-md5" }),
+            "algorithm",
+        ),
+        (json!({ "name": "k.", "secret": "not base64!" }), "secret"),
+        (json!({ "name": "k.", "secret": "c2hvcnQ=" }), "secret"),
+    ] {
+        let r = admin.post("/api/v1/tsig-keys", body.clone()).await;
+        let problem = r.problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            crate::harness::field_errors(&problem)[0].0,
+            field,
+            "{body}: {problem}"
+        );
+    }
+    let r = admin
+        .post(
+            "/api/v1/transfer-allow",
+            json!({ "network": "10.0.0.0/33" }),
+        )
+        .await;
+    r.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("secondary").await, 0);
+    assert_eq!(app.count("transfer_allow").await, 0);
+    // A global address is fine; the same one twice is a conflict.
+    let ok = json!({ "address": GLOBAL, "tsig_key": KEY_NAME });
+    assert_eq!(
+        admin.post("/api/v1/secondaries", ok.clone()).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        admin.post("/api/v1/secondaries", ok).await.status,
+        StatusCode::CONFLICT
+    );
+    // A key in use cannot go; customers see none of this.
+    assert_eq!(
+        admin
+            .delete(&format!("/api/v1/tsig-keys/{KEY_NAME}"))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let mut customer = app.customer("someone@example.com").await;
+    for path in [
+        "/api/v1/tsig-keys",
+        "/api/v1/secondaries",
+        "/api/v1/transfer-allow",
+        "/api/v1/secondaries/coverage",
+    ] {
+        assert_eq!(
+            customer.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where action in ('tsig_key.create', 'secondary.create')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+    app.stop().await;
+}
+
+/// A secondary that never answers: saves go on as before, it gets the NOTIFY exactly
+/// `ATTEMPTS` times (retries with doubling waits, RFC 1996 §3.6), then nothing more, and its
+/// sync status says why.
+#[tokio::test]
+async fn notify_to_a_dead_secondary_is_bounded_and_does_not_hold_saves() {
+    let app = TestApp::start().await;
+    let mut admin = app.admin().await;
+    // A socket that reads and never answers: a secondary that is down.
+    let silent = tokio::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let r = admin
+        .post(
+            "/api/v1/secondaries",
+            json!({ "address": "127.0.0.1", "port": port }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let zone = "dead-secondary.example.";
+    let r = admin.post("/api/v1/zones", json!({ "name": zone })).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for i in 0..3 {
+        let r = admin
+            .put(
+                &format!("/api/v1/zones/{zone}/rrsets/h{i}/A"),
+                json!({ "ttl": 300, "records": ["192.0.2.1"] }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "saves go on: {}", r.body);
+    }
+    // Count the NOTIFY messages for the zone until the secondary has been silent for longer
+    // than the whole retry schedule (0.1 + 0.2 + 0.4 + 0.8 + 1.6 s in the tests).
+    let mut notifies = 0;
+    let mut buf = vec![0u8; 4096];
+    while let Ok(Ok((n, _))) =
+        tokio::time::timeout(Duration::from_secs(5), silent.recv_from(&mut buf)).await
+    {
+        let message = Message::from_vec(&buf[..n]).unwrap();
+        assert_eq!(message.metadata.op_code, OpCode::Notify);
+        if message.queries[0].name().to_ascii() == zone {
+            notifies += 1;
+        }
+    }
+    // Three changes while the first NOTIFY was still being retried: one more round at most.
+    let attempts = zonekeeper::primary::notify::ATTEMPTS as usize;
+    assert!(
+        (attempts..=2 * attempts).contains(&notifies),
+        "{notifies} NOTIFY messages for {attempts} attempts per round"
+    );
+    let sync = admin
+        .get(&format!("/api/v1/zones/{zone}/sync"))
+        .await
+        .json();
+    let error = sync["secondaries"][0]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(error.contains("did not answer"), "{sync}");
+    assert_eq!(sync["in_sync"], false);
+    app.stop().await;
+}
