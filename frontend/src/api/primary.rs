@@ -64,6 +64,13 @@ pub struct Secondary {
     pub comment: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Zones it serves an older serial of (or did not answer for) when last asked; the zone
+    /// pages say which (`GET /api/v1/zones/{zone}/sync`).
+    #[serde(default)]
+    pub zones_behind: u32,
+    /// When it was last asked about any zone.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_checked: Option<OffsetDateTime>,
 }
 
 /// `POST /api/v1/secondaries`.

@@ -334,7 +334,7 @@ fn CreateSecondaryForm(create: Submission<Secondary>, keys: Vec<TsigKey>) -> imp
 fn SecondaryTable(secondaries: Vec<Secondary>, delete: Submission<()>) -> impl IntoView {
     view! {
         <table class="data">
-            <thead><tr><th>"Address"</th><th>"Key"</th><th>"Zones"</th><th>"Comment"</th><th></th></tr></thead>
+            <thead><tr><th>"Address"</th><th>"Key"</th><th>"Zones"</th><th>"Sync"</th><th>"Comment"</th><th></th></tr></thead>
             <tbody>
                 {secondaries.into_iter().map(|s| {
                     let id = s.id;
@@ -344,6 +344,13 @@ fn SecondaryTable(secondaries: Vec<Secondary>, delete: Submission<()>) -> impl I
                             <td data-label="Address"><code>{shown.clone()}</code></td>
                             <td data-label="Key">{s.tsig_key.unwrap_or_else(|| "none".into())}</td>
                             <td data-label="Zones">{if s.catalog { "from the catalog zone" } else { "configured on the secondary" }}</td>
+                            <td data-label="Sync">
+                                {match (s.zones_behind, s.last_checked) {
+                                    (_, None) => "not asked yet".to_owned(),
+                                    (0, Some(at)) => format!("in sync (asked {})", format_time(at)),
+                                    (n, Some(at)) => format!("{n} zone(s) behind (asked {})", format_time(at)),
+                                }}
+                            </td>
                             <td data-label="Comment">{s.comment}</td>
                             <td class="row-actions">
                                 <ConfirmButton

@@ -21,6 +21,19 @@ use crate::error::{map_sqlx, ServiceError};
 const SECRET_MIN: usize = 16;
 const SECRET_MAX: usize = 128;
 
+/// Audits `change` and commits `tx`, telling the engines to re-read the transfer policy:
+/// every change here goes through the one write path like any other.
+async fn commit(
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    actor: &Actor,
+    change: Change,
+) -> Result<(), ServiceError> {
+    let mut write = Write::new(actor);
+    write.audit(change).reload(TRANSFER_CHANGED);
+    write.commit(tx).await?;
+    Ok(())
+}
+
 fn key_name(input: &str) -> Result<String, ServiceError> {
     let text = input.trim();
     let bad = |why: &str| ServiceError::field("name", why.to_owned());
@@ -122,17 +135,18 @@ pub async fn create_key(
         algorithm.as_str().to_owned(),
         row.created_at,
     );
-    let mut write = Write::new(actor);
-    write
-        .audit(Change {
+    commit(
+        tx,
+        actor,
+        Change {
             action: Action::TsigKeyCreate,
             object_id: Some(name),
             before: None,
-            // Never the secret.
+            // The listed form: never the secret.
             after: serde_json::to_value(&key).ok(),
-        })
-        .reload(TRANSFER_CHANGED);
-    write.commit(tx).await?;
+        },
+    )
+    .await?;
     Ok(CreatedTsigKey {
         key,
         secret: base64::engine::general_purpose::STANDARD.encode(secret),
@@ -163,24 +177,29 @@ pub async fn delete_key(pool: &PgPool, actor: &Actor, name: &str) -> Result<(), 
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    let mut write = Write::new(actor);
-    write
-        .audit(Change {
+    commit(
+        tx,
+        actor,
+        Change {
             action: Action::TsigKeyDelete,
             object_id: Some(name.clone()),
             before: serde_json::to_value(to_key(gone.id, name, gone.algorithm, gone.created_at))
                 .ok(),
             after: None,
-        })
-        .reload(TRANSFER_CHANGED);
-    write.commit(tx).await?;
+        },
+    )
+    .await?;
     Ok(())
 }
 
 pub async fn list_secondaries(pool: &PgPool) -> Result<Vec<Secondary>, ServiceError> {
     let rows = sqlx::query!(
         r#"select s.id, host(s.address) as "address!", s.port, k.name as "tsig_key?", s.catalog,
-                  s.comment, s.created_at
+                  s.comment, s.created_at,
+                  (select count(*) from secondary_sync y
+                    where y.secondary_id = s.id
+                      and (y.behind_since is not null or y.error is not null)) as "behind!",
+                  (select max(y.checked_at) from secondary_sync y where y.secondary_id = s.id) as last_checked
              from secondary s left join tsig_key k on k.id = s.tsig_key_id
             order by s.id"#
     )
@@ -196,6 +215,8 @@ pub async fn list_secondaries(pool: &PgPool) -> Result<Vec<Secondary>, ServiceEr
             catalog: r.catalog,
             comment: r.comment,
             created_at: r.created_at,
+            zones_behind: u32::try_from(r.behind).unwrap_or(u32::MAX),
+            last_checked: r.last_checked,
         })
         .collect())
 }
@@ -278,17 +299,20 @@ pub async fn create_secondary(
         catalog,
         comment,
         created_at: time::OffsetDateTime::now_utc(),
+        zones_behind: 0,
+        last_checked: None,
     };
-    let mut write = Write::new(actor);
-    write
-        .audit(Change {
+    commit(
+        tx,
+        actor,
+        Change {
             action: Action::SecondaryCreate,
             object_id: Some(row.id.to_string()),
             before: None,
             after: serde_json::to_value(&secondary).ok(),
-        })
-        .reload(TRANSFER_CHANGED);
-    write.commit(tx).await?;
+        },
+    )
+    .await?;
     Ok(secondary)
 }
 
@@ -301,16 +325,17 @@ pub async fn delete_secondary(pool: &PgPool, actor: &Actor, id: i64) -> Result<(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    let mut write = Write::new(actor);
-    write
-        .audit(Change {
+    commit(
+        tx,
+        actor,
+        Change {
             action: Action::SecondaryDelete,
             object_id: Some(id.to_string()),
             before: Some(serde_json::json!({ "address": gone.address, "port": gone.port })),
             after: None,
-        })
-        .reload(TRANSFER_CHANGED);
-    write.commit(tx).await?;
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -365,16 +390,17 @@ pub async fn create_network(
         comment,
         created_at: row.created_at,
     };
-    let mut write = Write::new(actor);
-    write
-        .audit(Change {
+    commit(
+        tx,
+        actor,
+        Change {
             action: Action::TransferAllowCreate,
             object_id: Some(created.network.clone()),
             before: None,
             after: serde_json::to_value(&created).ok(),
-        })
-        .reload(TRANSFER_CHANGED);
-    write.commit(tx).await?;
+        },
+    )
+    .await?;
     Ok(created)
 }
 
@@ -387,16 +413,17 @@ pub async fn delete_network(pool: &PgPool, actor: &Actor, id: i64) -> Result<(),
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    let mut write = Write::new(actor);
-    write
-        .audit(Change {
+    commit(
+        tx,
+        actor,
+        Change {
             action: Action::TransferAllowDelete,
             object_id: Some(gone.clone()),
             before: Some(serde_json::json!({ "network": gone })),
             after: None,
-        })
-        .reload(TRANSFER_CHANGED);
-    write.commit(tx).await?;
+        },
+    )
+    .await?;
     Ok(())
 }
 

@@ -411,7 +411,22 @@ async fn knot_bind_and_nsd_follow_the_hidden_primary() {
         knot.log()
     );
 
-    // The secondaries answer as the engine does.
+    // The secondaries answer as the engine does, once they serve its serial.
+    let current = {
+        let s: i64 = sqlx::query_scalar("select serial from zone where name = $1")
+            .bind(zone)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        s as u32
+    };
+    served(&app, zone, current).await;
+    for peer in [&mut knot, &mut bind] {
+        peer.wait_for(zone, RecordType::SOA, "serve the latest serial", |m| {
+            soa_serial(m) == Some(current)
+        })
+        .await;
+    }
     let corpus = [
         (zone.to_owned(), RecordType::SOA),
         (zone.to_owned(), RecordType::NS),
@@ -424,6 +439,59 @@ async fn knot_bind_and_nsd_follow_the_hidden_primary() {
             assert_eq!(
                 ours, theirs,
                 "{} answers {name} {rtype} as the engine does",
+                peer.name
+            );
+        }
+    }
+
+    // Signed: the zone reaches the secondaries with its DNSKEY, signatures and NSEC chain, and
+    // delv (BIND's validator, not our code) validates their answers — positive and negative —
+    // from the zone's key alone.
+    let r = admin
+        .put(
+            &format!("/api/v1/zones/{zone}/dnssec"),
+            json!({ "signed": true }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let dnskey = r.json()["dnskey"].as_str().unwrap().to_owned();
+    let fields: Vec<&str> = dnskey.split_whitespace().collect();
+    assert_eq!(&fields[3..6], ["DNSKEY", "257", "3"], "{dnskey}");
+    let anchor_file = knot.dir.join("anchor.conf");
+    fs::write(
+        &anchor_file,
+        format!(
+            "trust-anchors {{ {zone} static-key {} {} {} \"{}\"; }};\n",
+            fields[4],
+            fields[5],
+            fields[6],
+            fields[7..].concat()
+        ),
+    )
+    .unwrap();
+    for peer in [&mut knot, &mut bind] {
+        peer.wait_for(zone, RecordType::DNSKEY, "serve the signed zone", |m| {
+            m.answers
+                .iter()
+                .any(|r| r.record_type() == RecordType::DNSKEY)
+        })
+        .await;
+        for name in [www.clone(), format!("no-such-name.{zone}")] {
+            let out = Command::new("/usr/bin/delv")
+                .args(["@127.0.0.1", "-p", &peer.port.to_string(), "-a"])
+                .arg(&anchor_file)
+                .arg(format!("+root={zone}"))
+                .args([name.as_str(), "A"])
+                .output()
+                .expect("delv (bind9-dnsutils) runs");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                text.contains("fully validated"),
+                "{}: delv {name}: {text}",
                 peer.name
             );
         }
