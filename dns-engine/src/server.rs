@@ -363,16 +363,12 @@ fn special(catalog: &Catalog, packet: &[u8], client: &Client<'_>) -> Vec<Vec<u8>
             None,
         )
     };
-    xfr::respond(
-        catalog,
-        policy,
-        packet,
-        client.ip,
-        client.transport,
-        u64::from(unix_now()),
-        counters,
-        &mut ordinary,
-    )
+    let origin = xfr::Origin {
+        peer: client.ip,
+        transport: client.transport,
+        now: u64::from(unix_now()),
+    };
+    xfr::respond(catalog, policy, packet, origin, counters, &mut ordinary)
 }
 
 /// Answers an ordinary query (or rejects it), counting it against `limiter`.

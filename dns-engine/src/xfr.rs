@@ -186,9 +186,21 @@ pub fn is_special(packet: &[u8]) -> bool {
     tsig::has_tsig(packet)
 }
 
-/// Answers a request [`is_special`] picked (or an ordinary query for the catalog zone),
-/// from `peer` over `transport`, at `now` (seconds since 1970). `ordinary` answers a query
-/// as lookup does, for the signed ordinary queries (a secondary's SOA check is one).
+/// Answers a query as lookup does (the ordinary path of the server), from a catalog.
+pub type Ordinary<'a> = &'a mut dyn FnMut(&Catalog, &[u8]) -> Option<Vec<u8>>;
+
+/// Where a request came from and when.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin {
+    pub peer: IpAddr,
+    pub transport: Transport,
+    /// Seconds since 1970, for TSIG's time check.
+    pub now: u64,
+}
+
+/// Answers a request [`is_special`] picked (or an ordinary query for the catalog zone).
+/// `ordinary` answers a query as lookup does, for the signed ordinary queries (a secondary's
+/// SOA check is one).
 ///
 /// Returns the messages to send in order: one, except for a transfer over TCP, and none for
 /// what should not be answered at all.
@@ -196,11 +208,13 @@ pub fn respond(
     catalog: &Catalog,
     policy: &TransferPolicy,
     packet: &[u8],
-    peer: IpAddr,
-    transport: Transport,
-    now: u64,
+    Origin {
+        peer,
+        transport,
+        now,
+    }: Origin,
     counters: &TransferCounters,
-    ordinary: &mut dyn FnMut(&Catalog, &[u8]) -> Option<Vec<u8>>,
+    ordinary: Ordinary<'_>,
 ) -> Vec<Vec<u8>> {
     let Ok(request) = Message::from_vec(packet) else {
         // Undecodable: the ordinary path answers FORMERR (or drops it).

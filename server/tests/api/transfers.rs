@@ -608,7 +608,9 @@ async fn parallel_writers_never_share_a_serial_and_rollbacks_leave_no_entry() {
     assert!(r.status.is_client_error(), "{}", r.body);
     assert_eq!(app.count("zone_change").await, before);
 
-    let log: Vec<(String, Option<i64>, Option<i64>, Vec<Vec<u8>>)> = sqlx::query_as(
+    // kind, old serial, new serial, the RRs added
+    type Entry = (String, Option<i64>, Option<i64>, Vec<Vec<u8>>);
+    let log: Vec<Entry> = sqlx::query_as(
         "select kind, old_serial, new_serial, added from zone_change where zone_name = $1 order by id",
     )
     .bind(zone)
