@@ -217,7 +217,14 @@ impl Running {
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
+        let engine_health = dns.health();
         let dns = run_engine_apart(dns, stopped(stop_rx.clone()))?;
+        // Started means serving: the engine's thread is up before `start` returns, so that the
+        // first `/healthz` and the first query find its listeners answering.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !engine_health.is_serving() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
         let http = tokio::spawn(crate::http::listen::serve(
             listener,
             app,

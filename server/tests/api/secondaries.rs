@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::harness::TestApp;
 use crate::knot::free_port;
-use crate::transfers::{served, transfer_key, KEY_NAME};
+use crate::transfers::{served, transfer_key, zone_serial, KEY_NAME};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -412,14 +412,7 @@ async fn knot_bind_and_nsd_follow_the_hidden_primary() {
     );
 
     // The secondaries answer as the engine does, once they serve its serial.
-    let current = {
-        let s: i64 = sqlx::query_scalar("select serial from zone where name = $1")
-            .bind(zone)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        s as u32
-    };
+    let current = zone_serial(&app, zone).await;
     served(&app, zone, current).await;
     for peer in [&mut knot, &mut bind] {
         peer.wait_for(zone, RecordType::SOA, "serve the latest serial", |m| {
@@ -498,14 +491,7 @@ async fn knot_bind_and_nsd_follow_the_hidden_primary() {
     }
 
     // The sync status says the fleet is in sync.
-    let serial = {
-        let s: i64 = sqlx::query_scalar("select serial from zone where name = $1")
-            .bind(zone)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        s as u32
-    };
+    let serial = zone_serial(&app, zone).await;
     served(&app, zone, serial).await;
     let deadline = Instant::now() + FOLLOW_TIMEOUT;
     loop {

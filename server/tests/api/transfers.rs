@@ -146,7 +146,8 @@ fn tsig_error(message: &Message) -> Option<u16> {
         .map(|s| s.data.error.map_or(0, u16::from))
 }
 
-async fn zone_serial(app: &TestApp, zone: &str) -> u32 {
+/// The serial the store holds for `zone`.
+pub async fn zone_serial(app: &TestApp, zone: &str) -> u32 {
     let serial: i64 = sqlx::query_scalar("select serial from zone where name = $1")
         .bind(zone)
         .fetch_one(&app.pool)
