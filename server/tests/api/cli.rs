@@ -198,6 +198,13 @@ async fn serve_restarts_its_private_postgresql_when_it_stops() {
     };
     assert_eq!(health(http.clone(), base.clone()).await, Some(true));
 
+    // The postmaster's PID (the first line of postmaster.pid): a new one proves a restart.
+    let postmaster = |dir: &std::path::Path| {
+        std::fs::read_to_string(dir.join("postgres/postmaster.pid"))
+            .ok()
+            .and_then(|text| text.lines().next().map(str::to_owned))
+    };
+    let before = postmaster(&dir).expect("the private cluster runs");
     let cluster = zonekeeper::pg::Cluster::in_data_dir(&dir).unwrap();
     tokio::task::spawn_blocking(move || cluster.stop().unwrap())
         .await
@@ -218,6 +225,8 @@ async fn serve_restarts_its_private_postgresql_when_it_stops() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(saw_down, "the stop was not noticed");
+    let after = postmaster(&dir).expect("the cluster runs again");
+    assert_ne!(after, before, "the watchdog started a new postmaster");
 
     // SIGTERM: a clean exit, and the cluster is stopped with it.
     let pid = child.id().to_string();
@@ -231,8 +240,10 @@ async fn serve_restarts_its_private_postgresql_when_it_stops() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
+    // (The "restarted" log line may not be written yet when SIGTERM comes: the API answers as
+    // soon as PostgreSQL accepts connections, a moment before `pg_ctl start` returns.)
     assert!(
-        stderr.contains("restarted the private PostgreSQL cluster"),
+        stderr.contains("the private PostgreSQL cluster is not running; restarting it"),
         "{stderr}"
     );
     assert!(!dir.join("postgres/postmaster.pid").exists(), "{stderr}");
