@@ -283,10 +283,10 @@ struct Client<'a> {
     transport: Transport,
     /// The secret to make and check server cookies with; none answers no cookies.
     cookie_secret: Option<&'a CookieSecret>,
-    /// Who may transfer zones; none refuses every transfer.
-    policy: Option<&'a TransferPolicy>,
-    /// Where transfers are counted.
-    counters: Option<&'a TransferCounters>,
+    /// Where the transfer policy (who may transfer zones; none refuses every transfer) and
+    /// the transfer counters are. The policy is read only for the requests that need it, not
+    /// for every datagram.
+    transfer: Option<&'a SharedCatalog>,
 }
 
 impl Client<'_> {
@@ -295,8 +295,7 @@ impl Client<'_> {
             ip: IpAddr::from([0, 0, 0, 0]),
             transport,
             cookie_secret: None,
-            policy: None,
-            counters: None,
+            transfer: None,
         }
     }
 
@@ -348,16 +347,20 @@ fn handle_uncaught(
 
 /// Answers what [`xfr::is_special`] picked, with the client's transfer policy.
 fn special(catalog: &Catalog, packet: &[u8], client: &Client<'_>) -> Vec<Vec<u8>> {
-    let none = TransferPolicy::default();
-    let policy = client.policy.unwrap_or(&none);
+    let policy = client.transfer.map_or_else(
+        || Arc::new(TransferPolicy::default()),
+        SharedCatalog::transfer_policy,
+    );
     let uncounted = TransferCounters::default();
-    let counters = client.counters.unwrap_or(&uncounted);
+    let counters = client
+        .transfer
+        .map_or(&uncounted, SharedCatalog::transfer_counters);
     let mut ordinary = |catalog: &Catalog, packet: &[u8]| {
         handle_ordinary(
             catalog,
             packet,
             &Client {
-                policy: None,
+                transfer: None,
                 ..*client
             },
             None,
@@ -368,7 +371,7 @@ fn special(catalog: &Catalog, packet: &[u8], client: &Client<'_>) -> Vec<Vec<u8>
         transport: client.transport,
         now: u64::from(unix_now()),
     };
-    xfr::respond(catalog, policy, packet, origin, counters, &mut ordinary)
+    xfr::respond(catalog, &policy, packet, origin, counters, &mut ordinary)
 }
 
 /// Answers an ordinary query (or rejects it), counting it against `limiter`.
@@ -387,9 +390,11 @@ fn handle_ordinary(
             // The catalog zone is in no catalog: only clients the transfer policy allows get
             // its SOA (a catalog consumer checks it before every transfer).
             if matches!(outcome, Outcome::Refused)
-                && client
-                    .policy
-                    .is_some_and(|p| p.is_catalog_name(request.question().name()))
+                && client.transfer.is_some_and(|shared| {
+                    shared
+                        .transfer_policy()
+                        .is_catalog_name(request.question().name())
+                })
             {
                 return special(catalog, packet, client).into_iter().next();
             }
@@ -466,13 +471,11 @@ async fn serve_udp(
         let Some(packet) = buf.get(..len) else {
             continue;
         };
-        let policy = catalog.transfer_policy();
         let client = Client {
             ip: peer.ip(),
             transport: Transport::Udp,
             cookie_secret: Some(cookie_secret),
-            policy: Some(&policy),
-            counters: Some(catalog.transfer_counters()),
+            transfer: Some(catalog),
         };
         let response = handle(&catalog.snapshot(), packet, &client, limiter.as_mut());
         if let Some(response) = response {
@@ -597,8 +600,7 @@ async fn serve_connection(
         ip: peer.ip(),
         transport: Transport::Tcp,
         cookie_secret: Some(&cookie_secret),
-        policy: None,
-        counters: None,
+        transfer: Some(&catalog),
     };
     // Each response goes out in one write; waiting for more data (Nagle) only adds latency.
     if let Err(err) = stream.set_nodelay(true) {
@@ -633,7 +635,7 @@ async fn serve_connection(
         let responses = if xfr::is_special(&message) {
             // A transfer of a big zone is CPU work of a noticeable time: built on the blocking
             // pool from the snapshot of this moment, so that the engine keeps answering.
-            let (snapshot, policy) = (catalog.snapshot(), catalog.transfer_policy());
+            let snapshot = catalog.snapshot();
             let shared = catalog.clone();
             let request = std::mem::take(&mut message);
             let secret = cookie_secret.clone();
@@ -643,8 +645,7 @@ async fn serve_connection(
                     ip,
                     transport: Transport::Tcp,
                     cookie_secret: Some(&secret),
-                    policy: Some(&policy),
-                    counters: Some(shared.transfer_counters()),
+                    transfer: Some(&shared),
                 };
                 catch_unwind(AssertUnwindSafe(|| special(&snapshot, &request, &client)))
             })

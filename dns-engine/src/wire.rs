@@ -41,7 +41,7 @@ const HEADER_LEN: usize = 12;
 const EDNS_VERSION: u8 = 0;
 
 /// RFC 8914 §2: the EDNS option code of Extended DNS Errors.
-const EDE_OPTION: u16 = 15;
+pub(crate) const EDE_OPTION: u16 = 15;
 
 /// RFC 8914 §4.21: "Not Authoritative", for questions about names in none of our zones.
 const EDE_NOT_AUTHORITATIVE: u16 = 20;

@@ -29,14 +29,12 @@ use tracing::{debug, info};
 use crate::catalog::Catalog;
 use crate::model::{serial_gt, LowerName};
 use crate::tsig::{self, Keyring, ResponseSigner, Verified};
-use crate::wire::{Transport, UDP_PAYLOAD};
+use crate::wire::{Transport, EDE_OPTION, UDP_PAYLOAD};
 use crate::zone::synth::Network;
 use crate::zone::Zone;
 
 /// RFC 8914 §4.19: Extended DNS Error 18, "Prohibited".
 const EDE_PROHIBITED: u16 = 18;
-/// RFC 8914 §2: the EDNS option code of Extended DNS Errors.
-const EDE_OPTION: u16 = 15;
 
 /// How many octets of records go into one transfer message before it is closed. Counted
 /// uncompressed, so the message itself (compressed) is smaller; the rest of the 65,535 octets

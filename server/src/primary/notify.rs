@@ -252,8 +252,8 @@ async fn secondaries(pool: &PgPool) -> sqlx::Result<Vec<Secondary>> {
 /// A request to a secondary, signed with its key: the NOTIFY (RFC 1996 §3.7: opcode NOTIFY,
 /// AA set, the zone's SOA as the question) or an SOA query.
 fn request(zone: &Name, opcode: OpCode, key: Option<&Key>) -> (Message, Vec<u8>) {
+    // A random ID (`Message::query`), as the resolver's questions have.
     let mut message = Message::query();
-    message.metadata.id = rand_id();
     message.metadata.op_code = opcode;
     message.metadata.authoritative = opcode == OpCode::Notify;
     message.metadata.recursion_desired = false;
@@ -264,10 +264,6 @@ fn request(zone: &Name, opcode: OpCode, key: Option<&Key>) -> (Message, Vec<u8>)
         tsig::sign_request(key, &mut bytes, u64::from(dns_engine::cookie::unix_now()));
     }
     (message, bytes)
-}
-
-fn rand_id() -> u16 {
-    rand::random()
 }
 
 /// Sends the NOTIFY until it is answered (whatever the RCODE) or [`ATTEMPTS`] went unanswered.

@@ -820,6 +820,15 @@ async fn secondaries_and_keys_are_validated_field_by_field() {
         StatusCode::CONFLICT
     );
     let mut customer = app.customer("someone@example.com").await;
+    // Another account's zone has no sync status for this customer: it does not exist to them.
+    let r = admin
+        .post("/api/v1/zones", json!({ "name": "admins-own.example." }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    customer
+        .get("/api/v1/zones/admins-own.example./sync")
+        .await
+        .problem(StatusCode::NOT_FOUND);
     for path in [
         "/api/v1/tsig-keys",
         "/api/v1/secondaries",
