@@ -14,7 +14,7 @@ BIN=${1:-$TARGET/release/zonekeeper}
 SHARED=${ZK_SHARED:-$ROOT/../shared}
 work=$(mktemp -d /tmp/zk-import-bench.XXXXXX)
 chmod 755 "$work"
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 python3 "$SHARED/bench/gen_zones.py" --out "$work/zones" --small 1 >/dev/null
 zone_file="$work/zones/zones/big-1.test.zone"

@@ -12,7 +12,7 @@
 //! signatures of signed zones (made anew with each snapshot) are not data, so they are not in
 //! the log: IXFR of a signed zone is always answered with the whole zone (RFC 1995 §4).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::PgConnection;
 
@@ -24,6 +24,10 @@ use crate::dnssync::ZoneData;
 pub(super) struct Diff {
     pub removed: Vec<Vec<u8>>,
     pub added: Vec<Vec<u8>>,
+    /// The `zone_rr` rows of `removed` (their `ctid`s, as text): the rows are found by zone
+    /// only (see `migrations/0010_zone_rr_index.sql`), and the zone row's lock keeps them
+    /// where they are until the change commits.
+    removed_rows: Vec<String>,
 }
 
 impl Diff {
@@ -80,15 +84,28 @@ pub(super) async fn compare(
     if !published {
         return Ok(Some(Published::Baseline(now.into_iter().collect())));
     }
-    let before: BTreeSet<Vec<u8>> =
-        sqlx::query_scalar!("select rr from zone_rr where zone_id = $1", zone_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
+    let before: BTreeMap<Vec<u8>, String> = sqlx::query!(
+        r#"select rr, ctid::text as "row!" from zone_rr where zone_id = $1"#,
+        zone_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.rr, r.row))
+    .collect();
+    let (removed, removed_rows) = before
+        .iter()
+        .filter(|(rr, _)| !now.contains(*rr))
+        .map(|(rr, row)| (rr.clone(), row.clone()))
+        .unzip();
+    let added = now
+        .into_iter()
+        .filter(|rr| !before.contains_key(rr))
+        .collect();
     Ok(Some(Published::Changed(Diff {
-        removed: before.difference(&now).cloned().collect(),
-        added: now.difference(&before).cloned().collect(),
+        removed,
+        added,
+        removed_rows,
     })))
 }
 
@@ -115,9 +132,9 @@ pub(super) async fn append(
         }
         Published::Changed(diff) => {
             sqlx::query!(
-                "delete from zone_rr where zone_id = $1 and rr = any($2)",
+                "delete from zone_rr where zone_id = $1 and ctid = any($2::text[]::tid[])",
                 zone_id,
-                &diff.removed
+                &diff.removed_rows
             )
             .execute(&mut *conn)
             .await?;
@@ -189,7 +206,7 @@ async fn insert_rrs(conn: &mut PgConnection, zone_id: i64, rrs: &[Vec<u8>]) -> s
         return Ok(());
     }
     sqlx::query!(
-        "insert into zone_rr (zone_id, rr) select $1, unnest($2::bytea[]) on conflict do nothing",
+        "insert into zone_rr (zone_id, rr) select $1, unnest($2::bytea[])",
         zone_id,
         rrs
     )

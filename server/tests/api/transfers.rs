@@ -575,6 +575,72 @@ async fn transfers_follow_the_change_log_and_the_policy() {
     app.stop().await;
 }
 
+/// A record larger than a btree index entry (about 2.7 kB) once made every change of its
+/// zone fail on the change log's index: a 4,000-octet TXT of random text is stored, logged and
+/// transferred, and so is the next change.
+#[tokio::test]
+async fn records_larger_than_an_index_entry_are_logged_and_transferred() {
+    let app = TestApp::start().await;
+    let mut admin = app.admin().await;
+    let (_, key) = transfer_key(&mut admin, KEY_NAME, "hmac-sha256").await;
+    let zone = "large.example.";
+    let r = admin.post("/api/v1/zones", json!({ "name": zone })).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let s0 = zone_serial(&app, zone).await;
+    // Random letters do not compress, so the index entry could not be made smaller.
+    let mut state = 0x2026_1201_u64;
+    let strings: Vec<String> = (0..16)
+        .map(|_| {
+            let text: String = (0..250)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    char::from(b'a' + u8::try_from(state % 26).unwrap())
+                })
+                .collect();
+            format!("\"{text}\"")
+        })
+        .collect();
+    let r = admin
+        .put(
+            &format!("/api/v1/zones/{zone}/rrsets/big/TXT"),
+            json!({ "records": [strings.join(" ")] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = admin
+        .put(
+            &format!("/api/v1/zones/{zone}/rrsets/www/A"),
+            json!({ "records": ["192.0.2.1"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s2 = zone_serial(&app, zone).await;
+    served(&app, zone, s2).await;
+    let diff = records(&tcp(
+        app.dns_addr,
+        &request(
+            zone,
+            RecordType::IXFR,
+            OpCode::Query,
+            Some(s0),
+            Some((&key, now())),
+        ),
+    ));
+    assert!(
+        diff.iter()
+            .any(|r| r.starts_with("big.large.example. TXT") && r.contains(&strings[15][1..200])),
+        "{diff:?}"
+    );
+    assert!(
+        diff.iter()
+            .any(|r| r.starts_with("www.large.example. A 192.0.2.1")),
+        "{diff:?}"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn parallel_writers_never_share_a_serial_and_rollbacks_leave_no_entry() {
     let app = TestApp::start().await;
