@@ -20,7 +20,10 @@ mod rrset;
 mod zonefile;
 
 pub use check::{check_zone, ZoneIssue, ZoneReport};
-pub use name::{owner_warning, parse_name, relative_name, NameRole, MAX_LABEL_LEN, MAX_NAME_LEN};
+pub use name::{
+    owner_warning, parse_name, relative_name, HostName, NameRole, ZoneName, MAX_LABEL_LEN,
+    MAX_NAME_LEN,
+};
 pub use rdata::{parse_type, type_name, Rdata, Syntax, SUPPORTED_TYPES};
 pub use rrset::{assemble_rrset, validate_rrset, FieldError, Rrset, MAX_TTL, MIN_TTL};
 

@@ -194,10 +194,198 @@ pub fn relative_name(name: &Name, origin: &Name) -> String {
     name.to_ascii()
 }
 
+/// A name as people type it for a zone or a host (`Mail.Example.com`, `münchen.de`), in the
+/// form both are stored in: trimmed, IDN labels as A-labels (UTS #46 with the strict STD3
+/// rules, so only host-name characters pass), lower case, without the trailing dot (which the
+/// callers add). `invalid` is the message for a name IDNA refuses.
+fn canonical_ascii(input: &str, invalid: impl FnOnce(&str) -> String) -> Result<String, String> {
+    let trimmed = input.trim();
+    let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
+    if trimmed.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if trimmed.split('.').any(str::is_empty) {
+        return Err("must not contain empty labels (two dots in a row)".into());
+    }
+    // Lengths are checked before IDN conversion too (which refuses them wholesale), so that
+    // an over-long name or label gets its own message.
+    if trimmed.is_ascii() && trimmed.len() + 2 > MAX_NAME_LEN {
+        return Err(format!("is longer than {MAX_NAME_LEN} octets"));
+    }
+    let long_label = |labels: &str| {
+        labels
+            .split('.')
+            .find(|l| l.is_ascii() && l.len() > MAX_LABEL_LEN)
+            .map(|l| {
+                format!(
+                    "label \"{l}\" is {} octets long; at most {MAX_LABEL_LEN} are allowed",
+                    l.len()
+                )
+            })
+    };
+    if let Some(problem) = long_label(trimmed) {
+        return Err(problem);
+    }
+    let ascii = idna::domain_to_ascii_strict(trimmed).map_err(|_| invalid(trimmed))?;
+    if let Some(problem) = long_label(&ascii) {
+        return Err(problem);
+    }
+    // 255 octets on the wire: each label plus its length octet, plus the root's zero octet.
+    if ascii.len() + 2 > MAX_NAME_LEN {
+        return Err(format!("is longer than {MAX_NAME_LEN} octets"));
+    }
+    Ok(ascii)
+}
+
+/// The name of a zone in canonical form: A-labels, lower case, absolute (`example.com.`),
+/// below a top-level domain. Whether a name may be a zone *here* (public suffixes, other
+/// accounts' zones) is the server's policy, not a rule of the name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ZoneName(String);
+
+impl ZoneName {
+    /// Checks what a user typed; the message says which rule it breaks.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let ascii = canonical_ascii(input, |_| {
+            "is not a valid domain name: use letters, digits and hyphens in dot-separated labels"
+                .into()
+        })?;
+        if !ascii.contains('.') {
+            return Err("is a top-level domain; a zone must be below a public suffix".into());
+        }
+        Ok(Self(format!("{ascii}.")))
+    }
+
+    /// The canonical name, with its trailing dot.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the zone lies in the reverse trees (in-addr.arpa or ip6.arpa).
+    pub fn is_reverse(&self) -> bool {
+        self.0.ends_with(".in-addr.arpa.") || self.0.ends_with(".ip6.arpa.")
+    }
+}
+
+impl std::fmt::Display for ZoneName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for ZoneName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<ZoneName> for String {
+    fn from(name: ZoneName) -> Self {
+        name.0
+    }
+}
+
+/// A host name (RFC 1123 §2.1) in canonical form: A-labels, lower case, absolute, fully
+/// qualified, and not an IP literal; a PTR target or a name server, as people type it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HostName(String);
+
+impl HostName {
+    /// Checks what a user typed; the message says which rule it breaks.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let bare = input.trim().trim_end_matches('.');
+        if bare.parse::<std::net::IpAddr>().is_ok() {
+            return Err("must be a host name, not an IP address".into());
+        }
+        let ascii = canonical_ascii(input, |typed| {
+            format!(
+                "\"{typed}\" is not a valid host name: use letters, digits and hyphens in \
+                 dot-separated labels"
+            )
+        })?;
+        if !ascii.contains('.') {
+            return Err("must be a fully qualified name such as mail.example.com".into());
+        }
+        if ascii
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err("the last label must not be all digits".into());
+        }
+        Ok(Self(format!("{ascii}.")))
+    }
+
+    /// The canonical name, with its trailing dot.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for HostName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<HostName> for String {
+    fn from(name: HostName) -> Self {
+        name.0
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zone_names_are_canonical() {
+        assert_eq!(
+            ZoneName::parse(" Example.COM ").unwrap().as_str(),
+            "example.com."
+        );
+        assert_eq!(
+            ZoneName::parse("münchen.de.").unwrap().as_str(),
+            "xn--mnchen-3ya.de."
+        );
+        assert!(ZoneName::parse("2.0.192.in-addr.arpa")
+            .unwrap()
+            .is_reverse());
+        assert_eq!(ZoneName::parse("").unwrap_err(), "must not be empty");
+        assert_eq!(
+            ZoneName::parse("a..example").unwrap_err(),
+            "must not contain empty labels (two dots in a row)"
+        );
+        assert!(ZoneName::parse("com").unwrap_err().contains("top-level"));
+        assert!(ZoneName::parse(&format!("{}.example", "a".repeat(64)))
+            .unwrap_err()
+            .contains("64 octets long"));
+        assert!(ZoneName::parse("exa mple.com")
+            .unwrap_err()
+            .contains("not a valid domain name"));
+    }
+
+    #[test]
+    fn host_names_are_canonical() {
+        assert_eq!(
+            HostName::parse("Mail.Example.com").unwrap().as_str(),
+            "mail.example.com."
+        );
+        assert_eq!(
+            HostName::parse("192.0.2.1").unwrap_err(),
+            "must be a host name, not an IP address"
+        );
+        assert!(HostName::parse("localhost")
+            .unwrap_err()
+            .contains("fully qualified"));
+        assert!(HostName::parse("host.123")
+            .unwrap_err()
+            .contains("all digits"));
+        assert!(HostName::parse("_sip.example.com")
+            .unwrap_err()
+            .contains("not a valid host name"));
+    }
 
     fn origin() -> Name {
         Name::from_ascii("Example.com.").unwrap()

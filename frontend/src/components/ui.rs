@@ -98,24 +98,45 @@ impl<T: Send + Sync + 'static> Submission<T> {
     pub fn general_error(self, fields: &'static [&'static str]) -> Signal<Option<String>> {
         Signal::derive(move || {
             self.result.with(|r| {
-                let err = r.as_ref()?.as_ref().err()?;
-                let unplaced: Vec<&FieldError> = err
-                    .problem
-                    .errors
-                    .iter()
-                    .filter(|e| !fields.contains(&e.field.as_str()))
-                    .collect();
-                if !err.problem.errors.is_empty() && unplaced.is_empty() {
-                    return None;
-                }
-                let mut msg = err.message();
-                for e in unplaced {
-                    msg.push_str(&format!(" {}: {}", e.field, e.message));
-                }
-                Some(msg)
+                error_of(r).and_then(|e| unplaced_message(e, |field| fields.contains(&field)))
             })
         })
     }
+}
+
+/// The API's refusal of a submission (none if it succeeded or has not run).
+pub fn error_of<T>(result: &Option<ApiResult<T>>) -> Option<&ApiError> {
+    result.as_ref()?.as_ref().err()
+}
+
+/// The message for the top of a form after the API refused it: the problem's own message and
+/// every field error that is not shown next to its field (`placed` says which are); `None`
+/// when each one is. Errors of the field `zone` (rules of the zone as a whole) read without
+/// their field's name.
+pub fn unplaced_message(error: &ApiError, placed: impl Fn(&str) -> bool) -> Option<String> {
+    let unplaced: Vec<&FieldError> = error
+        .problem
+        .errors
+        .iter()
+        .filter(|e| !placed(&e.field))
+        .collect();
+    if !error.problem.errors.is_empty() && unplaced.is_empty() {
+        return None;
+    }
+    let mut msg = error.message();
+    for e in unplaced {
+        if e.field == "zone" {
+            msg.push_str(&format!(" {}", e.message));
+        } else {
+            msg.push_str(&format!(" {}: {}", e.field, e.message));
+        }
+    }
+    Some(msg)
+}
+
+/// One error below a field or a row, announced to screen readers; nothing when `None`.
+pub fn error_line(message: Option<String>) -> impl IntoView {
+    message.map(|m| view! { <p class="field-error" role="alert">{m}</p> })
 }
 
 /// A field-level validation error found in the browser.
@@ -179,7 +200,9 @@ pub fn Alert(kind: &'static str, children: Children) -> impl IntoView {
 /// Shown while a resource loads.
 /// A destructive action that asks first: a quiet button (`label`), and after its click the
 /// question with "Yes, …" (`yes`, which runs `on_confirm`) and "Cancel". The button is
-/// disabled until the page is hydrated, and "Yes" while the action runs (`pending`).
+/// disabled until the page is hydrated, and "Yes" while the action runs (`pending`). Other
+/// actions of the same row (`before`, e.g. "Edit") stand before the button and give way to
+/// the question while it is asked.
 #[component]
 pub fn ConfirmButton(
     label: &'static str,
@@ -194,6 +217,7 @@ pub fn ConfirmButton(
     /// outcome is shown elsewhere).
     #[prop(optional)]
     close_on_yes: bool,
+    #[prop(optional, into)] before: Option<ViewFn>,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
     let confirming = RwSignal::new(false);
@@ -201,6 +225,7 @@ pub fn ConfirmButton(
         <Show
             when=move || confirming.get()
             fallback=move || view! {
+                {before.as_ref().map(ViewFn::run)}
                 <button type="button" class="btn btn-danger-quiet"
                     disabled=move || !hydrated.get()
                     on:click=move |_| confirming.set(true)>
@@ -230,6 +255,61 @@ pub fn ConfirmButton(
                     "Cancel"
                 </button>
             </span>
+        </Show>
+    }
+}
+
+/// A weighty action that explains itself first: a button (`label`, styled `class`), and after
+/// its click an alert (`kind`: `warning` or `info`) with the question (`title`), what it means
+/// (`children`), "Yes, …" (`yes`, `yes_pending` while `pending`) and "Cancel". `open` is the
+/// caller's, so that it can close the question when the action succeeds.
+#[component]
+pub fn ConfirmPanel(
+    label: &'static str,
+    class: &'static str,
+    kind: &'static str,
+    #[prop(into)] title: String,
+    yes: &'static str,
+    yes_pending: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    open: RwSignal<bool>,
+    on_confirm: Callback<()>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let yes_class = if class.contains("danger") {
+        "btn btn-danger"
+    } else {
+        "btn btn-primary"
+    };
+    let role = if kind == "warning" { "alert" } else { "status" };
+    let title = StoredValue::new(title);
+    let children = StoredValue::new(children);
+    view! {
+        <Show
+            when=move || open.get()
+            fallback=move || view! {
+                <button type="button" class=format!("btn {class}")
+                    disabled=move || !hydrated.get()
+                    on:click=move |_| open.set(true)>
+                    {label}
+                </button>
+            }
+        >
+            <div class=format!("alert alert-{kind}") role=role>
+                <p><strong>{title.get_value()}</strong></p>
+                <p>{children.with_value(|c| c())}</p>
+                <div class="form-actions">
+                    <button type="button" class=yes_class
+                        disabled=move || pending.get()
+                        on:click=move |_| on_confirm.run(())>
+                        {move || if pending.get() { yes_pending } else { yes }}
+                    </button>
+                    <button type="button" class="btn btn-quiet" on:click=move |_| open.set(false)>
+                        "Cancel"
+                    </button>
+                </div>
+            </div>
         </Show>
     }
 }

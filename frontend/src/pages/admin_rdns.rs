@@ -234,7 +234,6 @@ fn ReverseZoneTable(zones: Vec<ReverseZone>, changes: Changes) -> impl IntoView 
 fn ReverseZoneRow(zone: ReverseZone, changes: Changes) -> impl IntoView {
     let hydrated = use_hydrated();
     let editing = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
     let name = StoredValue::new(zone.name.clone());
     let update = changes.update_zone;
     let delete = changes.delete_zone;
@@ -300,30 +299,17 @@ fn ReverseZoneRow(zone: ReverseZone, changes: Changes) -> impl IntoView {
             <td data-label="Serial" class="num mono">{zone.serial.to_string()}</td>
             <td data-label="Created">{format_time(zone.created_at)}</td>
             <td class="row-actions">
-                <Show when=move || !editing.get() && !confirming.get()>
-                    <button type="button" class="btn btn-quiet" disabled=move || !hydrated.get()
-                        on:click=move |_| { update.result.set(None); editing.set(true); }>
-                        "Edit template"
-                    </button>
-                    <button type="button" class="btn btn-danger-quiet" disabled=move || !hydrated.get()
-                        on:click=move |_| confirming.set(true)>
-                        "Delete"
-                    </button>
-                </Show>
-                <Show when=move || confirming.get()>
-                    <span class="confirm">
-                        {format!("Delete {}? Its default names stop answering.", name.get_value())}
-                        <button type="button" class="btn btn-danger" disabled=move || delete.pending.get()
-                            on:click=move |_| {
-                                confirming.set(false);
-                                delete.run(api::delete_reverse_zone(&name.get_value()));
-                            }>
-                            "Yes, delete"
-                        </button>
-                        <button type="button" class="btn btn-quiet" on:click=move |_| confirming.set(false)>
-                            "Cancel"
-                        </button>
-                    </span>
+                <Show when=move || !editing.get()>
+                    <ConfirmButton label="Delete"
+                        question=format!("Delete {}? Its default names stop answering.", name.get_value())
+                        yes="Yes, delete" pending=delete.pending close_on_yes=true
+                        on_confirm=Callback::new(move |()| delete.run(api::delete_reverse_zone(&name.get_value())))
+                        before=move || view! {
+                            <button type="button" class="btn btn-quiet" disabled=move || !hydrated.get()
+                                on:click=move |_| { update.result.set(None); editing.set(true); }>
+                                "Edit template"
+                            </button>
+                        }/>
                 </Show>
             </td>
         </tr>

@@ -13,6 +13,7 @@ use crate::api::primary::{
     TransferNetwork, TsigKey, TSIG_ALGORITHMS,
 };
 use crate::api::{self};
+use crate::components::copy::SecretBox;
 use crate::components::ui::{
     clear_input, field_error, format_time, input_checked, input_value, invalid, use_hydrated,
     Alert, ConfirmButton, ErrorPanel, FieldMessage, Loading, Submission,
@@ -66,15 +67,13 @@ pub fn AdminSecondariesPage() -> impl IntoView {
         </section>
 
         {move || secret.get().map(|created| view! {
-            <section class="secret-box" aria-live="polite">
-                <h2>{format!("Key “{}” created", created.key.name)}</h2>
-                <p>"Copy the secret into the secondaries' configuration now. It "
-                    <strong>"will not be shown again"</strong> "."</p>
-                <code class="secret" data-testid="tsig-secret">{format!("{} {}", created.key.algorithm, created.secret)}</code>
-                <div>
-                    <button type="button" class="btn btn-quiet" on:click=move |_| secret.set(None)>"I have copied it"</button>
-                </div>
-            </section>
+            <SecretBox title=format!("Key “{}” created", created.key.name)
+                secret=format!("{} {}", created.key.algorithm, created.secret)
+                testid="tsig-secret" done="I have copied it"
+                on_done=Callback::new(move |()| secret.set(None))>
+                "Copy the secret into the secondaries' configuration now. It "
+                <strong>"will not be shown again"</strong> "."
+            </SecretBox>
         })}
 
         <section class="panel">

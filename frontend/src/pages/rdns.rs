@@ -8,6 +8,7 @@
 //! one by address. A range delegated under RFC 2317 is served by the customer's own name
 //! servers, so it is shown read-only.
 
+use dns_engine::model::HostName;
 use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -348,6 +349,10 @@ fn RdnsRow(rdns: Rdns, read_only: bool) -> impl IntoView {
             )]);
             return;
         }
+        if let Err(rule) = HostName::parse(&ptr) {
+            save.reject(vec![field_error("ptr", &rule)]);
+            return;
+        }
         match parse_ttl(&input_value(ttl_input)) {
             Ok(ttl) => save.run(api::put_rdns(&ip.get_value(), &PutRdns { ptr, ttl })),
             Err(e) => save.reject(vec![e]),
@@ -485,6 +490,9 @@ fn AddByAddress(version: RwSignal<u64>) -> impl IntoView {
         }
         if ptr.is_empty() {
             errors.push(field_error("ptr", "Enter a host name."));
+        } else if let Err(rule) = HostName::parse(&ptr) {
+            // The engine's rules for a PTR target, as the server applies them.
+            errors.push(field_error("ptr", &rule));
         }
         let ttl = match parse_ttl(&input_value(ttl_input)) {
             Ok(ttl) => ttl,

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{self, ApiResult, ApiToken, CreateTokenRequest, CreatedToken, Zone};
+use crate::components::copy::SecretBox;
 use crate::components::layout::use_session;
 use crate::components::ui::{
     clear_input, end_of_day_utc, field_error, format_optional_time, format_time, input_checked,
@@ -86,17 +87,12 @@ fn NewSecret(secret: RwSignal<Option<CreatedToken>>) -> impl IntoView {
     move || {
         secret.get().map(|created| {
             view! {
-                <section class="secret-box" aria-live="polite">
-                    <h2>{format!("Token “{}” created", created.token.name)}</h2>
-                    <p>"Copy the secret now. It is not stored and "
-                        <strong>"will not be shown again"</strong> "."</p>
-                    <code class="secret" data-testid="token-secret">{created.secret}</code>
-                    <div>
-                        <button type="button" class="btn btn-quiet" on:click=move |_| secret.set(None)>
-                            "I have copied it"
-                        </button>
-                    </div>
-                </section>
+                <SecretBox title=format!("Token “{}” created", created.token.name)
+                    secret=created.secret testid="token-secret" done="I have copied it"
+                    on_done=Callback::new(move |()| secret.set(None))>
+                    "Copy the secret now. It is not stored and "
+                    <strong>"will not be shown again"</strong> "."
+                </SecretBox>
             }
         })
     }

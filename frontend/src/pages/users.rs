@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{self, CreateUserRequest, CreatedUser, Role, UpdateUserRequest, User};
+use crate::components::copy::SecretBox;
 use crate::components::layout::AdminOnly;
 use crate::components::ui::{
     clear_input, field_error, format_time, input_value, invalid, use_hydrated, Alert, ErrorPanel,
@@ -74,17 +75,12 @@ fn CreatedNotice(created: RwSignal<Option<CreatedUser>>) -> impl IntoView {
             let email = new_user.user.email;
             match new_user.generated_password {
                 Some(password) => view! {
-                    <section class="secret-box" aria-live="polite">
-                        <h2>{format!("Account created for {email}")}</h2>
-                        <p>"Its generated password is shown "<strong>"only this once"</strong>
-                            ". Pass it on securely; the user can change it under Account."</p>
-                        <code class="secret" data-testid="generated-password">{password}</code>
-                        <div>
-                            <button type="button" class="btn btn-quiet" on:click=move |_| created.set(None)>
-                                "Done"
-                            </button>
-                        </div>
-                    </section>
+                    <SecretBox title=format!("Account created for {email}") secret=password
+                        testid="generated-password" done="Done"
+                        on_done=Callback::new(move |()| created.set(None))>
+                        "Its generated password is shown "<strong>"only this once"</strong>
+                        ". Pass it on securely; the user can change it under Account."
+                    </SecretBox>
                 }
                 .into_any(),
                 None => view! {

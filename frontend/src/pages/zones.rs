@@ -4,6 +4,7 @@
 //! box works as a plain GET form before hydration. Admins see every zone and its owner;
 //! customers see their own. Deleting happens on the zone's own page, after a confirmation.
 
+use dns_engine::model::ZoneName;
 use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -104,6 +105,11 @@ fn CreateZoneForm(create: Submission<Zone>) -> impl IntoView {
                 "name",
                 "Enter the zone's domain name, e.g. example.com.",
             )]);
+            return;
+        }
+        // The engine's rules for a zone's name, as the server applies them.
+        if let Err(rule) = ZoneName::parse(&zone_name) {
+            create.reject(vec![field_error("name", &rule)]);
             return;
         }
         create.run(api::create_zone(&CreateZoneRequest { name: zone_name }));

@@ -75,8 +75,8 @@ async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, Service
 pub async fn get(pool: &PgPool, who: &Principal, zone: &str) -> Result<ZoneDnssec, ServiceError> {
     let name = zone_for_principal(who, zone)?;
     let mut conn = pool.acquire().await?;
-    fetch(&mut conn, who, &name).await?;
-    view(&mut conn, &name).await
+    fetch(&mut conn, who, name.as_str()).await?;
+    view(&mut conn, name.as_str()).await
 }
 
 /// Starts signing the zone (a new key, unless it has one) or stops it (the key is deleted).
@@ -89,10 +89,13 @@ pub async fn set(
 ) -> Result<ZoneDnssec, ServiceError> {
     let name = zone_for_principal(who, zone)?;
     let mut tx = pool.begin().await?;
-    fetch(&mut tx, who, &name).await?;
-    let zone_id = sqlx::query_scalar!("select id from zone where name = $1 for update", name)
-        .fetch_one(&mut *tx)
-        .await?;
+    fetch(&mut tx, who, name.as_str()).await?;
+    let zone_id = sqlx::query_scalar!(
+        "select id from zone where name = $1 for update",
+        name.as_str()
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let had_key = sqlx::query_scalar!(
         "select exists (select 1 from zone_key where zone_id = $1) as \"exists!\"",
         zone_id
@@ -101,11 +104,11 @@ pub async fn set(
     .await?;
     if had_key == signed {
         // Nothing to do: the state asked for is the state it is in.
-        let view = view(&mut tx, &name).await?;
+        let view = view(&mut tx, name.as_str()).await?;
         tx.commit().await?;
         return Ok(view);
     }
-    let before = view(&mut tx, &name).await?;
+    let before = view(&mut tx, name.as_str()).await?;
     if signed {
         // Key generation draws from the system's RNG: cheap, but not async work.
         let (_key, der) = tokio::task::spawn_blocking(ZoneKey::generate)
@@ -124,7 +127,7 @@ pub async fn set(
             .execute(&mut *tx)
             .await?;
     }
-    let after = view(&mut tx, &name).await?;
+    let after = view(&mut tx, name.as_str()).await?;
     let mut write = Write::new(&who.actor());
     write.changed(zone_id);
     write.audit(Change {
@@ -133,7 +136,7 @@ pub async fn set(
         } else {
             Action::ZoneDnssecDisable
         },
-        object_id: Some(name.clone()),
+        object_id: Some(name.to_string()),
         // The public parts only: the private key never leaves the key table.
         before: serde_json::to_value(&before).ok(),
         after: serde_json::to_value(&after).ok(),

@@ -78,7 +78,7 @@ async fn find_zone(
             "select id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire,
                     soa_minimum, soa_ttl
                from zone where name = $1 and (account_id = $2 or $3) for update",
-            name,
+            name.as_str(),
             who.account_id,
             admin
         )
@@ -90,7 +90,7 @@ async fn find_zone(
             "select id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire,
                     soa_minimum, soa_ttl
                from zone where name = $1 and (account_id = $2 or $3)",
-            name,
+            name.as_str(),
             who.account_id,
             admin
         )
@@ -523,7 +523,7 @@ pub async fn import(
     dry_run: bool,
 ) -> Result<ImportResult, ServiceError> {
     let name = super::zones::zone_for_principal(who, zone)?;
-    let origin = origin_of(&name)?;
+    let origin = origin_of(name.as_str())?;
     let default_ttl = {
         let mut conn = pool.acquire().await?;
         // The zone must exist for this caller before any work is done for the file.

@@ -171,7 +171,7 @@ pub async fn update_zone(
     let cur = sqlx::query!(
         "select id, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire, soa_minimum, soa_ttl
            from zone where name = $1 and (account_id = $2 or $3) for update",
-        name,
+        name.as_str(),
         who.account_id,
         who.is_admin()
     )
@@ -229,11 +229,11 @@ pub async fn update_zone(
     let mut write = Write::new(&who.actor());
     write.audit(Change {
         action: Action::ZoneUpdate,
-        object_id: Some(name.clone()),
+        object_id: Some(name.to_string()),
         before: serde_json::to_value(&before).ok(),
         after: serde_json::to_value(&after).ok(),
     });
     write.changed(cur.id);
     write.commit(tx).await?;
-    super::zones::get(pool, who, &name).await
+    super::zones::get(pool, who, name.as_str()).await
 }

@@ -166,7 +166,7 @@ fn scope_names(
         match canonical_zone_name(input) {
             Ok(name) => {
                 if seen.insert(name.clone()) {
-                    out.push((i, name));
+                    out.push((i, name.into()));
                 }
             }
             Err(ServiceError::Validation(v)) => bad.extend(v.into_iter().map(|e| (i, e.message))),

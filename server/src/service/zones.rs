@@ -3,6 +3,7 @@
 //! admins see all. Every change bumps nothing half-way: it runs in one transaction with its
 //! audit row and a `zone_changed` notification for the DNS engines.
 
+use dns_engine::model::ZoneName;
 use frontend::api::types::{Role, Zone};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -15,56 +16,12 @@ use crate::error::{map_sqlx, ServiceError};
 /// The channel DNS engines LISTEN on; the payload is the zone's name.
 pub const CHANGE_CHANNEL: &str = "zone_changed";
 
-/// Turn what a user typed into the zone's canonical name: trimmed, IDN labels converted to
-/// A-labels (UTS #46, strict STD3 rules so only host-name characters pass), lower-case,
-/// absolute (trailing dot). Refuses names that are too long, have empty or over-long labels,
-/// or are public suffixes (`com`, `co.uk`): nobody can register those here.
-pub fn canonical_zone_name(input: &str) -> Result<String, ServiceError> {
-    let bad = |m: &str| ServiceError::field("name", m.to_owned());
-    let trimmed = input.trim();
-    let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
-    if trimmed.is_empty() {
-        return Err(bad("must not be empty"));
-    }
-    if trimmed.split('.').any(str::is_empty) {
-        return Err(bad("must not contain empty labels (two dots in a row)"));
-    }
-    // Lengths are checked before IDN conversion too (which refuses them wholesale), so that
-    // an over-long name or label gets its own message.
-    if trimmed.is_ascii() && trimmed.len() + 2 > 255 {
-        return Err(bad("is longer than 255 octets"));
-    }
-    if let Some(l) = trimmed.split('.').find(|l| l.is_ascii() && l.len() > 63) {
-        return Err(ServiceError::field(
-            "name",
-            format!(
-                "label \"{l}\" is {} octets long; at most 63 are allowed",
-                l.len()
-            ),
-        ));
-    }
-    let ascii = idna::domain_to_ascii_strict(trimmed).map_err(|_| {
-        bad("is not a valid domain name: use letters, digits and hyphens in dot-separated labels")
-    })?;
-    let labels: Vec<&str> = ascii.split('.').collect();
-    if let Some(l) = labels.iter().find(|l| l.len() > 63) {
-        return Err(ServiceError::field(
-            "name",
-            format!(
-                "label \"{l}\" is {} octets long; at most 63 are allowed",
-                l.len()
-            ),
-        ));
-    }
-    // 255 octets on the wire: each label plus its length octet, plus the root's zero octet.
-    if ascii.len() + 2 > 255 {
-        return Err(bad("is longer than 255 octets"));
-    }
-    if labels.len() < 2 {
-        return Err(bad(
-            "is a top-level domain; a zone must be below a public suffix",
-        ));
-    }
+/// Turn what a user typed into the zone's canonical name ([`ZoneName::parse`]: trimmed, IDN
+/// labels as A-labels, lower case, absolute), refusing public suffixes (`com`, `co.uk`):
+/// nobody can register those here.
+pub fn canonical_zone_name(input: &str) -> Result<ZoneName, ServiceError> {
+    let name = ZoneName::parse(input).map_err(|m| ServiceError::field("name", m))?;
+    let ascii = name.as_str().trim_end_matches('.');
     if let Some(suffix) = psl::suffix(ascii.as_bytes()) {
         if suffix.as_bytes().len() == ascii.len() {
             return Err(ServiceError::field(
@@ -73,16 +30,16 @@ pub fn canonical_zone_name(input: &str) -> Result<String, ServiceError> {
             ));
         }
     }
-    Ok(format!("{ascii}."))
+    Ok(name)
 }
 
 /// The zone a URL names, in canonical form, if the caller may touch it: the gate that every
 /// lookup of one zone by a caller passes. A name that cannot be a zone, or a zone outside a
 /// scoped token's zones ([`Principal::may_touch_zone`]), is "not found", exactly like another
 /// account's zone. Ownership is then checked by the query that loads the zone.
-pub fn zone_for_principal(who: &Principal, input: &str) -> Result<String, ServiceError> {
+pub fn zone_for_principal(who: &Principal, input: &str) -> Result<ZoneName, ServiceError> {
     let name = canonical_zone_name(input).map_err(|_| ServiceError::NotFound)?;
-    if who.may_touch_zone(&name) {
+    if who.may_touch_zone(name.as_str()) {
         Ok(name)
     } else {
         Err(ServiceError::NotFound)
@@ -169,7 +126,7 @@ pub async fn notify_changed(conn: &mut PgConnection, zone: &str) -> sqlx::Result
 /// Create a zone for the caller, with SOA and apex NS from the operator's settings.
 pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone, ServiceError> {
     let name = canonical_zone_name(input)?;
-    if is_reverse_name(&name) {
+    if is_reverse_name(name.as_str()) {
         return Err(ServiceError::field(
             "name",
             "reverse zones (in-addr.arpa, ip6.arpa) are registered by the operator under \
@@ -189,7 +146,7 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
           where account_id <> $2
             and ($1 like '%.' || name or name like '%.' || $1)
           limit 1",
-        name,
+        name.as_str(),
         who.account_id
     )
     .fetch_optional(&mut *tx)
@@ -201,18 +158,18 @@ pub async fn create(pool: &PgPool, who: &Principal, input: &str) -> Result<Zone,
         }));
     }
     if !who.is_admin() {
-        customer_may_create(&mut tx, who, &name).await?;
+        customer_may_create(&mut tx, who, name.as_str()).await?;
     }
-    insert_zone(&mut tx, who.account_id, &name).await?;
-    let zone = fetch(&mut tx, who, &name).await?;
+    insert_zone(&mut tx, who.account_id, name.as_str()).await?;
+    let zone = fetch(&mut tx, who, name.as_str()).await?;
     let mut write = Write::new(&who.actor());
     write.audit(Change {
         action: Action::ZoneCreate,
-        object_id: Some(name.clone()),
+        object_id: Some(name.to_string()),
         before: None,
         after: serde_json::to_value(&zone).ok(),
     });
-    write.created(&name);
+    write.created(name.as_str());
     write.commit(tx).await?;
     Ok(zone)
 }
@@ -375,7 +332,7 @@ pub(crate) async fn fetch(
 pub async fn get(pool: &PgPool, who: &Principal, name: &str) -> Result<Zone, ServiceError> {
     let name = zone_for_principal(who, name)?;
     let mut conn = pool.acquire().await?;
-    fetch(&mut conn, who, &name).await
+    fetch(&mut conn, who, name.as_str()).await
 }
 
 /// The caller's zones (all zones for admins; a scoped token's zones only), optionally
@@ -423,14 +380,14 @@ pub async fn list(
 pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), ServiceError> {
     let name = zone_for_principal(who, name)?;
     let mut tx = pool.begin().await?;
-    let zone = fetch(&mut tx, who, &name).await?;
+    let zone = fetch(&mut tx, who, name.as_str()).await?;
     // A reverse zone has its ranges and PTRs: it goes through its own endpoint, which
     // refuses while ranges are assigned (once, this path failed on the foreign key with 500).
-    if is_reverse_name(&name) {
+    if is_reverse_name(name.as_str()) {
         let registered = sqlx::query_scalar!(
             r#"select count(*) as "n!" from reverse_zone rz join zone z on z.id = rz.zone_id
                 where z.name = $1"#,
-            name
+            name.as_str()
         )
         .fetch_one(&mut *tx)
         .await?;
@@ -444,17 +401,17 @@ pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), Se
             }));
         }
     }
-    sqlx::query!("delete from zone where name = $1", name)
+    sqlx::query!("delete from zone where name = $1", name.as_str())
         .execute(&mut *tx)
         .await?;
     let mut write = Write::new(&who.actor());
     write.audit(Change {
         action: Action::ZoneDelete,
-        object_id: Some(name.clone()),
+        object_id: Some(name.to_string()),
         before: serde_json::to_value(&zone).ok(),
         after: None,
     });
-    write.deleted(&name);
+    write.deleted(name.as_str());
     write.commit(tx).await?;
     Ok(())
 }
@@ -463,7 +420,7 @@ pub async fn delete(pool: &PgPool, who: &Principal, name: &str) -> Result<(), Se
 mod tests {
     use super::*;
 
-    fn field_message(r: Result<String, ServiceError>) -> String {
+    fn field_message(r: Result<ZoneName, ServiceError>) -> String {
         match r {
             Err(ServiceError::Validation(v)) => {
                 assert_eq!(v[0].field, "name");
@@ -476,15 +433,15 @@ mod tests {
     #[test]
     fn zone_names() {
         assert_eq!(
-            canonical_zone_name(" Example.COM. ").unwrap(),
+            canonical_zone_name(" Example.COM. ").unwrap().as_str(),
             "example.com."
         );
         assert_eq!(
-            canonical_zone_name("münchen.de").unwrap(),
+            canonical_zone_name("münchen.de").unwrap().as_str(),
             "xn--mnchen-3ya.de."
         );
         assert_eq!(
-            canonical_zone_name("0.203.in-addr.arpa").unwrap(),
+            canonical_zone_name("0.203.in-addr.arpa").unwrap().as_str(),
             "0.203.in-addr.arpa."
         );
         assert!(field_message(canonical_zone_name("com")).contains("top-level"));

@@ -30,7 +30,7 @@ pub async fn create_domain(
     req: &CreateDomainRequest,
 ) -> Result<Domain, ServiceError> {
     let name = canonical_zone_name(&req.name)?;
-    if is_reverse_name(&name) {
+    if is_reverse_name(name.as_str()) {
         return Err(ServiceError::field(
             "name",
             "reverse zones (in-addr.arpa, ip6.arpa) have no DS submitted here",
@@ -64,7 +64,7 @@ pub async fn create_domain(
             "select name, account_id from zone
               where $1 = name or $1 like '%.' || name
               order by length(name) desc limit 1",
-            name
+            name.as_str()
         )
         .fetch_optional(&mut *tx)
         .await?;
@@ -79,7 +79,7 @@ pub async fn create_domain(
     let id = sqlx::query_scalar!(
         "insert into domain (account_id, name, assigned_by_admin) values ($1, $2, $3) returning id",
         owner_id,
-        name,
+        name.as_str(),
         who.is_admin()
     )
     .fetch_one(&mut *tx)
@@ -97,7 +97,7 @@ pub async fn create_domain(
     let mut write = Write::new(&who.actor());
     write.audit(Change {
         action: Action::DomainCreate,
-        object_id: Some(name),
+        object_id: Some(name.into()),
         before: None,
         after: serde_json::to_value(&domain).ok(),
     });

@@ -188,7 +188,7 @@ async fn domain_row(
         "select d.id, d.name, a.email as owner, d.created_at
            from domain d join account a on a.id = d.account_id
           where d.name = $1 and (d.account_id = $2 or $3)",
-        name,
+        name.as_str(),
         who.account_id,
         who.role == Role::Admin
     )

@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use dns_engine::model::HostName;
 use dns_engine::zone::synth::{Network, Template};
 use frontend::api::rdns::{
     AssignRangeRequest, CreateReverseZoneRequest, EntryStatus, Fcrdns, PutRdns, Range, Rdns,
@@ -78,45 +79,11 @@ async fn policy(conn: &mut PgConnection) -> sqlx::Result<(Policy, i32)> {
 // ---------------------------------------------------------------------------------------------
 // Names and addresses as users type them.
 
-/// A host name as users type it (`Mail.Example.com`, `münchen.de`) in canonical form: A-labels,
-/// lower case, absolute. PTR targets are host names (RFC 1123 §2.1), not IP literals.
+/// A host name as users type it (`Mail.Example.com`, `münchen.de`) in canonical form
+/// ([`HostName::parse`]): A-labels, lower case, absolute. PTR targets are host names
+/// (RFC 1123 §2.1), not IP literals.
 pub fn canonical_hostname(input: &str) -> Result<String, String> {
-    let trimmed = input.trim();
-    let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
-    if trimmed.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if trimmed.parse::<IpAddr>().is_ok() {
-        return Err("must be a host name, not an IP address".into());
-    }
-    if trimmed.split('.').any(str::is_empty) {
-        return Err("must not contain empty labels (two dots in a row)".into());
-    }
-    let ascii = idna::domain_to_ascii_strict(trimmed).map_err(|_| {
-        format!(
-            "\"{trimmed}\" is not a valid host name: use letters, digits and hyphens in dot-separated labels"
-        )
-    })?;
-    if let Some(label) = ascii.split('.').find(|l| l.len() > 63) {
-        return Err(format!(
-            "label \"{label}\" is {} octets long; at most 63 are allowed",
-            label.len()
-        ));
-    }
-    if ascii.len() + 2 > 255 {
-        return Err("is longer than 255 octets".into());
-    }
-    if !ascii.contains('.') {
-        return Err("must be a fully qualified name such as mail.example.com".into());
-    }
-    if ascii
-        .rsplit('.')
-        .next()
-        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err("the last label must not be all digits".into());
-    }
-    Ok(format!("{ascii}."))
+    HostName::parse(input).map(String::from)
 }
 
 fn parse_ip(field: &str, text: &str) -> Result<IpAddr, ServiceError> {

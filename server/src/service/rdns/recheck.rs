@@ -12,7 +12,7 @@ pub async fn recheck_zone(pool: &PgPool, resolver: &Arc<Resolver>, zone: &str) {
     };
     let names = match sqlx::query_scalar!(
         "select distinct hostname from ptr where hostname = $1 or hostname like '%.' || $1",
-        zone
+        zone.as_str()
     )
     .fetch_all(pool)
     .await
