@@ -11,7 +11,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 ENV CARGO_TARGET_DIR=/src/target CARGO_INCREMENTAL=0
-# zk installs the wasm32 target, wasm-bindgen-cli (the Cargo.lock version) and wasm-opt, then
+# zk installs the wasm32 target and wasm-opt (wasm-bindgen is the workspace's zk-bindgen), then
 # builds the site (target/site) and the release binary.
 RUN ./zk build
 

@@ -236,6 +236,31 @@ test.describe.serial('reverse DNS', () => {
     const stored = await (await alice.get(`/api/v1/rdns/${encodeURIComponent(host)}`)).json();
     expect(stored.ptr).toBe(`v6.${zone}.`);
 
+    // Host names the engine's rules refuse are explained next to the field by the browser
+    // (the same HostName rules the server applies): no request is sent, nothing is stored.
+    const other = `2001:db8:${group}::26`;
+    const puts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && request.url().includes('/api/v1/rdns/')) puts.push(request.url());
+    });
+    const ptrError = page.locator('#rdns-add-ptr-error');
+    for (const [typed, rule] of [
+      ['mail server.example.net', '"mail server.example.net" is not a valid host name'],
+      ['192.0.2.25', 'must be a host name, not an IP address'],
+      ['localhost', 'must be a fully qualified name'],
+      ['host.example.123', 'the last label must not be all digits'],
+    ]) {
+      await form.getByLabel('Address', { exact: true }).fill(other);
+      await form.getByLabel('Host name', { exact: true }).fill(typed);
+      await form.getByRole('button', { name: 'Add PTR' }).click();
+      await expect(ptrError).toContainText(rule);
+      await expect(form.getByLabel('Host name', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+    }
+    expect(puts).toEqual([]);
+    const untouched = await alice.get(`/api/v1/rdns/${encodeURIComponent(other)}`);
+    expect(untouched.status()).toBe(200);
+    expect((await untouched.json()).ptr).toBeNull();
+
     // An address outside the customer's ranges: refused, nothing stored.
     const foreign = '2001:db8:ffff:ffff::1';
     await form.getByLabel('Address', { exact: true }).fill(foreign);

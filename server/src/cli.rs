@@ -36,7 +36,7 @@ pub async fn user(cmd: UserCommand) -> Result<(), BoxError> {
             };
             with_store(&db, async |pool| {
                 let (user, generated) =
-                    accounts::create(pool, &Actor::system(), &email, role.into(), password)
+                    accounts::create(pool, &crate::auth::password::HashGate::single(), &Actor::system(), &email, role.into(), password)
                         .await
                         .map_err(describe)?;
                 println!(
@@ -109,3 +109,4 @@ fn describe(e: crate::error::ServiceError) -> BoxError {
             .into()
     }
 }
+

@@ -6,6 +6,8 @@ use std::future::Future;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::api::{ApiError, ApiResult, FieldError, Problem};
@@ -69,6 +71,22 @@ impl<T: Send + Sync + 'static> Submission<T> {
         });
     }
 
+    /// Runs one API call, and `then` after it succeeded (e.g. leaving the page of an object
+    /// the call deleted; see `use_replace_to`).
+    pub fn run_then(
+        self,
+        call: impl Future<Output = ApiResult<T>> + 'static,
+        then: impl FnOnce() + 'static,
+    ) {
+        self.run(async move {
+            let result = call.await;
+            if result.is_ok() {
+                then();
+            }
+            result
+        });
+    }
+
     /// Records a failure found before sending (the same shape as a server 422, so the
     /// form shows both kinds of error in the same places).
     pub fn reject(self, errors: Vec<FieldError>) {
@@ -101,6 +119,21 @@ impl<T: Send + Sync + 'static> Submission<T> {
                 error_of(r).and_then(|e| unplaced_message(e, |field| fields.contains(&field)))
             })
         })
+    }
+}
+
+/// Going to `path` in place of the current page in the history (for a page whose object is
+/// gone: Back must not return to it). Call it in the component; the closure runs anywhere.
+pub fn use_replace_to(path: &'static str) -> impl Fn() + Clone + 'static {
+    let navigate = use_navigate();
+    move || {
+        navigate(
+            path,
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        )
     }
 }
 
@@ -137,6 +170,34 @@ pub fn unplaced_message(error: &ApiError, placed: impl Fn(&str) -> bool) -> Opti
 /// One error below a field or a row, announced to screen readers; nothing when `None`.
 pub fn error_line(message: Option<String>) -> impl IntoView {
     message.map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+}
+
+/// `list[3]` or `list/3` → 3: the item of a list that a field error names.
+pub fn list_index(field: &str, list: &str) -> Option<usize> {
+    let rest = field.strip_prefix(list)?;
+    let index = rest
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .or_else(|| rest.strip_prefix('/'))?;
+    index.parse().ok()
+}
+
+/// The messages about a list typed one item per line (records, name servers): the errors of
+/// the list as a whole, then each item's as "line N: …", where `lines[i]` is the line item `i`
+/// came from (blank lines are skipped before sending).
+pub fn line_messages(errors: &[FieldError], list: &str, lines: &[usize]) -> Vec<String> {
+    errors
+        .iter()
+        .filter_map(|e| {
+            if e.field == list {
+                Some(e.message.clone())
+            } else {
+                let i = list_index(&e.field, list)?;
+                let line = lines.get(i).copied().unwrap_or(i + 1);
+                Some(format!("line {line}: {}", e.message))
+            }
+        })
+        .collect()
 }
 
 /// A field-level validation error found in the browser.

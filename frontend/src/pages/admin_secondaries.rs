@@ -12,12 +12,26 @@ use crate::api::primary::{
     CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, Secondary,
     TransferNetwork, TsigKey, TSIG_ALGORITHMS,
 };
-use crate::api::{self};
+use crate::api;
 use crate::components::copy::SecretBox;
 use crate::components::ui::{
     clear_input, field_error, format_time, input_checked, input_value, invalid, use_hydrated,
     Alert, ConfirmButton, ErrorPanel, FieldMessage, Loading, Submission,
 };
+
+/// One of the page's lists, once loaded: `empty` when it has no items, else `table` of
+/// them, or the error.
+fn listing<T>(
+    list: api::ApiResult<Vec<T>>,
+    empty: &'static str,
+    table: impl FnOnce(Vec<T>) -> AnyView,
+) -> AnyView {
+    match list {
+        Ok(list) if list.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
+        Ok(list) => table(list),
+        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+    }
+}
 
 #[component]
 pub fn AdminSecondariesPage() -> impl IntoView {
@@ -82,11 +96,9 @@ pub fn AdminSecondariesPage() -> impl IntoView {
             {move || key_delete_error.get().map(|msg| view! { <Alert kind="error">{format!("Could not delete the key: {msg}")}</Alert> })}
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
-                    match keys.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"No keys yet."</p> }.into_any(),
-                        Ok(list) => view! { <KeyTable keys=list delete=key_deleted/> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    }
+                    listing(keys.await, "No keys yet.", |list| {
+                        view! { <KeyTable keys=list delete=key_deleted/> }.into_any()
+                    })
                 })}
             </Transition>
         </section>
@@ -102,11 +114,9 @@ pub fn AdminSecondariesPage() -> impl IntoView {
             {move || secondary_delete_error.get().map(|msg| view! { <Alert kind="error">{format!("Could not remove the secondary: {msg}")}</Alert> })}
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
-                    match secondaries.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"No secondaries yet: every zone is served by Zonekeeper alone."</p> }.into_any(),
-                        Ok(list) => view! { <SecondaryTable secondaries=list delete=secondary_deleted/> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    }
+                    listing(secondaries.await, "No secondaries yet: every zone is served by Zonekeeper alone.", |list| {
+                        view! { <SecondaryTable secondaries=list delete=secondary_deleted/> }.into_any()
+                    })
                 })}
             </Transition>
         </section>
@@ -118,11 +128,9 @@ pub fn AdminSecondariesPage() -> impl IntoView {
             {move || network_delete_error.get().map(|msg| view! { <Alert kind="error">{format!("Could not remove the network: {msg}")}</Alert> })}
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
-                    match networks.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"None."</p> }.into_any(),
-                        Ok(list) => view! { <NetworkTable networks=list delete=network_deleted/> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    }
+                    listing(networks.await, "None.", |list| {
+                        view! { <NetworkTable networks=list delete=network_deleted/> }.into_any()
+                    })
                 })}
             </Transition>
         </section>
@@ -131,9 +139,8 @@ pub fn AdminSecondariesPage() -> impl IntoView {
             <h2>"Zones a secondary cannot serve completely"</h2>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
-                    match coverage.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"None: secondaries answer every zone as Zonekeeper does."</p> }.into_any(),
-                        Ok(list) => view! {
+                    listing(coverage.await, "None: secondaries answer every zone as Zonekeeper does.", |list| {
+                        view! {
                             <table class="data">
                                 <thead><tr><th>"Zone"</th><th>"What only Zonekeeper answers"</th></tr></thead>
                                 <tbody>
@@ -142,9 +149,8 @@ pub fn AdminSecondariesPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    }
+                        }.into_any()
+                    })
                 })}
             </Transition>
         </section>

@@ -13,7 +13,8 @@ use leptos_meta::Title;
 use crate::api::{self, FcrdnsPolicy, FieldError, Settings};
 use crate::components::layout::AdminOnly;
 use crate::components::ui::{
-    field_error, invalid, use_hydrated, Alert, ErrorPanel, FieldMessage, Loading, Submission,
+    error_of, field_error, invalid, line_messages, list_index, unplaced_message, use_hydrated,
+    Alert, ErrorPanel, FieldMessage, Loading, Submission,
 };
 
 #[component]
@@ -118,31 +119,6 @@ fn to_settings(draft: &Draft) -> Result<(Settings, Vec<usize>), Vec<FieldError>>
     ))
 }
 
-/// `nameservers[3]` → 3.
-fn nameserver_index(field: &str) -> Option<usize> {
-    field
-        .strip_prefix("nameservers[")?
-        .strip_suffix(']')?
-        .parse()
-        .ok()
-}
-
-/// The messages about the name servers: the list as a whole, then each line's.
-fn nameserver_messages(errors: &[FieldError], lines: &[usize]) -> Vec<String> {
-    errors
-        .iter()
-        .filter_map(|e| {
-            if e.field == "nameservers" {
-                Some(e.message.clone())
-            } else {
-                let i = nameserver_index(&e.field)?;
-                let line = lines.get(i).copied().unwrap_or(i + 1);
-                Some(format!("line {line}: {}", e.message))
-            }
-        })
-        .collect()
-}
-
 const PLACED: &[&str] = &[
     "hostmaster",
     "soa_refresh",
@@ -183,25 +159,11 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
 
     let general = move || {
         save.result.with(|r| {
-            let err = r.as_ref()?.as_ref().err()?;
-            let unplaced: Vec<&FieldError> = err
-                .problem
-                .errors
-                .iter()
-                .filter(|e| {
-                    !PLACED.contains(&e.field.as_str())
-                        && e.field != "nameservers"
-                        && nameserver_index(&e.field).is_none()
-                })
-                .collect();
-            if !err.problem.errors.is_empty() && unplaced.is_empty() {
-                return None;
-            }
-            let mut msg = err.message();
-            for e in unplaced {
-                msg.push_str(&format!(" {}: {}", e.field, e.message));
-            }
-            Some(msg)
+            unplaced_message(error_of(r)?, |field| {
+                PLACED.contains(&field)
+                    || field == "nameservers"
+                    || list_index(field, "nameservers").is_some()
+            })
         })
     };
     let saved = move || save.result.with(|r| matches!(r, Some(Ok(_))));
@@ -211,7 +173,7 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
                 .as_ref()
                 .and_then(|r| r.as_ref().err())
                 .map_or(&[][..], |e| e.problem.errors.as_slice());
-            sent_lines.with(|lines| nameserver_messages(errors, lines))
+            sent_lines.with(|lines| line_messages(errors, "nameservers", lines))
         })
     };
     let ns_invalid = move || (!ns_errors().is_empty()).then_some("true");
@@ -385,8 +347,11 @@ mod tests {
             field_error("nameservers[1]", "bad"),
             field_error("hostmaster", "other"),
         ];
-        assert_eq!(nameserver_messages(&errors, &[1, 3]), vec!["line 3: bad"]);
-        assert_eq!(nameserver_index("nameservers[0]"), Some(0));
-        assert_eq!(nameserver_index("nameservers"), None);
+        assert_eq!(
+            line_messages(&errors, "nameservers", &[1, 3]),
+            vec!["line 3: bad"]
+        );
+        assert_eq!(list_index("nameservers[0]", "nameservers"), Some(0));
+        assert_eq!(list_index("nameservers", "nameservers"), None);
     }
 }

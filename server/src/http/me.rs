@@ -45,6 +45,7 @@ pub async fn change_password(
 ) -> Result<StatusCode, ServiceError> {
     accounts::change_password(
         &state.pool,
+        &state.hashes,
         &who.actor(),
         who.account_id,
         &req.current_password,

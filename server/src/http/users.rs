@@ -59,7 +59,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CreatedUser>), ServiceError> {
     let password = req.password.filter(|p| !p.is_empty());
     let (user, generated_password) =
-        accounts::create(&state.pool, &who.actor(), &req.email, req.role, password).await?;
+        accounts::create(&state.pool, &state.hashes, &who.actor(), &req.email, req.role, password).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {

@@ -83,16 +83,24 @@ pub fn normalize_email(email: &str) -> Result<String, ServiceError> {
     }
 }
 
-async fn hash_blocking(password: String) -> Result<String, ServiceError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
+/// The server is busy with other password checks (the gate's wait ran out).
+fn busy(_: password::Busy) -> ServiceError {
+    ServiceError::Unavailable(
+        "the server is busy checking other passwords; try again in a moment".into(),
+    )
+}
+
+async fn hash_gated(gate: &password::HashGate, password: String) -> Result<String, ServiceError> {
+    gate.run(move |memory| memory.hash(&password))
         .await
-        .map_err(ServiceError::internal)?
+        .map_err(busy)?
         .map_err(ServiceError::internal)
 }
 
 /// Create an account. Without a password, one is generated and returned (shown once).
 pub async fn create(
     pool: &PgPool,
+    gate: &password::HashGate,
     actor: &Actor,
     email: &str,
     role: Role,
@@ -109,7 +117,7 @@ pub async fn create(
             (p.clone(), Some(p))
         }
     };
-    let hash = hash_blocking(password).await?;
+    let hash = hash_gated(gate, password).await?;
     let mut tx = pool.begin().await?;
     let row = sqlx::query_as!(
         AccountRow,
@@ -148,7 +156,8 @@ pub async fn ensure_admin(
     if exists {
         return Ok(None);
     }
-    create(pool, &Actor::system(), email, Role::Admin, password)
+    let gate = password::HashGate::single();
+    create(pool, &gate, &Actor::system(), email, Role::Admin, password)
         .await
         .map(Some)
 }
@@ -238,13 +247,13 @@ pub async fn login(
     .await?;
     let pw = password.to_owned();
     let (row, verified) = gate
-        .run(move || match row {
+        .run(move |memory| match row {
             Some(row) => {
-                let v = password::verify(&pw, &row.password_hash);
+                let v = memory.verify(&pw, &row.password_hash);
                 (Some(row), v)
             }
             None => {
-                password::verify_dummy(&pw);
+                memory.verify_dummy(&pw);
                 (None, Verified::No)
             }
         })
@@ -253,7 +262,7 @@ pub async fn login(
     let row = match (row, verified) {
         (Some(row), verified @ (Verified::Yes | Verified::YesRehash)) if !row.disabled => {
             if verified == Verified::YesRehash {
-                let new_hash = hash_blocking(password.to_owned()).await?;
+                let new_hash = hash_gated(gate, password.to_owned()).await?;
                 sqlx::query!(
                     "update account set password_hash = $2, updated_at = now() where id = $1",
                     row.id,
@@ -278,6 +287,7 @@ pub async fn login(
 /// Change one's own password; the current one must be given.
 pub async fn change_password(
     pool: &PgPool,
+    gate: &password::HashGate,
     actor: &Actor,
     account_id: i64,
     current: &str,
@@ -293,16 +303,17 @@ pub async fn change_password(
     .await?
     .ok_or(ServiceError::NotFound)?;
     let cur = current.to_owned();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&cur, &stored))
+    let ok = gate
+        .run(move |memory| memory.verify(&cur, &stored))
         .await
-        .map_err(ServiceError::internal)?;
+        .map_err(busy)?;
     if ok == Verified::No {
         return Err(ServiceError::field(
             "current_password",
             "is not your current password",
         ));
     }
-    let hash = hash_blocking(new.to_owned()).await?;
+    let hash = hash_gated(gate, new.to_owned()).await?;
     let mut tx = pool.begin().await?;
     // Every browser session that logged in before now ends (the caller renews its own).
     sqlx::query!(

@@ -1,34 +1,18 @@
 //! Removing the domain and its DS records.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 use super::Page;
-use crate::api::{self};
-use crate::components::ui::{Alert, ConfirmButton, Submission};
+use crate::api;
+use crate::components::ui::{use_replace_to, Alert, ConfirmButton, Submission};
 
 #[component]
 pub(super) fn DeleteDomainPanel(page: Page) -> impl IntoView {
-    let navigate = use_navigate();
+    let leave = use_replace_to("/domains");
     let remove = Submission::<()>::new();
     let error = remove.general_error(&[]);
     let on_delete = move |_| {
-        let call = api::delete_domain(&page.domain());
-        let navigate = navigate.clone();
-        remove.run(async move {
-            let result = call.await;
-            if result.is_ok() {
-                navigate(
-                    "/domains",
-                    NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
-            }
-            result
-        });
+        remove.run_then(api::delete_domain(&page.domain()), leave.clone());
     };
     view! {
         <section class="panel danger-zone">

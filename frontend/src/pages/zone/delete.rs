@@ -2,12 +2,10 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 use super::form::general_message;
 use crate::api::{self, Zone};
-use crate::components::ui::{use_hydrated, Alert, Submission};
+use crate::components::ui::{use_hydrated, use_replace_to, Alert, Submission};
 
 /// Whether what the user typed names this zone (case and the trailing dot do not matter; the
 /// Unicode and the A-label form both count).
@@ -20,7 +18,7 @@ pub(super) fn confirms_zone(typed: &str, zone: &Zone) -> bool {
 #[component]
 pub(super) fn DeleteZonePanel(zone: Zone) -> impl IntoView {
     let hydrated = use_hydrated();
-    let navigate = use_navigate();
+    let leave = use_replace_to("/zones");
     let open = RwSignal::new(false);
     let typed = RwSignal::new(String::new());
     let remove = Submission::<()>::new();
@@ -35,21 +33,7 @@ pub(super) fn DeleteZonePanel(zone: Zone) -> impl IntoView {
         if !confirmed() {
             return;
         }
-        let call = api::delete_zone(&api_name);
-        let navigate = navigate.clone();
-        remove.run(async move {
-            let result = call.await;
-            if result.is_ok() {
-                navigate(
-                    "/zones",
-                    NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
-            }
-            result
-        });
+        remove.run_then(api::delete_zone(&api_name), leave.clone());
     };
 
     view! {

@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 
 use crate::api::{ApiResult, FieldError, RrSet};
-use crate::components::ui::{error_of, field_error, unplaced_message, Submission};
+use crate::components::ui::{
+    error_of, field_error, line_messages, list_index, unplaced_message, Submission,
+};
 use crate::validation::check_rrset;
 
 /// The records of a textarea, one per non-empty line, with the (1-based) line each came from,
@@ -17,16 +19,6 @@ pub(super) fn parse_records(text: &str) -> (Vec<String>, Vec<usize>) {
             (!line.is_empty()).then(|| (line.to_owned(), i + 1))
         })
         .unzip()
-}
-
-/// `records[3]` (or `records/3`) → 3.
-pub(super) fn record_index(field: &str) -> Option<usize> {
-    let rest = field.strip_prefix("records")?;
-    let index = rest
-        .strip_prefix('[')
-        .and_then(|r| r.strip_suffix(']'))
-        .or_else(|| rest.strip_prefix('/'))?;
-    index.parse().ok()
 }
 
 /// Empty means "the default TTL". Only the number is read here: its range is the engine's
@@ -103,28 +95,16 @@ pub(super) fn forget_error<T: Send + Sync + 'static>(submission: Submission<T>) 
     }
 }
 
-/// The messages about the records field: `records` itself and each `records[i]`, the latter
-/// as "line N: message" with N the line of the textarea the record came from.
+/// The messages about the records textarea, by line.
 pub(super) fn record_messages(errors: &[FieldError], lines: &[usize]) -> Vec<String> {
-    errors
-        .iter()
-        .filter_map(|e| {
-            if e.field == "records" {
-                Some(e.message.clone())
-            } else {
-                let i = record_index(&e.field)?;
-                let line = lines.get(i).copied().unwrap_or(i + 1);
-                Some(format!("line {line}: {}", e.message))
-            }
-        })
-        .collect()
+    line_messages(errors, "records", lines)
 }
 
 /// The message for the top of a form: zone-level rules (field `zone`) and anything not shown
 /// next to one of `placed` or the records.
 pub(super) fn general_message<T>(result: &Option<ApiResult<T>>, placed: &[&str]) -> Option<String> {
     unplaced_message(error_of(result)?, |field| {
-        placed.contains(&field) || field == "records" || record_index(field).is_some()
+        placed.contains(&field) || field == "records" || list_index(field, "records").is_some()
     })
 }
 
@@ -190,10 +170,10 @@ mod tests {
 
     #[test]
     fn record_fields_are_recognised() {
-        assert_eq!(record_index("records[2]"), Some(2));
-        assert_eq!(record_index("records/0"), Some(0));
-        assert_eq!(record_index("records"), None);
-        assert_eq!(record_index("ttl"), None);
+        assert_eq!(list_index("records[2]", "records"), Some(2));
+        assert_eq!(list_index("records/0", "records"), Some(0));
+        assert_eq!(list_index("records", "records"), None);
+        assert_eq!(list_index("ttl", "records"), None);
     }
 
     #[test]
