@@ -33,7 +33,8 @@ pub fn check_policy(password: &str) -> Result<(), String> {
 pub struct Memory(Vec<Block>);
 
 impl Memory {
-    fn new() -> Self {
+    /// A memory of its own, outside a gate (tests; the gate makes and keeps its own).
+    pub fn new() -> Self {
         Self(vec![Block::new(); params().block_count()])
     }
 
