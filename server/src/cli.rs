@@ -35,10 +35,16 @@ pub async fn user(cmd: UserCommand) -> Result<(), BoxError> {
                 (!s.is_empty()).then_some(s)
             };
             with_store(&db, async |pool| {
-                let (user, generated) =
-                    accounts::create(pool, &crate::auth::password::HashGate::single(), &Actor::system(), &email, role.into(), password)
-                        .await
-                        .map_err(describe)?;
+                let (user, generated) = accounts::create(
+                    pool,
+                    &crate::auth::password::HashGate::single(),
+                    &Actor::system(),
+                    &email,
+                    role.into(),
+                    password,
+                )
+                .await
+                .map_err(describe)?;
                 println!(
                     "created {} account {} (id {})",
                     user.role.as_str(),
@@ -109,4 +115,3 @@ fn describe(e: crate::error::ServiceError) -> BoxError {
             .into()
     }
 }
-

@@ -30,11 +30,7 @@ fn main() -> ExitCode {
 /// `--target web --out-name`: the library's own defaults differ in two places (TypeScript
 /// output and the default module path), so each is set here explicitly. (The CLI also calls
 /// the deprecated `reference_types(false)`; the library detects reference types from the wasm.)
-fn bindgen(
-    input: PathBuf,
-    out_dir: PathBuf,
-    out_name: &str,
-) -> anyhow::Result<()> {
+fn bindgen(input: PathBuf, out_dir: PathBuf, out_name: &str) -> anyhow::Result<()> {
     let mut b = Bindgen::new();
     b.web(true)?;
     b.input_path(input)

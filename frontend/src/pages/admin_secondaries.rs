@@ -8,11 +8,11 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api;
 use crate::api::primary::{
     CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, Secondary,
     TransferNetwork, TsigKey, TSIG_ALGORITHMS,
 };
-use crate::api;
 use crate::components::copy::SecretBox;
 use crate::components::ui::{
     clear_input, field_error, format_time, input_checked, input_value, invalid, use_hydrated,

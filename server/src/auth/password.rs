@@ -109,7 +109,7 @@ impl Memory {
             return Verified::No;
         }
         // `Output`'s equality is constant-time (password-hash's documentation).
-        if Output::new(&out).map_or(true, |computed| computed != expected) {
+        if Output::new(&out).ok() != Some(expected) {
             return Verified::No;
         }
         let current = algorithm == Algorithm::Argon2id
@@ -136,6 +136,12 @@ impl Memory {
             }
         };
         let _ = self.verify(password, stored);
+    }
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -202,7 +208,7 @@ impl HashGate {
         let memories = self.memories.clone();
         let result = tokio::task::spawn_blocking(move || {
             let taken = memories.lock().ok().and_then(|mut idle| idle.pop());
-            let mut memory = taken.unwrap_or_else(Memory::new);
+            let mut memory = taken.unwrap_or_default();
             let result = work(&mut memory);
             if let Ok(mut idle) = memories.lock() {
                 idle.push(memory);
@@ -270,7 +276,10 @@ mod tests {
             .unwrap()
             .to_string();
         let mut memory = Memory::new();
-        assert_eq!(memory.verify("correct horse battery", &h), Verified::YesRehash);
+        assert_eq!(
+            memory.verify("correct horse battery", &h),
+            Verified::YesRehash
+        );
         assert_eq!(memory.verify("wrong", &h), Verified::No);
         // More memory than the current parameters: verified in a one-off allocation.
         let bigger = Argon2::new(
@@ -282,7 +291,10 @@ mod tests {
             .hash_password(b"correct horse battery", &salt)
             .unwrap()
             .to_string();
-        assert_eq!(memory.verify("correct horse battery", &h), Verified::YesRehash);
+        assert_eq!(
+            memory.verify("correct horse battery", &h),
+            Verified::YesRehash
+        );
         assert_eq!(memory.verify("wrong", &h), Verified::No);
     }
 

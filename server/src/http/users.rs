@@ -58,8 +58,15 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<CreatedUser>), ServiceError> {
     let password = req.password.filter(|p| !p.is_empty());
-    let (user, generated_password) =
-        accounts::create(&state.pool, &state.hashes, &who.actor(), &req.email, req.role, password).await?;
+    let (user, generated_password) = accounts::create(
+        &state.pool,
+        &state.hashes,
+        &who.actor(),
+        &req.email,
+        req.role,
+        password,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {
