@@ -90,6 +90,11 @@ impl Catalog {
         self.zones.is_empty()
     }
 
+    /// The records of every zone, each zone's SOA included.
+    pub fn record_count(&self) -> usize {
+        self.zones.values().map(|zone| zone.record_count()).sum()
+    }
+
     /// The zone that is the nearest ancestor of `name` (or `name` itself), if we serve one.
     ///
     /// RFC 1034 §4.3.2 step 2: "Search the available zones for the zone which is the nearest

@@ -11,8 +11,11 @@
 //! [`dnssec`] signs hosted zones: the zone key, the signatures precomputed into each snapshot,
 //! and the ones (with compact denial of existence) computed per query.
 //!
+//! [`store`] keeps a catalog equal to the PostgreSQL store: it loads every zone and follows
+//! the change log by id, for the engine embedded in the panel and for standalone nodes alike.
+//!
 //! The serving half (catalog, dnssec, lookup, wire, server) sits behind the default `server`
-//! feature.
+//! feature, the store follower behind the default `postgres` feature.
 //! Built with `default-features = false` the crate is only [`model`] and [`zone`]: no tokio, no
 //! sockets, so it compiles to `wasm32-unknown-unknown` and the console checks records in the
 //! browser with exactly the rules the API applies.
@@ -32,6 +35,8 @@ pub mod model;
 pub mod rrl;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "postgres")]
+pub mod store;
 #[cfg(feature = "server")]
 pub mod tsig;
 #[cfg(feature = "server")]

@@ -10,7 +10,6 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod dnssync;
 pub mod error;
 pub mod http;
 pub mod pg;

@@ -133,6 +133,43 @@ impl Cluster {
         Ok(true)
     }
 
+    /// Create this cluster as a streaming replica (hot standby) of `primary`, which must be
+    /// running: a base backup with `-R`, which writes `standby.signal` and the connection to
+    /// the primary (`primary_conninfo`). Returns false when it existed already.
+    pub fn init_standby_of(&self, primary: &Cluster) -> Result<bool, ClusterError> {
+        if self.initialized() {
+            return Ok(false);
+        }
+        let log_dir = self.log.parent().unwrap_or(&self.socket_dir).to_path_buf();
+        for dir in [&self.socket_dir, &log_dir] {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ClusterError::Io(format!("creating {}", dir.display()), e))?;
+            self.chown(dir)?;
+        }
+        // pg_basebackup creates the data directory itself (mode 0700, owned by its user).
+        if let Some(parent) = self.data.parent() {
+            self.chown(parent)?;
+        }
+        let port = PORT.to_string();
+        self.run(
+            "pg_basebackup",
+            &[
+                "-D".as_ref(),
+                self.data.as_os_str(),
+                "-h".as_ref(),
+                primary.socket_dir.as_os_str(),
+                "-p".as_ref(),
+                port.as_ref(),
+                "-U".as_ref(),
+                USER.as_ref(),
+                "-X".as_ref(),
+                "stream".as_ref(),
+                "-R".as_ref(),
+            ],
+        )?;
+        Ok(true)
+    }
+
     /// Whether a postmaster is running on this cluster.
     pub fn is_running(&self) -> bool {
         self.initialized()

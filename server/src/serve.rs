@@ -11,9 +11,9 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::ServeArgs;
 use crate::db::Store;
-use crate::dnssync::ZoneSync;
 use crate::service::accounts;
 use crate::state::{AppState, WebConfig};
+use dns_engine::store::{FollowConfig, Follower};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -150,7 +150,7 @@ pub struct Running {
     stop_tx: watch::Sender<bool>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     dns: tokio::task::JoinHandle<std::io::Result<()>>,
-    sync: ZoneSync,
+    sync: Follower,
     /// Tasks that run until stopped: session cleanup, maintenance.
     background: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -172,16 +172,17 @@ impl Running {
             stop_rx.clone(),
             settings.notify_first_wait,
         );
-        let hooks = crate::dnssync::SyncHooks {
+        let follow = FollowConfig {
             catalog_zone: hickory_proto::rr::Name::from_ascii(&settings.catalog_zone)
                 .map(|mut n| {
                     n.set_fqdn(true);
                     n.to_lowercase()
                 })
                 .map_err(|e| format!("--catalog-zone {}: {e}", settings.catalog_zone))?,
-            notifier: Some(notifier),
+            served: Some(Arc::new(notifier)),
+            ..FollowConfig::default()
         };
-        let sync = ZoneSync::start(pool.clone(), dns.catalog(), stop_rx.clone(), hooks).await?;
+        let sync = Follower::start(pool.clone(), dns.catalog(), stop_rx.clone(), follow).await?;
         let resolver = Arc::new(settings.resolver);
         let checker = Arc::new(crate::service::ds::Checker {
             resolver: resolver.clone(),
@@ -352,7 +353,7 @@ async fn maintenance(pool: sqlx::PgPool, checker: Arc<crate::service::ds::Checke
         }
         if last_resign.elapsed() >= RESIGN_EVERY {
             last_resign = tokio::time::Instant::now();
-            if let Err(e) = crate::dnssync::resign_all(&pool).await {
+            if let Err(e) = crate::service::dnssec::resign_all(&pool).await {
                 tracing::warn!(error = %e, "re-signing failed");
             }
         }

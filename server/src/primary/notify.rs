@@ -1,6 +1,6 @@
 //! NOTIFY out (RFC 1996) and the sync status of the secondaries.
 //!
-//! The engine's store follower calls [`Notifier::changed`] once the engine serves a zone's
+//! The engine's store follower calls [`Notifier`]'s [`dns_engine::store::Served::served`] once the engine serves a zone's
 //! new serial — not at commit, or a secondary asking at once would still see the old one.
 //! For each zone and secondary one task at a time sends the NOTIFY; changes arriving
 //! meanwhile mark the pair again, so a burst of changes costs one more NOTIFY, not one per
@@ -59,9 +59,10 @@ impl Notifier {
             tokio::spawn(run(pool, rx, stop, first_wait)),
         )
     }
+}
 
-    /// The engine now serves `serial` of zone `zone` (absolute, lower case).
-    pub fn changed(&self, zone: &str, serial: u32) {
+impl dns_engine::store::Served for Notifier {
+    fn served(&self, zone: &str, serial: u32) {
         let _ = self.tx.send((zone.to_owned(), serial));
     }
 }

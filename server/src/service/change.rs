@@ -7,7 +7,9 @@
 //!   records changed in it), under the zone row's lock, so two concurrent writers never
 //!   produce the same serial (RFC 1982 arithmetic, [`super::zones::next_serial`]);
 //! * appends each changed zone's entry to the zone change log ([`super::changelog`]): the
-//!   RRs removed and added, between which serials;
+//!   RRs removed and added, between which serials — and an entry for every other zone the
+//!   engines must re-read, and for a changed transfer policy, since engine nodes follow the
+//!   log ([`dns_engine::store::follow`]);
 //! * writes every audit row;
 //! * tells the engines (a `NOTIFY`, delivered at commit) which zones to reload;
 //! * commits, and reports the new serials.
@@ -56,9 +58,7 @@ pub struct Committed {
     pub serials: HashMap<i64, u32>,
 }
 
-/// The payload of the change notification that tells the engines to rebuild the catalog zone
-/// and re-read the transfer policy. Zone names never start with `#`.
-pub const TRANSFER_CHANGED: &str = "#transfer";
+pub use dns_engine::store::TRANSFER_CHANGED;
 
 impl Write {
     pub fn new(actor: &Actor) -> Self {
@@ -146,6 +146,10 @@ impl Write {
                     None if data_changed => next_serial(current, today),
                     None => {
                         if let Published::Changed(_) = published {
+                            // Nothing transferable changed, but what it synthesizes may have
+                            // (default reverse names): the engine nodes re-read it.
+                            changelog::reread(&mut tx, &self.actor, (row.id, &row.name), current)
+                                .await?;
                             continue;
                         }
                         current
@@ -178,6 +182,9 @@ impl Write {
         if !self.created.is_empty() || !self.deleted.is_empty() {
             changelog::bump_catalog(&mut tx).await?;
             reload.insert(TRANSFER_CHANGED.to_owned());
+        }
+        if reload.contains(TRANSFER_CHANGED) {
+            changelog::policy(&mut tx, &self.actor).await?;
         }
         for change in self.audit {
             audit::record(&mut tx, &self.actor, change).await?;

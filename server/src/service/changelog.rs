@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::PgConnection;
 
 use super::audit::Actor;
-use crate::dnssync::ZoneData;
+use dns_engine::store::ZoneData;
 
 /// What a change did to one zone's published RRs.
 #[derive(Debug, Default)]
@@ -193,6 +193,53 @@ pub(super) async fn deleted(
          values ($1, $2, 'delete', $3, $4)",
         zone_id,
         name,
+        actor.account_id,
+        actor.token_id,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Logs that zone `zone_id` must be re-read although nothing transferable changed (its
+/// serial stays `serial`); older such entries of the zone go, the newest says it all.
+pub(super) async fn reread(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    (zone_id, name): (i64, &str),
+    serial: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "delete from zone_change where zone_id = $1 and kind = 'reload'",
+        zone_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "insert into zone_change
+                (zone_id, zone_name, kind, old_serial, new_serial, account_id, token_id)
+         values ($1, $2, 'reload', $3, $3, $4, $5)",
+        zone_id,
+        name,
+        i64::from(serial),
+        actor.account_id,
+        actor.token_id,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Logs that the transfer policy or the catalog zone changed; only the newest such entry is
+/// kept.
+pub(super) async fn policy(conn: &mut PgConnection, actor: &Actor) -> Result<(), sqlx::Error> {
+    sqlx::query!("delete from zone_change where kind = 'policy'")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!(
+        "insert into zone_change (zone_id, zone_name, kind, account_id, token_id)
+         values (null, $1, 'policy', $2, $3)",
+        dns_engine::store::TRANSFER_CHANGED,
         actor.account_id,
         actor.token_id,
     )

@@ -5,13 +5,11 @@
 //! parent's DS and the zone's signatures tied to a single key, which is what RFC 6781 §3.1.4
 //! recommends when the key is not kept offline anyway; algorithm 13 is RFC 8624's
 //! recommendation and keeps responses small. The engine signs each snapshot as it builds it
-//! ([`crate::dnssync`]) and answers negative questions with compact denial (RFC 9824), so there
+//! ([`dns_engine::store`]) and answers negative questions with compact denial (RFC 9824), so there
 //! is no NSEC chain to walk.
 //!
 //! What the parent must publish (the DS lines) is shown to the owner; turning signing off
 //! removes the key at once, so the owner is warned to remove the DS at the parent first.
-
-use std::sync::Arc;
 
 use dns_engine::dnssec::ZoneKey;
 use frontend::api::ds::ZoneDnssec;
@@ -145,26 +143,18 @@ pub async fn set(
     Ok(after)
 }
 
-/// The signing keys of all zones, or of one zone, by zone id, for the engine's loader. A key
-/// that cannot be read is logged and its zone served unsigned rather than not at all.
-pub async fn load_keys(
-    conn: &mut PgConnection,
-    zone_id: Option<i64>,
-) -> sqlx::Result<Vec<(i64, Arc<ZoneKey>)>> {
-    let rows = sqlx::query!(
-        "select zone_id, private_key from zone_key where $1::bigint is null or zone_id = $1",
-        zone_id
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| match ZoneKey::from_pkcs8(&row.private_key) {
-            Ok(key) => Some((row.zone_id, Arc::new(key))),
-            Err(e) => {
-                tracing::error!(zone_id = row.zone_id, error = %e, "unreadable zone key; zone served unsigned");
-                None
-            }
-        })
-        .collect())
+/// Rebuilds the signed zones, which signs them afresh: called well before the signatures of
+/// the current snapshots expire. Each gets a new serial (through the one write path, so the
+/// change log has it), or a secondary would keep serving the old signatures until they expire.
+pub async fn resign_all(pool: &sqlx::PgPool) -> Result<usize, crate::error::ServiceError> {
+    let mut tx = pool.begin().await?;
+    let ids: Vec<i64> = sqlx::query_scalar!("select zone_id from zone_key order by zone_id")
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut write = super::change::Write::new(&super::audit::Actor::system());
+    for id in &ids {
+        write.changed(*id);
+    }
+    write.commit(tx).await?;
+    Ok(ids.len())
 }

@@ -14,7 +14,7 @@ use crate::auth::Principal;
 use crate::error::{map_sqlx, ServiceError};
 
 /// The channel DNS engines LISTEN on; the payload is the zone's name.
-pub const CHANGE_CHANNEL: &str = "zone_changed";
+pub use dns_engine::store::{soa_rdata, CHANGE_CHANNEL};
 
 /// Turn what a user typed into the zone's canonical name ([`ZoneName::parse`]: trimmed, IDN
 /// labels as A-labels, lower case, absolute), refusing public suffixes (`com`, `co.uk`):
@@ -75,18 +75,6 @@ pub fn next_serial(current: u32, today: time::Date) -> u32 {
 pub fn date_serial(date: time::Date) -> u32 {
     let y = u32::try_from(date.year()).unwrap_or(0);
     (y * 10_000 + u32::from(u8::from(date.month())) * 100 + u32::from(date.day())) * 100
-}
-
-/// The SOA record's data in presentation format, built from a zone row's columns: the SOA is
-/// never a record row, so the store and the engine both build it here (RFC 1035 §3.3.13 order:
-/// MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM).
-pub fn soa_rdata(
-    mname: &str,
-    rname: &str,
-    serial: i64,
-    [refresh, retry, expire, minimum]: [i32; 4],
-) -> String {
-    format!("{mname} {rname} {serial} {refresh} {retry} {expire} {minimum}")
 }
 
 pub use dns_engine::model::serial_gt;

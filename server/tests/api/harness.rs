@@ -119,6 +119,18 @@ impl TestApp {
         TestApp::start_full(web, 0, true, Default::default()).await
     }
 
+    /// The app on a store of the test's own (a cluster it made, e.g. with a replica).
+    pub async fn start_on(pool: PgPool, database_url: String) -> TestApp {
+        TestApp::start_full_on(
+            (pool, database_url),
+            WebConfig::from_public_url(None, 30, 12),
+            0,
+            true,
+            Default::default(),
+        )
+        .await
+    }
+
     /// The app with chosen bounds of the HTTP edge (connection cap, header timeout).
     pub async fn start_with_http_limits(limits: zonekeeper::http::listen::HttpLimits) -> TestApp {
         TestApp::start_full(WebConfig::from_public_url(None, 30, 12), 0, true, limits).await
@@ -154,7 +166,24 @@ impl TestApp {
         allow_local_targets: bool,
         http_limits: zonekeeper::http::listen::HttpLimits,
     ) -> TestApp {
-        let (pool, database_url) = fresh_database().await;
+        let store = fresh_database().await;
+        TestApp::start_full_on(
+            store,
+            web,
+            nameserver_port,
+            allow_local_targets,
+            http_limits,
+        )
+        .await
+    }
+
+    async fn start_full_on(
+        (pool, database_url): (PgPool, String),
+        web: WebConfig,
+        nameserver_port: u16,
+        allow_local_targets: bool,
+        http_limits: zonekeeper::http::listen::HttpLimits,
+    ) -> TestApp {
         zonekeeper::service::accounts::ensure_admin(
             &pool,
             ADMIN_EMAIL,

@@ -17,6 +17,7 @@ mod dnssec_chain;
 mod ds;
 mod dscheck;
 mod login;
+mod nodes;
 mod pages;
 mod rdns;
 mod rrsets;

@@ -10,7 +10,7 @@
 //!
 //! **Where DS records go.** When the closest hosted zone strictly above the domain delegates it
 //! (NS records at the domain's name), the engine serves the domain's published DS records
-//! there, signed when that zone is signed ([`published_ds`], read by [`crate::dnssync`]).
+//! there, signed when that zone is signed ([`dns_engine::store::keys::published_ds`], the engine's reading of the rule below).
 //! Otherwise they are recorded for the registrar: the list, its export, and this API.
 //!
 //! **States and what is published.** Each submission is checked live ([`super::dscheck`]):
@@ -113,64 +113,6 @@ async fn parent_zone(conn: &mut PgConnection, name: &str) -> sqlx::Result<Option
 /// Most DS records one domain may hold (registries take a handful: the key, its successor
 /// during a rollover, two digest types each).
 pub const MAX_DS_PER_DOMAIN: i64 = 8;
-
-/// The records of a domain that the parent serves, by the rule in the module docs.
-const PUBLISHED: &str = "(r.state = 'valid' or (r.state = 'pending' and exists
-    (select 1 from ds_record v where v.domain_id = r.domain_id and v.state = 'valid')))";
-
-/// A DS RRset member to serve: in zone `zone_id`, at `name`, with the TTL of the NS there.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PublishedDs {
-    pub zone_id: i64,
-    pub name: String,
-    pub ttl: i32,
-    pub key_tag: i32,
-    pub algorithm: i16,
-    pub digest_type: i16,
-    pub digest: Vec<u8>,
-}
-
-impl PublishedDs {
-    /// The record data in presentation format.
-    pub fn rdata(&self) -> String {
-        // The store's columns are wider than the fields; out-of-range values cannot be stored
-        // (the submission parsed them into the fields first).
-        dns_engine::model::ds::DsFields {
-            key_tag: u16::try_from(self.key_tag).unwrap_or_default(),
-            algorithm: u8::try_from(self.algorithm).unwrap_or_default(),
-            digest_type: u8::try_from(self.digest_type).unwrap_or_default(),
-            digest: self.digest.clone(),
-        }
-        .rdata()
-    }
-}
-
-/// Every DS record a hosted zone serves at its delegations (of one zone, or of all).
-pub async fn published_ds(
-    conn: &mut PgConnection,
-    zone_id: Option<i64>,
-) -> sqlx::Result<Vec<PublishedDs>> {
-    sqlx::query_as(&format!(
-        "select p.zone_id, d.name, p.ttl, r.key_tag, r.algorithm, r.digest_type, r.digest
-           from ds_record r
-           join domain d on d.id = r.domain_id
-           join lateral (
-                select z.id as zone_id, z.account_id,
-                       (select min(n.ttl) from record n
-                         where n.zone_id = z.id and n.name = d.name and n.type = 'NS') as ttl
-                  from zone z
-                 where d.name like '%.' || z.name
-                 order by length(z.name) desc limit 1) p on true
-          where p.ttl is not null and ($1::bigint is null or p.zone_id = $1) and {PUBLISHED}
-            -- Only the parent zone's owner (or an admin, who assigned the domain) decides
-            -- what is published in it.
-            and (p.account_id = d.account_id or d.assigned_by_admin)
-          order by p.zone_id, d.name, r.id"
-    ))
-    .bind(zone_id)
-    .fetch_all(conn)
-    .await
-}
 
 fn upper_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()

@@ -1,0 +1,651 @@
+//! Reading zones from the store and building them into snapshots: every zone at once
+//! ([`load_all`]), one zone ([`reload_zone`]), and the pure assembly from rows
+//! ([`build_zone`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hickory_proto::rr::Name;
+use sqlx::{PgConnection, PgPool};
+
+use super::follow::LogPosition;
+use super::keys::{load_keys, published_ds, PublishedDs};
+use super::reverse::{ptrs, PtrRow, ReverseData};
+use super::{join, parse_origin, soa_rdata, unix_now};
+use crate::catalog::Catalog;
+use crate::dnssec::ZoneKey;
+use crate::model::validate_rrset;
+use crate::xfr::{Delta, Journal};
+use crate::zone::synth::Synth;
+use crate::{Rrset, SharedCatalog, Zone};
+
+/// What a full load did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadStats {
+    /// Zones now served from fresh data.
+    pub zones: usize,
+    /// Records served, the SOA of each zone included.
+    pub records: usize,
+    /// RRsets left out because a row failed validation.
+    pub skipped_rrsets: usize,
+    /// Zones that could not be built; each keeps its previous snapshot, if it had one.
+    pub failed_zones: usize,
+    /// Zones that were served before and are gone from the store.
+    pub removed_zones: usize,
+    /// Wall time of the load: queries, building, swap.
+    pub elapsed: Duration,
+    /// The change log's position in the snapshot the load read.
+    pub position: LogPosition,
+}
+
+/// What reloading one zone did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZoneReload {
+    /// A new snapshot is served, with this serial.
+    Loaded { serial: u32, records: usize },
+    /// The zone is not in the store (any more); it is not served.
+    Removed,
+    /// The zone's data could not be built into a zone; the previous snapshot (if any) stays.
+    Kept,
+}
+
+/// The zone columns the SOA is built from.
+#[derive(Clone, Debug)]
+struct ZoneRow {
+    name: String,
+    serial: i64,
+    soa_mname: String,
+    soa_rname: String,
+    soa_refresh: i32,
+    soa_retry: i32,
+    soa_expire: i32,
+    soa_minimum: i32,
+    soa_ttl: i32,
+}
+
+/// A zone row of [`load_all`], with its id.
+struct ZoneIdRow {
+    id: i64,
+    zone: ZoneRow,
+}
+
+/// One record row: owner, type, TTL, data in presentation format.
+#[derive(Clone, Debug)]
+struct RecordRow {
+    name: String,
+    rtype: String,
+    ttl: i32,
+    content: String,
+}
+
+/// Loads every zone of the store and makes them the whole catalog: zones gone from the store
+/// stop being served, zones that fail to build keep their previous snapshot.
+///
+/// Two statements (zones, then all records, grouped here) inside one repeatable-read,
+/// read-only transaction, so both see the same committed state.
+pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStats, sqlx::Error> {
+    let started = Instant::now();
+    let mut tx = pool.begin().await?;
+    sqlx::query!("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    // The log's position first, in the same snapshot: every entry up to it is in what is read
+    // below, and the follower goes on from it.
+    let position = LogPosition::read(&mut tx).await?;
+    let zones: Vec<ZoneIdRow> = sqlx::query!(
+        "select id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire,
+                soa_minimum, soa_ttl
+           from zone"
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|z| ZoneIdRow {
+        id: z.id,
+        zone: ZoneRow {
+            name: z.name,
+            serial: z.serial,
+            soa_mname: z.soa_mname,
+            soa_rname: z.soa_rname,
+            soa_refresh: z.soa_refresh,
+            soa_retry: z.soa_retry,
+            soa_expire: z.soa_expire,
+            soa_minimum: z.soa_minimum,
+            soa_ttl: z.soa_ttl,
+        },
+    })
+    .collect();
+    // Ordered so that the rows of one RRset are adjacent.
+    let records = sqlx::query!(
+        r#"select zone_id, name, type as "rtype", ttl, content from record
+            order by zone_id, name, type, id"#
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let reverse = ReverseData::load(&mut tx).await?;
+    let ptrs = ptrs(&mut tx, None).await?;
+    let keys: HashMap<i64, Arc<ZoneKey>> = load_keys(&mut tx, None).await?.into_iter().collect();
+    let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
+    for ds in published_ds(&mut tx, None).await? {
+        ds_by_zone.entry(ds.zone_id).or_default().push(ds);
+    }
+    let mut journals: HashMap<i64, Vec<JournalRow>> = HashMap::new();
+    let rows = sqlx::query_as!(
+        JournalRow,
+        r#"select c.zone_id as "zone_id!", c.old_serial, c.new_serial, c.removed, c.added
+             from zone_change c
+            where c.kind = 'update' and c.zone_id is not null
+              and c.id > coalesce((select max(b.id) from zone_change b
+                                    where b.zone_id = c.zone_id and b.kind in ('create', 'reset')), 0)
+            order by c.zone_id, c.id"#
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in rows {
+        journals.entry(row.zone_id).or_default().push(row);
+    }
+    tx.commit().await?;
+    let now = unix_now();
+    let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
+    for row in ptrs {
+        ptrs_by_zone.entry(row.zone_id).or_default().push(row);
+    }
+
+    let mut by_zone: HashMap<i64, Vec<RecordRow>> = HashMap::with_capacity(zones.len());
+    for row in records {
+        by_zone.entry(row.zone_id).or_default().push(RecordRow {
+            name: row.name,
+            rtype: row.rtype,
+            ttl: row.ttl,
+            content: row.content,
+        });
+    }
+
+    // Building (and signing) every zone is CPU work of seconds for big stores: done on the
+    // blocking pool, so that the runtime's workers keep answering queries from the previous
+    // snapshots meanwhile (this also runs after a reconnect, while serving).
+    let catalog = catalog.clone();
+    let mut stats = tokio::task::spawn_blocking(move || {
+        let previous = catalog.snapshot();
+        let mut stats = LoadStats::default();
+        let mut built = Vec::with_capacity(zones.len());
+        for ZoneIdRow { id, zone: row } in &zones {
+            let rows = by_zone.remove(id).unwrap_or_default();
+            let ptrs = ptrs_by_zone.remove(id).unwrap_or_default();
+            let ds = ds_by_zone.remove(id).unwrap_or_default();
+            let (result, skipped) = build_zone(row, &rows, |origin| {
+                let (mut more, synth, skipped) = reverse.extras(*id, origin, row.soa_ttl, &ptrs);
+                more.extend(ds_rrsets(origin, &ds));
+                (more, synth, skipped)
+            });
+            let rows = journals.remove(id).unwrap_or_default();
+            let result = result
+                .map(|zone| zone.with_journal(journal(rows)))
+                .and_then(|zone| sign(zone, keys.get(id), now, &catalog));
+            stats.skipped_rrsets += skipped;
+            match result {
+                Ok(zone) => {
+                    stats.zones += 1;
+                    stats.records += zone.record_count();
+                    built.push(zone);
+                }
+                Err(()) => {
+                    stats.failed_zones += 1;
+                    if let Some(old) = parse_origin(&row.name).and_then(|o| previous.zone(&o)) {
+                        // A deep copy, but only of zones that are broken in the store: rare.
+                        built.push(Zone::clone(old));
+                    }
+                }
+            }
+        }
+        let next = Catalog::from_zones(built);
+        stats.removed_zones = count_removed(&previous, &next, &zones);
+        catalog.replace(next);
+        stats
+    })
+    .await
+    .map_err(|e| sqlx::Error::Protocol(format!("building the zones failed: {e}")))?;
+    stats.elapsed = started.elapsed();
+    stats.position = position;
+    Ok(stats)
+}
+
+/// How many zones of `previous` are absent from `next` (gone from the store).
+fn count_removed(previous: &Catalog, next: &Catalog, zones: &[ZoneIdRow]) -> usize {
+    let kept = zones
+        .iter()
+        .filter_map(|row| parse_origin(&row.zone.name))
+        .filter(|origin| previous.zone(origin).is_some() && next.zone(origin).is_some())
+        .count();
+    previous.len().saturating_sub(kept)
+}
+
+/// One zone's data as read from the store in one snapshot: everything its build needs.
+pub struct ZoneData {
+    pub zone_id: i64,
+    row: ZoneRow,
+    records: Vec<RecordRow>,
+    reverse: ReverseData,
+    ptrs: Vec<PtrRow>,
+    key: Option<Arc<ZoneKey>>,
+    ds: Vec<PublishedDs>,
+}
+
+impl ZoneData {
+    /// Reads zone `name` (absolute, lower case) through `conn`: `None` when its row is gone.
+    /// Called in a repeatable-read transaction by the engine, and inside the writing
+    /// transaction by the change log (which sees the change being made).
+    pub async fn read(
+        conn: &mut PgConnection,
+        name: &str,
+    ) -> Result<Option<ZoneData>, sqlx::Error> {
+        let Some(zone) = sqlx::query!(
+            "select id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire,
+                    soa_minimum, soa_ttl
+               from zone where name = $1",
+            name
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let zone_id = zone.id;
+        let row = ZoneRow {
+            name: zone.name,
+            serial: zone.serial,
+            soa_mname: zone.soa_mname,
+            soa_rname: zone.soa_rname,
+            soa_refresh: zone.soa_refresh,
+            soa_retry: zone.soa_retry,
+            soa_expire: zone.soa_expire,
+            soa_minimum: zone.soa_minimum,
+            soa_ttl: zone.soa_ttl,
+        };
+        let records = sqlx::query_as!(
+            RecordRow,
+            r#"select name, type as "rtype", ttl, content from record
+                where zone_id = $1 order by name, type, id"#,
+            zone_id
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let reverse = ReverseData::load(&mut *conn).await?;
+        let ptrs = ptrs(&mut *conn, Some(zone_id)).await?;
+        let key = load_keys(&mut *conn, Some(zone_id))
+            .await?
+            .pop()
+            .map(|(_, key)| key);
+        let ds = published_ds(&mut *conn, Some(zone_id)).await?;
+        Ok(Some(ZoneData {
+            zone_id,
+            row,
+            records,
+            reverse,
+            ptrs,
+            key,
+            ds,
+        }))
+    }
+
+    /// The unsigned snapshot (CPU work: a big zone takes a noticeable fraction of a second).
+    pub fn build_unsigned(&self) -> Result<Zone, ()> {
+        build_zone(&self.row, &self.records, |origin| {
+            let (mut more, synth, skipped) =
+                self.reverse
+                    .extras(self.zone_id, origin, self.row.soa_ttl, &self.ptrs);
+            more.extend(ds_rrsets(origin, &self.ds));
+            (more, synth, skipped)
+        })
+        .0
+    }
+}
+
+/// The change log entries IXFR can answer from for zone `zone_id`: its updates since its last
+/// baseline, oldest first.
+async fn read_journal(
+    conn: &mut PgConnection,
+    zone_id: i64,
+) -> Result<Vec<JournalRow>, sqlx::Error> {
+    sqlx::query_as!(
+        JournalRow,
+        r#"select zone_id as "zone_id!", old_serial, new_serial, removed, added
+             from zone_change c
+            where zone_id = $1 and kind = 'update'
+              and id > coalesce((select max(id) from zone_change
+                                  where zone_id = $1 and kind in ('create', 'reset')), 0)
+            order by id"#,
+        zone_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// One change log entry as the journal reads it.
+struct JournalRow {
+    zone_id: i64,
+    old_serial: Option<i64>,
+    new_serial: Option<i64>,
+    removed: Vec<Vec<u8>>,
+    added: Vec<Vec<u8>>,
+}
+
+/// The journal of `rows` (one zone's, oldest first). An entry whose records cannot be read
+/// back ends the journal there: IXFR from before it becomes a whole transfer.
+fn journal(rows: Vec<JournalRow>) -> Journal {
+    let mut deltas = Vec::with_capacity(rows.len());
+    for row in rows {
+        let decode = |rrs: &[Vec<u8>]| -> Option<Vec<hickory_proto::rr::Record>> {
+            rrs.iter().map(|rr| crate::xfr::decode_record(rr)).collect()
+        };
+        let (Some(from), Some(to), Some(removed), Some(added)) = (
+            row.old_serial.and_then(|s| u32::try_from(s).ok()),
+            row.new_serial.and_then(|s| u32::try_from(s).ok()),
+            decode(&row.removed),
+            decode(&row.added),
+        ) else {
+            tracing::warn!(
+                zone_id = row.zone_id,
+                "unreadable change log entry; IXFR from before it sends the whole zone"
+            );
+            deltas.clear();
+            continue;
+        };
+        deltas.push(Delta {
+            from,
+            to,
+            removed,
+            added,
+        });
+    }
+    Journal::new(deltas)
+}
+
+/// Re-reads one zone (its name as the store spells it, absolute, lower case) and swaps the new
+/// snapshot into the catalog, or removes the zone if its row is gone.
+///
+/// One repeatable-read transaction, hence one consistent view of the zone and its records.
+pub async fn reload_zone(
+    pool: &PgPool,
+    catalog: &SharedCatalog,
+    name: &str,
+) -> Result<ZoneReload, sqlx::Error> {
+    let Some(origin) = parse_origin(name) else {
+        tracing::warn!(
+            zone = name,
+            "ignoring a change notification with an invalid zone name"
+        );
+        return Ok(ZoneReload::Kept);
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query!("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    let Some(data) = ZoneData::read(&mut tx, name).await? else {
+        tx.commit().await?;
+        catalog.remove_zone(&origin);
+        return Ok(ZoneReload::Removed);
+    };
+    let rows = read_journal(&mut tx, data.zone_id).await?;
+    tx.commit().await?;
+    let signing_catalog = catalog.clone();
+    // Building a big zone (65,536 PTRs) is CPU work of a noticeable fraction of a second: done
+    // on the blocking pool, so that the runtime's workers keep answering queries meanwhile.
+    let built = tokio::task::spawn_blocking(move || {
+        data.build_unsigned()
+            .map(|zone| zone.with_journal(journal(rows)))
+            // Signing every RRset of a big zone is CPU work too, hence here.
+            .and_then(|zone| sign(zone, data.key.as_ref(), unix_now(), &signing_catalog))
+    })
+    .await
+    .unwrap_or(Err(()));
+    match built {
+        Ok(zone) => {
+            let (serial, count) = (zone.serial(), zone.record_count());
+            catalog.insert_zone(zone);
+            Ok(ZoneReload::Loaded {
+                serial,
+                records: count,
+            })
+        }
+        Err(()) => Ok(ZoneReload::Kept),
+    }
+}
+
+/// The DS RRsets a zone serves at its delegations for the domains of its customers
+/// ([`super::keys::published_ds`]), one RRset per delegation.
+fn ds_rrsets(origin: &Name, ds: &[PublishedDs]) -> Vec<Rrset> {
+    ds.chunk_by(|a, b| a.name == b.name)
+        .filter_map(|group| {
+            let rdata: Vec<String> = group.iter().map(PublishedDs::rdata).collect();
+            let ttl = group.iter().map(|d| d.ttl).min().unwrap_or(3600);
+            match validate_rrset(origin, &group[0].name, "DS", i64::from(ttl), &rdata) {
+                Ok(rrset) => Some(rrset),
+                Err(errors) => {
+                    tracing::warn!(zone = %origin, owner = %group[0].name, errors = %join(&errors), "DS records of a domain skipped");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// The zone signed with its key, when it has one. A zone that cannot be signed is not
+/// served unsigned: the error is logged and recorded in the catalog (the API shows it to the
+/// owner), and the caller keeps the zone's last good snapshot.
+fn sign(
+    zone: Zone,
+    key: Option<&Arc<ZoneKey>>,
+    now: u32,
+    catalog: &SharedCatalog,
+) -> Result<Zone, ()> {
+    let Some(key) = key else {
+        catalog.set_signing_failure(zone.origin(), None);
+        return Ok(zone);
+    };
+    let origin = zone.origin().clone();
+    match zone.signed(key.clone(), now) {
+        Ok(zone) => {
+            catalog.set_signing_failure(&origin, None);
+            Ok(zone)
+        }
+        Err(err) => {
+            tracing::error!(zone = %origin, %err, "zone could not be signed; it keeps its last good snapshot");
+            catalog.set_signing_failure(&origin, Some(err.to_string()));
+            Err(())
+        }
+    }
+}
+
+/// Builds one zone snapshot from its row and its record rows (adjacent per RRset). Returns
+/// the zone, or `Err` when it cannot be served (the cause is logged), and how many RRsets were
+/// skipped.
+fn build_zone(
+    zone: &ZoneRow,
+    records: &[RecordRow],
+    extras: impl FnOnce(&Name) -> (Vec<Rrset>, Synth, usize),
+) -> (Result<Zone, ()>, usize) {
+    let ZoneRow {
+        name,
+        serial,
+        soa_mname,
+        soa_rname,
+        soa_refresh,
+        soa_retry,
+        soa_expire,
+        soa_minimum,
+        soa_ttl,
+    } = zone;
+    let Some(origin) = parse_origin(name) else {
+        tracing::error!(zone = %name, "zone name in the store is not a valid DNS name; not served");
+        return (Err(()), 0);
+    };
+    // The SOA is not a record row: it is built from the zone's columns (RFC 1035 §3.3.13).
+    let soa_text = soa_rdata(
+        soa_mname,
+        soa_rname,
+        *serial,
+        [*soa_refresh, *soa_retry, *soa_expire, *soa_minimum],
+    );
+    let soa = match validate_rrset(&origin, name, "SOA", i64::from(*soa_ttl), &[soa_text]) {
+        Ok(soa) => soa,
+        Err(errors) => {
+            tracing::error!(zone = %name, errors = %join(&errors), "invalid SOA fields; zone keeps its previous snapshot");
+            return (Err(()), 0);
+        }
+    };
+    let mut rrsets: Vec<Rrset> = Vec::with_capacity(records.len() + 1);
+    rrsets.push(soa);
+    let mut skipped = 0;
+    for group in records.chunk_by(|a, b| a.name == b.name && a.rtype == b.rtype) {
+        let (owner, rtype) = (&group[0].name, &group[0].rtype);
+        if rtype.eq_ignore_ascii_case("SOA") {
+            tracing::warn!(zone = %name, owner = %owner, "SOA row in the record table ignored: the SOA comes from the zone row");
+            skipped += 1;
+            continue;
+        }
+        // The service keeps the TTLs of an RRset equal (RFC 2181 §5.2); should they differ,
+        // the lowest is the safe one to serve.
+        let ttl = group.iter().map(|r| r.ttl).min().unwrap_or(group[0].ttl);
+        let contents: Vec<&str> = group.iter().map(|r| r.content.as_str()).collect();
+        match validate_rrset(&origin, owner, rtype, i64::from(ttl), &contents) {
+            Ok(rrset) => rrsets.push(rrset),
+            Err(errors) => {
+                tracing::warn!(zone = %name, owner = %owner, rtype = %rtype, errors = %join(&errors), "invalid RRset in the store skipped");
+                skipped += 1;
+            }
+        }
+    }
+    let (more, synth, more_skipped) = extras(&origin);
+    rrsets.extend(more);
+    skipped += more_skipped;
+    match Zone::new(&origin, rrsets) {
+        Ok(zone) => (Ok(zone.with_synth(synth)), skipped),
+        Err(e) => {
+            tracing::error!(zone = %name, error = %e, "zone cannot be served; it keeps its previous snapshot");
+            (Err(()), skipped)
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn zone_row(name: &str) -> ZoneRow {
+        ZoneRow {
+            name: name.into(),
+            serial: 2026010101,
+            soa_mname: "ns1.example.net.".into(),
+            soa_rname: "hostmaster.example.net.".into(),
+            soa_refresh: 7200,
+            soa_retry: 1800,
+            soa_expire: 1209600,
+            soa_minimum: 300,
+            soa_ttl: 3600,
+        }
+    }
+
+    fn no_extras(_: &Name) -> (Vec<Rrset>, Synth, usize) {
+        (Vec::new(), Synth::default(), 0)
+    }
+
+    fn row(name: &str, rtype: &str, ttl: i32, content: &str) -> RecordRow {
+        RecordRow {
+            name: name.into(),
+            rtype: rtype.into(),
+            ttl,
+            content: content.into(),
+        }
+    }
+
+    #[test]
+    fn builds_soa_from_the_zone_row_and_groups_rrsets() {
+        let records = [
+            row("example.com.", "NS", 3600, "ns1.example.net."),
+            row("example.com.", "NS", 3600, "ns2.example.net."),
+            row("www.example.com.", "A", 300, "192.0.2.1"),
+            row("www.example.com.", "A", 60, "192.0.2.2"),
+        ];
+        let (zone, skipped) = build_zone(&zone_row("example.com."), &records, no_extras);
+        let zone = zone.unwrap();
+        assert_eq!(skipped, 0);
+        assert_eq!(zone.serial(), 2026010101);
+        assert_eq!(zone.record_count(), 5);
+    }
+
+    #[test]
+    fn a_bad_row_costs_only_its_rrset() {
+        let records = [
+            row("bad.example.com.", "A", 300, "not an address"),
+            row("good.example.com.", "A", 300, "192.0.2.1"),
+            row("example.com.", "SOA", 300, "a. b. 1 2 3 4 5"),
+        ];
+        let (zone, skipped) = build_zone(&zone_row("example.com."), &records, no_extras);
+        assert_eq!(skipped, 2);
+        assert_eq!(zone.unwrap().record_count(), 2);
+    }
+
+    #[test]
+    fn a_zone_without_valid_soa_is_not_built() {
+        let mut z = zone_row("example.com.");
+        z.soa_mname = "not a name!".into();
+        assert!(build_zone(&z, &[], no_extras).0.is_err());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod signing_tests {
+    use super::*;
+
+    /// A zone whose one served TXT set (two RRsets merged at one owner) is larger than one
+    /// signature can cover. The store's RRset limits keep such data out; this is the guard
+    /// behind them.
+    fn unsignable(origin: &Name) -> Zone {
+        let long = format!("\"{}\"", "x".repeat(255));
+        let part = |from: usize| -> Rrset {
+            let texts: Vec<String> = (from..from + 200)
+                .map(|i| format!("\"{i}\" {long}"))
+                .collect();
+            validate_rrset(origin, "big", "TXT", 300, &texts).unwrap()
+        };
+        let soa = validate_rrset(
+            origin,
+            "@",
+            "SOA",
+            300,
+            &["ns1 hostmaster 7 3600 600 86400 300"],
+        )
+        .unwrap();
+        Zone::new(origin, [soa, part(0), part(1000)]).unwrap()
+    }
+
+    #[test]
+    fn a_zone_that_cannot_be_signed_is_reported_and_not_served_unsigned() {
+        let origin = Name::from_ascii("example.com.").unwrap();
+        let catalog = SharedCatalog::default();
+        let (key, _) = ZoneKey::generate().unwrap();
+        let key = Arc::new(key);
+        assert!(sign(unsignable(&origin), Some(&key), 1_700_000_000, &catalog).is_err());
+        let why = catalog
+            .signing_failure(&origin)
+            .expect("the failure is recorded");
+        assert!(!why.is_empty());
+        // The next version that signs clears the report.
+        let soa = validate_rrset(
+            &origin,
+            "@",
+            "SOA",
+            300,
+            &["ns1 hostmaster 8 3600 600 86400 300"],
+        )
+        .unwrap();
+        let good = Zone::new(&origin, [soa]).unwrap();
+        let signed = sign(good, Some(&key), 1_700_000_000, &catalog).unwrap();
+        assert!(signed.is_signed());
+        assert_eq!(catalog.signing_failure(&origin), None);
+    }
+}

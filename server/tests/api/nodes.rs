@@ -1,0 +1,577 @@
+//! Standalone engine nodes (`dns-engine`, the binary) on the panel's store: they serve what the
+//! panel commits, on the primary and on a real streaming replica, keep answering while the
+//! store is down and converge when it is back, and refuse stores they cannot read.
+//!
+//! The binary is the one `cargo test --workspace` builds beside this test binary
+//! (`target/<profile>/dns-engine`).
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{RData, RecordType};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use zonekeeper::pg::Cluster;
+
+use crate::dns_live::Dns;
+use crate::harness::TestApp;
+
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/api-… → target/<profile>/dns-engine
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .join("dns-engine");
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests with `cargo test --workspace` (or `cargo build -p dns-engine` first)",
+        bin.display()
+    );
+    bin
+}
+
+/// A running `dns-engine` process; killed when dropped.
+struct Node {
+    child: Child,
+    dns: SocketAddr,
+    health: SocketAddr,
+    log: Arc<Mutex<String>>,
+}
+
+impl Node {
+    /// Starts a node on `database_url` and waits until it serves (its "serving" log line).
+    fn start(name: &str, database_url: &str, extra: &[&str]) -> Node {
+        let mut child = Command::new(binary())
+            .args(["--database-url", database_url, "--node-name", name])
+            .args(["--dns-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0"])
+            .args(["--rrl-ratelimit", "0", "--connect-timeout", "5"])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn dns-engine");
+        let log = Arc::new(Mutex::new(String::new()));
+        for pipe in [
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let text = log.lock().unwrap().clone();
+            if let Some(line) = text.lines().find(|l| l.contains(" serving")) {
+                let dns = field(line, "dns=").parse().expect("dns address");
+                let health = field(line, "health=Some(")
+                    .trim_end_matches(')')
+                    .parse()
+                    .expect("health address");
+                return Node {
+                    child,
+                    dns,
+                    health,
+                    log,
+                };
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("node {name} exited with {status} before serving:\n{text}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node {name} not serving:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn output(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    async fn status(&self) -> Value {
+        reqwest::get(format!("http://{}/status", self.health))
+            .await
+            .expect("health port")
+            .json()
+            .await
+            .expect("status JSON")
+    }
+
+    /// Waits until the node reports `state` (on its health port).
+    async fn wait_state(&self, state: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let status = self.status().await;
+            if status["state"] == state {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node never {state}: {status}\n{}",
+                self.output()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The text after `key` in a log line, up to the next space.
+fn field<'a>(line: &'a str, key: &str) -> &'a str {
+    let start = line.find(key).map(|i| i + key.len()).unwrap_or(line.len());
+    line[start..].split(' ').next().unwrap_or("")
+}
+
+fn addresses(m: &Message) -> Vec<String> {
+    let mut v: Vec<String> = m
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::A(a) => Some(a.0.to_string()),
+            _ => None,
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+async fn put_a(cust: &mut crate::harness::Client, zone: &str, label: &str, address: &str) {
+    let path = format!("/api/v1/zones/{zone}/rrsets/{label}/A");
+    let body = json!({"ttl": 300, "records": [address]}).to_string();
+    let r = cust
+        .send(
+            Method::PUT,
+            &path,
+            Some("application/json"),
+            body.into_bytes(),
+        )
+        .await;
+    assert!(r.status.is_success(), "PUT {path}: {} {}", r.status, r.body);
+}
+
+/// The `q`-quantile of sorted `samples`, in milliseconds.
+fn quantile(samples: &[Duration], q: f64) -> f64 {
+    let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+    samples[i].as_secs_f64() * 1000.0
+}
+
+#[tokio::test]
+async fn two_nodes_and_the_embedded_engine_serve_every_change() {
+    const CHANGES: usize = 500;
+    let app = TestApp::start().await;
+    let mut cust = app.customer("nodes@example.com").await;
+    let r = cust
+        .post("/api/v1/zones", json!({"name": "nodes.example"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let a = Node::start("node-a", &app.database_url, &[]);
+    let b = Node::start("node-b", &app.database_url, &[]);
+    let mut servers = vec![
+        ("embedded", Dns::new(app.dns_addr).await),
+        ("node-a", Dns::new(a.dns).await),
+        ("node-b", Dns::new(b.dns).await),
+    ];
+    for (who, dns) in &mut servers {
+        let soa = dns
+            .wait_for("nodes.example.", RecordType::SOA, who, |m| {
+                m.metadata.response_code == ResponseCode::NoError
+            })
+            .await;
+        assert!(soa.metadata.authoritative, "{who}");
+    }
+
+    // Change after change; each is timed until every server answers with it.
+    let mut latency: Vec<Vec<Duration>> = vec![Vec::with_capacity(CHANGES); servers.len()];
+    for i in 0..CHANGES {
+        let address = format!("192.0.2.{}", i % 250 + 1);
+        let started = Instant::now();
+        put_a(&mut cust, "nodes.example", "www", &address).await;
+        for (k, (who, dns)) in servers.iter_mut().enumerate() {
+            let deadline = started + Duration::from_secs(5);
+            loop {
+                let a = dns.query("www.nodes.example.", RecordType::A).await;
+                if addresses(&a) == [address.as_str()] {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{who}: change {i} not served: {a:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            latency[k].push(started.elapsed());
+        }
+    }
+    for (k, (who, _)) in servers.iter().enumerate() {
+        let samples = &mut latency[k];
+        samples.sort();
+        eprintln!(
+            "change → served on {who}: p50 {:.1} ms, p99 {:.1} ms over {CHANGES} changes (PUT included)",
+            quantile(samples, 0.5),
+            quantile(samples, 0.99)
+        );
+    }
+
+    // A new zone and a deleted one reach the nodes too.
+    let r = cust
+        .post("/api/v1/zones", json!({"name": "second.example"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for (who, dns) in &mut servers {
+        dns.wait_for("second.example.", RecordType::SOA, who, |m| {
+            m.metadata.response_code == ResponseCode::NoError
+        })
+        .await;
+    }
+    let r = cust.delete("/api/v1/zones/nodes.example").await;
+    assert!(r.status.is_success(), "{}", r.body);
+    for (who, dns) in &mut servers {
+        dns.wait_for("nodes.example.", RecordType::SOA, who, |m| {
+            m.metadata.response_code == ResponseCode::Refused
+        })
+        .await;
+    }
+
+    // Each node applied the log by id, without loading everything again, and reports where
+    // it stands on its health port and in its heartbeat row.
+    let head: i64 = sqlx::query_scalar("select max(id) from zone_change")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    for node in [&a, &b] {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let status = loop {
+            let status = node.status().await;
+            if status["last_change_id"] == head || Instant::now() > deadline {
+                break status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(status["last_change_id"], head, "{status}");
+        assert_eq!(status["state"], "following", "{status}");
+        assert_eq!(status["replica"], false, "{status}");
+        assert_eq!(status["full_loads"], 1, "{status}");
+        assert_eq!(status["zones"], 1, "{status}");
+        let ready = reqwest::get(format!("http://{}/readyz", node.health))
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), StatusCode::OK);
+    }
+    let deadline = Instant::now() + Duration::from_secs(12);
+    loop {
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as("select name, last_change_id, state from engine_node order by name")
+                .fetch_all(&app.pool)
+                .await
+                .unwrap();
+        let expected = vec![
+            ("node-a".to_owned(), head, "following".to_owned()),
+            ("node-b".to_owned(), head, "following".to_owned()),
+        ];
+        if rows == expected {
+            break;
+        }
+        assert!(Instant::now() < deadline, "heartbeats: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop((a, b));
+    app.stop().await;
+}
+
+/// A primary cluster and its hot standby, private to one test; both stopped and removed when
+/// dropped.
+struct Replicated {
+    dir: PathBuf,
+    primary: Cluster,
+    standby: Cluster,
+}
+
+impl Replicated {
+    async fn new(tag: &str) -> Replicated {
+        let dir = PathBuf::from(format!("/tmp/zk-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let primary = Cluster::in_data_dir(&dir.join("primary")).expect("primary");
+        primary.init().expect("initdb");
+        primary.start().expect("start primary");
+        primary.ensure_database("zk").await.expect("database");
+        let pool = PgPool::connect_with(primary.connect_options("zk"))
+            .await
+            .expect("connect primary");
+        zonekeeper::db::MIGRATOR.run(&pool).await.expect("migrate");
+        pool.close().await;
+        let standby = Cluster::in_data_dir(&dir.join("standby")).expect("standby");
+        standby.init_standby_of(&primary).expect("pg_basebackup -R");
+        standby.start().expect("start standby");
+        Replicated {
+            dir,
+            primary,
+            standby,
+        }
+    }
+}
+
+impl Drop for Replicated {
+    fn drop(&mut self) {
+        let _ = self.standby.stop();
+        let _ = self.primary.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test]
+async fn a_node_on_a_streaming_replica_follows_and_every_node_outlives_the_store() {
+    let clusters = Replicated::new("replica").await;
+    let pool = PgPool::connect_with(clusters.primary.connect_options("zk"))
+        .await
+        .unwrap();
+    zonekeeper::service::accounts::ensure_admin(
+        &pool,
+        crate::harness::ADMIN_EMAIL,
+        Some(crate::harness::ADMIN_PASSWORD.into()),
+    )
+    .await
+    .unwrap();
+    let app = TestApp::start_on(pool.clone(), clusters.primary.url("zk")).await;
+    let mut cust = app.customer("replica@example.com").await;
+    let r = cust
+        .post("/api/v1/zones", json!({"name": "replica.example"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // The standby node reads the replica; its heartbeat goes to the primary.
+    let standby_node = Node::start(
+        "standby-node",
+        &clusters.standby.url("zk"),
+        &[
+            "--poll-interval-ms",
+            "100",
+            "--heartbeat-database-url",
+            &clusters.primary.url("zk"),
+        ],
+    );
+    let primary_node = Node::start("primary-node", &clusters.primary.url("zk"), &[]);
+    let status = standby_node.status().await;
+    assert_eq!(status["replica"], true, "{status}");
+    let mut on_standby = Dns::new(standby_node.dns).await;
+    let mut on_primary = Dns::new(primary_node.dns).await;
+    let mut embedded = Dns::new(app.dns_addr).await;
+    on_standby
+        .wait_for(
+            "replica.example.",
+            RecordType::SOA,
+            "zone on the replica",
+            |m| m.metadata.response_code == ResponseCode::NoError,
+        )
+        .await;
+
+    // Changes reach the replica node through replication and its polling.
+    let mut latency = Vec::new();
+    for i in 1..=50 {
+        let address = format!("198.51.100.{i}");
+        let started = Instant::now();
+        put_a(&mut cust, "replica.example", "www", &address).await;
+        on_standby
+            .wait_for(
+                "www.replica.example.",
+                RecordType::A,
+                "change on the replica",
+                |m| addresses(m) == [address.as_str()],
+            )
+            .await;
+        latency.push(started.elapsed());
+    }
+    latency.sort();
+    eprintln!(
+        "change → served on the replica node (replication + 100 ms poll): p50 {:.1} ms, p99 {:.1} ms over 50 changes",
+        quantile(&latency, 0.5),
+        quantile(&latency, 0.99)
+    );
+    let deadline = Instant::now() + Duration::from_secs(12);
+    loop {
+        let seen: Option<bool> =
+            sqlx::query_scalar("select replica from engine_node where name = 'standby-node'")
+                .fetch_optional(&pool)
+                .await
+                .unwrap();
+        if seen == Some(true) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no heartbeat of the standby node"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The store goes away: every engine keeps answering from its snapshots, and the nodes
+    // say they are stale.
+    clusters.standby.stop().expect("stop standby");
+    clusters.primary.stop().expect("stop primary");
+    for node in [&standby_node, &primary_node] {
+        node.wait_state("stale", Duration::from_secs(15)).await;
+    }
+    for dns in [&mut on_standby, &mut on_primary, &mut embedded] {
+        let a = dns.query("www.replica.example.", RecordType::A).await;
+        assert_eq!(addresses(&a), ["198.51.100.50"], "stale answer: {a:?}");
+    }
+
+    // Back again: they catch up with the change made after it returned.
+    clusters.primary.start().expect("restart primary");
+    clusters.standby.start().expect("restart standby");
+    for node in [&standby_node, &primary_node] {
+        node.wait_state("following", Duration::from_secs(30)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = cust
+            .send(
+                Method::PUT,
+                "/api/v1/zones/replica.example/rrsets/after/A",
+                Some("application/json"),
+                json!({"ttl": 300, "records": ["203.0.113.9"]})
+                    .to_string()
+                    .into_bytes(),
+            )
+            .await;
+        if r.status.is_success() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the panel did not recover: {} {}",
+            r.status,
+            r.body
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for (who, dns) in [
+        ("standby node", &mut on_standby),
+        ("primary node", &mut on_primary),
+        ("embedded", &mut embedded),
+    ] {
+        dns.wait_for_within(
+            "after.replica.example.",
+            RecordType::A,
+            who,
+            Duration::from_secs(30),
+            |m| addresses(m) == ["203.0.113.9"],
+        )
+        .await;
+    }
+    for node in [&standby_node, &primary_node] {
+        let status = node.status().await;
+        assert_eq!(status["full_loads"], 1, "caught up, not reloaded: {status}");
+        assert!(
+            node.output().contains("caught up with the change log"),
+            "{}",
+            node.output()
+        );
+    }
+    drop((standby_node, primary_node));
+    app.stop().await;
+    pool.close().await;
+}
+
+/// Runs the binary to its exit (bounded); its status and output.
+fn run_to_exit(args: &[&str]) -> (std::process::ExitStatus, String) {
+    let mut child = Command::new(binary())
+        .args(args)
+        .args(["--dns-addr", "127.0.0.1:0", "--connect-timeout", "1"])
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dns-engine");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("dns-engine {args:?} did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (status, text)
+}
+
+#[tokio::test]
+async fn a_node_refuses_stores_it_cannot_follow() {
+    // Nothing listens there.
+    let (status, out) = run_to_exit(&["--database-url", "postgres://nobody@127.0.0.1:9/none"]);
+    assert!(!status.success(), "{out}");
+    assert!(
+        out.contains("cannot connect to the store (--database-url)"),
+        "{out}"
+    );
+
+    // A database without the schema, and one whose schema is newer than the binary.
+    let (pool, url) = crate::harness::fresh_database().await;
+    sqlx::query("drop table _sqlx_migrations")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (status, out) = run_to_exit(&["--database-url", &url]);
+    assert!(!status.success(), "{out}");
+    assert!(out.contains("has no Zonekeeper schema"), "{out}");
+
+    let (pool, url) = crate::harness::fresh_database().await;
+    sqlx::query(
+        "insert into _sqlx_migrations (version, description, success, checksum, execution_time)
+         values (99991231000000, 'from the future', true, '\\x00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (status, out) = run_to_exit(&["--database-url", &url]);
+    assert!(!status.success(), "{out}");
+    assert!(out.contains("newer than this binary"), "{out}");
+    assert!(out.contains("upgrade dns-engine"), "{out}");
+
+    // Not a URL at all.
+    let (status, out) = run_to_exit(&["--database-url", "not a url"]);
+    assert!(!status.success(), "{out}");
+    assert!(
+        out.contains("--database-url is not a PostgreSQL URL"),
+        "{out}"
+    );
+    pool.close().await;
+}
