@@ -1,6 +1,7 @@
 // The hidden primary's fleet as an administrator manages it: a TSIG key whose secret is shown
 // once, a secondary registered with it, the refusal of a bad address next to its field, the
-// zone page's sync panel once a secondary exists, and removal again.
+// zone page's sync panel once a secondary exists, the panel's own engine among the engine
+// nodes, and removal again.
 //
 // Needs a running server (ZK_BASE_URL, started with --allow-local-targets as `zk e2e` does)
 // and an admin account. Screenshot: e2e/artifacts/secondaries.png.
@@ -55,6 +56,12 @@ test('admin creates a key, registers a secondary and sees the zone page report o
   await expect(row).toBeVisible();
   await expect(row).toContainText(keyName);
   await snap(page, 'secondaries');
+
+  // The engine embedded in the panel reports like every node: following, in sync.
+  const engine = page.getByTestId('engine-nodes').getByRole('row', { name: /panel@/ });
+  await expect(engine).toBeVisible();
+  await expect(engine).toContainText('following');
+  await expect(engine).toContainText('in sync');
 
   // The zone page shows the secondary's state for the zone.
   const zone = `sync-${unique()}.example`;

@@ -230,7 +230,7 @@ impl Running {
             listener,
             app,
             settings.http_limits,
-            stopped(stop_rx),
+            stopped(stop_rx.clone()),
         ));
         // Expired sessions are deleted in the background, once an hour.
         let sessions = pool.clone();
@@ -239,6 +239,19 @@ impl Running {
                 .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
                 .await;
         });
+        // The embedded engine reports in the heartbeat table like every standalone node, so
+        // the admin console lists the whole fleet of engines.
+        let heartbeat = tokio::spawn(dns_engine::store::node::heartbeat(
+            pool.clone(),
+            dns_engine::store::node::NodeIdentity {
+                name: format!("panel@{}:{}", host_name(), dns_addr.port()),
+                dns_addr,
+                health_addr: None,
+                started_at: std::time::SystemTime::now(),
+            },
+            sync.status(),
+            stop_rx.clone(),
+        ));
         // DS re-checks and re-signing, every few minutes.
         let maintenance = tokio::spawn(maintenance(pool, checker));
         Ok(Running {
@@ -249,7 +262,13 @@ impl Running {
             http,
             dns,
             sync,
-            background: vec![session_cleanup, maintenance, followup_worker, notify_worker],
+            background: vec![
+                session_cleanup,
+                maintenance,
+                followup_worker,
+                notify_worker,
+                heartbeat,
+            ],
         })
     }
 
@@ -269,6 +288,15 @@ impl Running {
         http??;
         Ok(())
     }
+}
+
+/// This machine's name (for the embedded engine's heartbeat row).
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// Runs the DNS engine on a thread and runtime of its own, so that nothing the API does —

@@ -275,6 +275,21 @@ pub fn delete_secondary(id: i64) -> impl Future<Output = ApiResult<()>> + Send +
     send_no_content(Method::DELETE, &format!("/api/v1/secondaries/{id}"), None)
 }
 
+/// `GET /api/v1/engine-nodes`
+pub fn list_engine_nodes(
+) -> impl Future<Output = ApiResult<Vec<primary::EngineNode>>> + Send + 'static {
+    get_json("/api/v1/engine-nodes")
+}
+
+/// `DELETE /api/v1/engine-nodes/{name}`
+pub fn delete_engine_node(name: &str) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+    send_no_content(
+        Method::DELETE,
+        &format!("/api/v1/engine-nodes/{}", encode_component(name)),
+        None,
+    )
+}
+
 /// `GET /api/v1/secondaries/coverage`
 pub fn secondary_coverage(
 ) -> impl Future<Output = ApiResult<Vec<primary::PartialZone>>> + Send + 'static {

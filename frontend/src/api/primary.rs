@@ -150,3 +150,46 @@ pub struct PartialZone {
     pub zone: String,
     pub reason: String,
 }
+
+/// What an engine node is doing, as its heartbeat says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum EngineNodeState {
+    /// Loading every zone; not answering yet.
+    Loading,
+    /// Keeping up with the change log.
+    Following,
+    /// Cannot read the store; answering from its last snapshots.
+    Stale,
+}
+
+/// An engine node that reports to the store (`GET /api/v1/engine-nodes`): a standalone
+/// `dns-engine` or the engine embedded in the panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct EngineNode {
+    pub name: String,
+    /// Where it serves DNS (`host:port`), and its health port.
+    pub dns_address: String,
+    pub health_address: Option<String>,
+    pub state: EngineNodeState,
+    /// Whether it reads a streaming replica (and polls the change log).
+    pub replica: bool,
+    pub version: String,
+    /// The last change log entry it applied.
+    pub last_change_id: i64,
+    /// Change log entries committed after that one, as of its last heartbeat.
+    pub changes_behind: i64,
+    /// How long the oldest of those has waited, in seconds; none when it is in sync.
+    pub behind_seconds: Option<f64>,
+    pub zones: i32,
+    pub records: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    /// Its last heartbeat, and whether that is recent (within three heartbeats); a node not
+    /// reporting may be down or cut off from the primary.
+    #[serde(with = "time::serde::rfc3339")]
+    pub seen_at: OffsetDateTime,
+    pub reporting: bool,
+}

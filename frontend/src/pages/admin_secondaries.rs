@@ -1,7 +1,8 @@
 //! `/admin/secondaries`: the hidden primary's fleet — TSIG keys (the secret shown once), the
 //! secondaries that follow every zone, the networks allowed to transfer without a key, and the
-//! zones a secondary cannot serve completely. Everything here is `/api/v1/tsig-keys`,
-//! `/api/v1/secondaries` and `/api/v1/transfer-allow`; admins only.
+//! zones a secondary cannot serve completely, and Zonekeeper's own engine nodes with how far
+//! behind each one is. Everything here is `/api/v1/tsig-keys`, `/api/v1/secondaries`,
+//! `/api/v1/transfer-allow` and `/api/v1/engine-nodes`; admins only.
 
 use leptos::ev::SubmitEvent;
 use leptos::html;
@@ -10,8 +11,8 @@ use leptos_meta::Title;
 
 use crate::api;
 use crate::api::primary::{
-    CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, Secondary,
-    TransferNetwork, TsigKey, TSIG_ALGORITHMS,
+    CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, EngineNode,
+    EngineNodeState, Secondary, TransferNetwork, TsigKey, TSIG_ALGORITHMS,
 };
 use crate::components::copy::SecretBox;
 use crate::components::ui::{
@@ -59,6 +60,12 @@ pub fn AdminSecondariesPage() -> impl IntoView {
         |_| api::list_transfer_networks(),
     );
     let coverage = Resource::new(|| (), |_| api::secondary_coverage());
+    let node_deleted = Submission::<()>::new();
+    let nodes = Resource::new(
+        move || node_deleted.version.get(),
+        |_| api::list_engine_nodes(),
+    );
+    let node_delete_error = node_deleted.general_error(&[]);
     let secret = RwSignal::new(None::<CreatedTsigKey>);
     Effect::new(move |_| {
         if let Some(Ok(created)) = key_created.result.get() {
@@ -130,6 +137,23 @@ pub fn AdminSecondariesPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     listing(networks.await, "None.", |list| {
                         view! { <NetworkTable networks=list delete=network_deleted/> }.into_any()
+                    })
+                })}
+            </Transition>
+        </section>
+
+        <section class="panel">
+            <h2>"Engine nodes"</h2>
+            <p class="hint">
+                "Zonekeeper's own name servers: the engine in this panel and each standalone "
+                <code>"dns-engine"</code>" that follows the store (on the primary or a replica). "
+                "Each reports every few seconds."
+            </p>
+            {move || node_delete_error.get().map(|msg| view! { <Alert kind="error">{format!("Could not forget the node: {msg}")}</Alert> })}
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    listing(nodes.await, "No engine has reported yet.", |list| {
+                        view! { <NodeTable nodes=list delete=node_deleted/> }.into_any()
                     })
                 })}
             </Transition>
@@ -435,6 +459,57 @@ fn NetworkTable(networks: Vec<TransferNetwork>, delete: Submission<()>) -> impl 
                                     yes="Yes, remove"
                                     pending=delete.pending
                                     on_confirm=Callback::new(move |()| delete.run(api::delete_transfer_network(id)))
+                                />
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// How far behind a node is, in words.
+fn lag(node: &EngineNode) -> String {
+    match (node.changes_behind, node.behind_seconds) {
+        (0, _) => "in sync".to_owned(),
+        (n, Some(seconds)) => format!("{n} change(s) behind, {seconds:.1} s"),
+        (n, None) => format!("{n} change(s) behind"),
+    }
+}
+
+#[component]
+fn NodeTable(nodes: Vec<EngineNode>, delete: Submission<()>) -> impl IntoView {
+    view! {
+        <table class="data" data-testid="engine-nodes">
+            <thead><tr><th>"Node"</th><th>"DNS"</th><th>"State"</th><th>"Behind"</th><th>"Zones"</th><th>"Last seen"</th><th></th></tr></thead>
+            <tbody>
+                {nodes.into_iter().map(|node| {
+                    let name = node.name.clone();
+                    let state = match (node.reporting, node.state) {
+                        (false, _) => ("not reporting", "badge badge-warn"),
+                        (true, EngineNodeState::Following) => ("following", "badge"),
+                        (true, EngineNodeState::Loading) => ("loading", "badge"),
+                        (true, EngineNodeState::Stale) => ("store unreachable, serving its last data", "badge badge-warn"),
+                    };
+                    view! {
+                        <tr>
+                            <td data-label="Node">
+                                <code>{node.name.clone()}</code>
+                                {node.replica.then(|| view! { " " <span class="badge">"replica"</span> })}
+                            </td>
+                            <td data-label="DNS"><code>{node.dns_address.clone()}</code></td>
+                            <td data-label="State"><span class=state.1>{state.0}</span></td>
+                            <td data-label="Behind">{lag(&node)}</td>
+                            <td data-label="Zones">{format!("{} ({} records)", node.zones, node.records)}</td>
+                            <td data-label="Last seen">{format_time(node.seen_at)}</td>
+                            <td class="row-actions">
+                                <ConfirmButton
+                                    label="Forget"
+                                    question=format!("Forget “{}”? A node that still runs reports again.", node.name)
+                                    yes="Yes, forget"
+                                    pending=delete.pending
+                                    on_confirm=Callback::new(move |()| delete.run(api::delete_engine_node(&name)))
                                 />
                             </td>
                         </tr>

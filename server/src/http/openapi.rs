@@ -80,6 +80,8 @@ use crate::state::AppState;
         super::secondaries::create_network,
         super::secondaries::delete_network,
         super::secondaries::zone_sync,
+        super::secondaries::list_nodes,
+        super::secondaries::delete_node,
         super::health::healthz,
     ),
     components(schemas(
@@ -145,6 +147,8 @@ use crate::state::AppState;
         frontend::api::primary::CreateTransferNetwork,
         frontend::api::primary::ZoneSync,
         frontend::api::primary::SecondarySync,
+        frontend::api::primary::EngineNode,
+        frontend::api::primary::EngineNodeState,
         frontend::api::primary::PartialZone,
     )),
     modifiers(&Security),

@@ -1,5 +1,5 @@
-//! `/api/v1/tsig-keys`, `/api/v1/secondaries`, `/api/v1/transfer-allow`: the hidden
-//! primary's operator surface (admins only), and `/api/v1/zones/{zone}/sync`, which tells a
+//! `/api/v1/tsig-keys`, `/api/v1/secondaries`, `/api/v1/transfer-allow`, `/api/v1/engine-nodes`:
+//! the hidden primary's operator surface (admins only), and `/api/v1/zones/{zone}/sync`, which tells a
 //! zone's owner whether the latest change has reached every secondary.
 
 use axum::extract::State;
@@ -7,15 +7,15 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use frontend::api::primary::{
-    CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, PartialZone, Secondary,
-    TransferNetwork, TsigKey, ZoneSync,
+    CreateSecondary, CreateTransferNetwork, CreateTsigKey, CreatedTsigKey, EngineNode, PartialZone,
+    Secondary, TransferNetwork, TsigKey, ZoneSync,
 };
 use frontend::api::types::Problem;
 
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::{Admin, Principal};
 use crate::error::ServiceError;
-use crate::service::secondaries;
+use crate::service::{nodes, secondaries};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +28,33 @@ pub fn router() -> Router<AppState> {
         .route("/transfer-allow", get(list_networks).post(create_network))
         .route("/transfer-allow/{id}", delete(delete_network))
         .route("/zones/{zone}/sync", get(zone_sync))
+        .route("/engine-nodes", get(list_nodes))
+        .route("/engine-nodes/{name}", delete(delete_node))
+}
+
+/// The engine nodes that report to the store, with how far behind each one is.
+#[utoipa::path(get, path = "/api/v1/engine-nodes", tag = "secondaries",
+    responses((status = 200, body = Vec<EngineNode>),
+              (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_nodes(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+) -> Result<Json<Vec<EngineNode>>, ServiceError> {
+    Ok(Json(nodes::list(&state.pool).await?))
+}
+
+/// Forget a decommissioned node (one that still runs reports again with its next heartbeat).
+#[utoipa::path(delete, path = "/api/v1/engine-nodes/{name}", tag = "secondaries",
+    params(("name" = String, Path, description = "Node name")),
+    responses((status = 204, description = "Forgotten"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_node(
+    State(state): State<AppState>,
+    Admin(who): Admin,
+    ApiPath(name): ApiPath<String>,
+) -> Result<StatusCode, ServiceError> {
+    nodes::delete(&state.pool, &who.actor(), &name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// List the TSIG keys (never their secrets).

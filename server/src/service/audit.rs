@@ -57,6 +57,7 @@ pub enum Action {
     SecondaryDelete,
     TransferAllowCreate,
     TransferAllowDelete,
+    EngineNodeDelete,
 }
 
 impl Action {
@@ -93,6 +94,7 @@ impl Action {
             Action::SecondaryDelete => "secondary.delete",
             Action::TransferAllowCreate => "transfer_allow.create",
             Action::TransferAllowDelete => "transfer_allow.delete",
+            Action::EngineNodeDelete => "engine_node.delete",
         }
     }
 
@@ -126,6 +128,7 @@ impl Action {
             Action::TsigKeyCreate | Action::TsigKeyDelete => ObjectType::TsigKey,
             Action::SecondaryCreate | Action::SecondaryDelete => ObjectType::Secondary,
             Action::TransferAllowCreate | Action::TransferAllowDelete => ObjectType::TransferAllow,
+            Action::EngineNodeDelete => ObjectType::EngineNode,
         }
     }
 }
@@ -145,6 +148,7 @@ pub enum ObjectType {
     TsigKey,
     Secondary,
     TransferAllow,
+    EngineNode,
 }
 
 impl ObjectType {
@@ -162,6 +166,7 @@ impl ObjectType {
             ObjectType::TsigKey => "tsig_key",
             ObjectType::Secondary => "secondary",
             ObjectType::TransferAllow => "transfer_allow",
+            ObjectType::EngineNode => "engine_node",
         }
     }
 }

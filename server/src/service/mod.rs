@@ -11,6 +11,7 @@ pub mod ds;
 pub mod dscheck;
 pub mod fcrdns;
 pub mod followup;
+pub mod nodes;
 pub mod outbound;
 pub mod rdns;
 pub mod rrsets;
