@@ -21,6 +21,7 @@ use std::time::{Duration, SystemTime};
 use clap::Parser;
 use dns_engine::args::EdgeArgs;
 use dns_engine::store::node::{heartbeat, serve_health, NodeIdentity};
+use dns_engine::store::state::StateDir;
 use dns_engine::store::{schema, FollowConfig, Follower};
 use dns_engine::DnsServer;
 use hickory_proto::rr::Name;
@@ -67,6 +68,13 @@ struct Args {
     #[arg(long, env = "ZONEKEEPER_POLL_INTERVAL_MS", default_value_t = 250,
           value_parser = clap::value_parser!(u64).range(10..=60_000))]
     poll_interval_ms: u64,
+
+    /// A directory where the node keeps the rows it serves and its position in the change
+    /// log, so that a restart catches up from its last change instead of loading every zone
+    /// (it holds the zones' signing keys: created readable by its owner only). None: every
+    /// start loads everything from the store.
+    #[arg(long, env = "ZONEKEEPER_STATE_DIR")]
+    state_dir: Option<std::path::PathBuf>,
 
     /// The catalog zone's name (RFC 9432), as the panel's `--catalog-zone`.
     #[arg(long, env = "ZONEKEEPER_CATALOG_ZONE", default_value = dns_engine::store::policy::DEFAULT_CATALOG_ZONE)]
@@ -131,10 +139,18 @@ async fn run(args: Args) -> Result<(), String> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut catalog_zone = args.catalog_zone.to_lowercase();
     catalog_zone.set_fqdn(true);
+    let state = match &args.state_dir {
+        Some(dir) => Some(
+            StateDir::open(dir, version)
+                .map_err(|e| format!("cannot use --state-dir {}: {e}", dir.display()))?,
+        ),
+        None => None,
+    };
     let config = FollowConfig {
         poll_interval: Duration::from_millis(args.poll_interval_ms),
         catalog_zone,
         served: None,
+        state,
     };
     // Every zone is in the catalog before the first query is answered.
     let follower = Follower::start(pool.clone(), server.catalog(), stop_rx.clone(), config)

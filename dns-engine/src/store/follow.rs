@@ -35,8 +35,11 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::load::{load_all, reload_zone, LoadStats, ZoneReload};
+use super::load::{
+    build_all, load_all, read_journals, reload_zone, LoadStats, ZoneData, ZoneReload,
+};
 use super::policy::{load_policy, DEFAULT_CATALOG_ZONE};
+use super::state::StateDir;
 use super::{parse_origin, CHANGE_CHANNEL, TRANSFER_CHANGED};
 use crate::SharedCatalog;
 
@@ -72,6 +75,9 @@ pub struct FollowConfig {
     pub catalog_zone: Name,
     /// Whom to tell about newly served serials.
     pub served: Option<Arc<dyn Served>>,
+    /// Where the served rows and the log position are kept, so that a restart catches up
+    /// from the last id ([`super::state`]); none: every start loads everything.
+    pub state: Option<StateDir>,
 }
 
 impl Default for FollowConfig {
@@ -80,6 +86,7 @@ impl Default for FollowConfig {
             poll_interval: DEFAULT_POLL_INTERVAL,
             catalog_zone: parse_origin(DEFAULT_CATALOG_ZONE).unwrap_or_default(),
             served: None,
+            state: None,
         }
     }
 }
@@ -150,8 +157,11 @@ pub struct Report {
     pub replica: bool,
     pub zones: usize,
     pub records: usize,
-    /// Full loads done (1 after the start, more only when the log could not say what changed).
+    /// Full loads done (1 after the start, more only when the log could not say what changed;
+    /// 0 after a start from the state directory).
     pub full_loads: u64,
+    /// Whether this run started from the state directory (and caught up from its position).
+    pub restored: bool,
     pub last_full_load: Option<LoadStats>,
     /// Entries applied and zones re-read since the start.
     pub entries_applied: u64,
@@ -177,6 +187,7 @@ impl Default for NodeStatus {
             zones: 0,
             records: 0,
             full_loads: 0,
+            restored: false,
             last_full_load: None,
             entries_applied: 0,
             zones_reread: 0,
@@ -231,9 +242,17 @@ impl Follower {
         let replica = in_recovery(&pool).await?;
         status.update(|r| r.replica = replica);
         let mut progress = Progress::default();
-        progress
-            .full_load(&pool, &catalog, &config, &status)
-            .await?;
+        let restored = match &config.state {
+            Some(state) => progress.restore(&pool, &catalog, state, &status).await,
+            None => false,
+        };
+        if restored {
+            policy(&pool, &catalog, &config).await?;
+        } else {
+            progress
+                .full_load(&pool, &catalog, &config, &status)
+                .await?;
+        }
         let (tx, rx) = mpsc::unbounded_channel();
         let listener = tokio::spawn(listen(pool.clone(), tx, stop.clone()));
         let worker = tokio::spawn(work(
@@ -244,6 +263,7 @@ impl Follower {
             config,
             status.clone(),
             progress,
+            restored,
         ));
         Ok(Follower {
             listener,
@@ -303,6 +323,8 @@ struct Progress {
     holes: BTreeMap<i64, Instant>,
     /// Set when the next pass must load everything.
     reload_all: bool,
+    /// Where applied zones and the position are saved.
+    state: Option<StateDir>,
 }
 
 /// What one pass did.
@@ -325,7 +347,7 @@ impl Progress {
         status: &NodeStatus,
     ) -> Result<(), sqlx::Error> {
         policy(pool, catalog, config).await?;
-        let stats = load_all(pool, catalog).await?;
+        let stats = load_all(pool, catalog, config.state.as_ref()).await?;
         tracing::info!(
             zones = stats.zones,
             records = stats.records,
@@ -340,6 +362,7 @@ impl Progress {
         let now = Instant::now();
         self.holes = stats.position.missing.iter().map(|id| (*id, now)).collect();
         self.reload_all = false;
+        self.state = config.state.clone();
         status.update(|r| {
             r.state = NodeState::Following;
             r.error = None;
@@ -351,6 +374,95 @@ impl Progress {
             r.last_full_load = Some(stats);
         });
         Ok(())
+    }
+
+    /// Builds the zones kept in `state` (their journals read from the store) and starts from
+    /// its position; `false` when it holds nothing usable (then everything is loaded).
+    async fn restore(
+        &mut self,
+        pool: &PgPool,
+        catalog: &SharedCatalog,
+        state: &StateDir,
+        status: &NodeStatus,
+    ) -> bool {
+        let started = Instant::now();
+        let dir = state.clone();
+        let saved = match tokio::task::spawn_blocking(move || dir.load()).await {
+            Ok(Ok(Some(saved))) => saved,
+            Ok(Ok(None)) | Err(_) => return false,
+            Ok(Err(e)) => {
+                tracing::warn!(dir = %state.path().display(), error = %e, "cannot read the state directory; loading everything");
+                return false;
+            }
+        };
+        let journals = match pool.acquire().await {
+            Ok(mut conn) => read_journals(&mut conn).await,
+            Err(e) => Err(e),
+        };
+        let journals = match journals {
+            Ok(journals) => journals,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the journals; loading everything");
+                return false;
+            }
+        };
+        let building = catalog.clone();
+        let zones = saved.zones;
+        let Ok(stats) =
+            tokio::task::spawn_blocking(move || build_all(&zones, journals, &building)).await
+        else {
+            return false;
+        };
+        tracing::info!(
+            zones = stats.zones,
+            records = stats.records,
+            failed_zones = stats.failed_zones,
+            change_id = saved.position.last,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "restored the zones from the state directory; catching up from its change id"
+        );
+        self.last = saved.position.last;
+        let now = Instant::now();
+        self.holes = saved.position.missing.iter().map(|id| (*id, now)).collect();
+        self.state = Some(state.clone());
+        status.update(|r| {
+            r.state = NodeState::Following;
+            r.restored = true;
+            r.last_change_id = saved.position.last;
+            r.zones = catalog.snapshot().len();
+            r.records = stats.records;
+        });
+        true
+    }
+
+    /// Saves the zones a pass re-read, then the position that covers them (a failure is
+    /// logged: the next restart then repeats more of the log, or loads everything).
+    async fn save(&self, state: StateDir, zones: Vec<ZoneData>, removed: Vec<String>) {
+        let position = LogPosition {
+            last: self.last,
+            missing: self.holes.keys().copied().collect(),
+        };
+        let saving = state.clone();
+        let result = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            for zone in &zones {
+                saving.save_zone(zone)?;
+            }
+            for name in &removed {
+                saving.remove_zone(name)?;
+            }
+            if let Some(zone) = zones.last() {
+                saving.save_reverse(zone.reverse())?;
+            }
+            saving.save_position(&position)
+        })
+        .await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(dir = %state.path().display(), error = %e, "cannot save to the state directory")
+            }
+            Err(e) => tracing::warn!(error = %e, "saving to the state directory failed"),
+        }
     }
 
     /// Applies what the log has after `last` (and in the holes), plus the zones `hinted` by
@@ -398,9 +510,16 @@ impl Progress {
         // it at once, and must find it served.
         let policy_changed = targets.remove(TRANSFER_CHANGED);
         let mut records = 0usize;
+        let mut saved: Vec<ZoneData> = Vec::new();
+        let mut removed: Vec<String> = Vec::new();
         for zone in &targets {
             let started = Instant::now();
-            let outcome = reload_zone(pool, catalog, zone).await?;
+            let (outcome, data) = reload_zone(pool, catalog, zone).await?;
+            match (&outcome, data) {
+                (ZoneReload::Loaded { .. }, Some(data)) => saved.push(data),
+                (ZoneReload::Removed, _) => removed.push((*zone).to_owned()),
+                _ => {}
+            }
             tracing::debug!(
                 zone = %zone,
                 outcome = ?outcome,
@@ -453,6 +572,9 @@ impl Progress {
                     "too many missing change ids; forgetting the oldest"
                 );
             }
+        }
+        if let (Some(state), true) = (&self.state, pass.entries > 0 || !saved.is_empty()) {
+            self.save(state.clone(), saved, removed).await;
         }
         let (last, zones) = (self.last, catalog.snapshot().len());
         status.update(|r| {
@@ -597,6 +719,7 @@ async fn work(
     config: FollowConfig,
     status: NodeStatus,
     mut progress: Progress,
+    restored: bool,
 ) {
     let mut hinted: BTreeSet<String> = BTreeSet::new();
     let mut backoff = MIN_BACKOFF;
@@ -605,7 +728,7 @@ async fn work(
     let mut again = false;
     // Set while the node is behind for a reason (an outage, a reconnect): the next good pass
     // is reported as its catch-up.
-    let mut catching_up: Option<Instant> = None;
+    let mut catching_up: Option<Instant> = restored.then(Instant::now);
     loop {
         if !again {
             tokio::select! {

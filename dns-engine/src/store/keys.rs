@@ -7,12 +7,12 @@ use sqlx::PgConnection;
 
 use crate::dnssec::ZoneKey;
 
-/// The signing keys of the zones (of one zone, or of all), by zone id. A key that cannot be
-/// read is logged and left out: its zone is served unsigned rather than not at all.
+/// The signing keys of the zones (of one zone, or of all): zone id and PKCS#8 document, as
+/// stored; [`parse_key`] reads one.
 pub async fn load_keys(
     conn: &mut PgConnection,
     zone_id: Option<i64>,
-) -> sqlx::Result<Vec<(i64, Arc<ZoneKey>)>> {
+) -> sqlx::Result<Vec<(i64, Vec<u8>)>> {
     let rows = sqlx::query!(
         "select zone_id, private_key from zone_key where $1::bigint is null or zone_id = $1",
         zone_id
@@ -21,18 +21,24 @@ pub async fn load_keys(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|row| match ZoneKey::from_pkcs8(&row.private_key) {
-            Ok(key) => Some((row.zone_id, Arc::new(key))),
-            Err(e) => {
-                tracing::error!(zone_id = row.zone_id, error = %e, "unreadable zone key; zone served unsigned");
-                None
-            }
-        })
+        .map(|row| (row.zone_id, row.private_key))
         .collect())
 }
 
+/// The key of a PKCS#8 document. A key that cannot be read is logged and left out: its zone
+/// is served unsigned rather than not at all.
+pub fn parse_key(zone: &str, pkcs8: &[u8]) -> Option<Arc<ZoneKey>> {
+    match ZoneKey::from_pkcs8(pkcs8) {
+        Ok(key) => Some(Arc::new(key)),
+        Err(e) => {
+            tracing::error!(zone, error = %e, "unreadable zone key; zone served unsigned");
+            None
+        }
+    }
+}
+
 /// A DS RRset member to serve: in zone `zone_id`, at `name`, with the TTL of the NS there.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PublishedDs {
     pub zone_id: i64,
     pub name: String,

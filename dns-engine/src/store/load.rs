@@ -1,17 +1,20 @@
 //! Reading zones from the store and building them into snapshots: every zone at once
 //! ([`load_all`]), one zone ([`reload_zone`]), and the pure assembly from rows
-//! ([`build_zone`]).
+//! (`build_zone`). The rows of a zone ([`ZoneData`]) are also what a node's state directory
+//! keeps ([`super::state`]), so a restarted node builds the same zones without the store.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hickory_proto::rr::Name;
+use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 
 use super::follow::LogPosition;
-use super::keys::{load_keys, published_ds, PublishedDs};
+use super::keys::{load_keys, parse_key, published_ds, PublishedDs};
 use super::reverse::{ptrs, PtrRow, ReverseData};
+use super::state::StateDir;
 use super::{join, parse_origin, soa_rdata, unix_now};
 use crate::catalog::Catalog;
 use crate::dnssec::ZoneKey;
@@ -51,7 +54,7 @@ pub enum ZoneReload {
 }
 
 /// The zone columns the SOA is built from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct ZoneRow {
     name: String,
     serial: i64,
@@ -64,14 +67,8 @@ struct ZoneRow {
     soa_ttl: i32,
 }
 
-/// A zone row of [`load_all`], with its id.
-struct ZoneIdRow {
-    id: i64,
-    zone: ZoneRow,
-}
-
 /// One record row: owner, type, TTL, data in presentation format.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct RecordRow {
     name: String,
     rtype: String,
@@ -79,156 +76,18 @@ struct RecordRow {
     content: String,
 }
 
-/// Loads every zone of the store and makes them the whole catalog: zones gone from the store
-/// stop being served, zones that fail to build keep their previous snapshot.
-///
-/// Two statements (zones, then all records, grouped here) inside one repeatable-read,
-/// read-only transaction, so both see the same committed state.
-pub async fn load_all(pool: &PgPool, catalog: &SharedCatalog) -> Result<LoadStats, sqlx::Error> {
-    let started = Instant::now();
-    let mut tx = pool.begin().await?;
-    sqlx::query!("set transaction isolation level repeatable read, read only")
-        .execute(&mut *tx)
-        .await?;
-    // The log's position first, in the same snapshot: every entry up to it is in what is read
-    // below, and the follower goes on from it.
-    let position = LogPosition::read(&mut tx).await?;
-    let zones: Vec<ZoneIdRow> = sqlx::query!(
-        "select id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire,
-                soa_minimum, soa_ttl
-           from zone"
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|z| ZoneIdRow {
-        id: z.id,
-        zone: ZoneRow {
-            name: z.name,
-            serial: z.serial,
-            soa_mname: z.soa_mname,
-            soa_rname: z.soa_rname,
-            soa_refresh: z.soa_refresh,
-            soa_retry: z.soa_retry,
-            soa_expire: z.soa_expire,
-            soa_minimum: z.soa_minimum,
-            soa_ttl: z.soa_ttl,
-        },
-    })
-    .collect();
-    // Ordered so that the rows of one RRset are adjacent.
-    let records = sqlx::query!(
-        r#"select zone_id, name, type as "rtype", ttl, content from record
-            order by zone_id, name, type, id"#
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let reverse = ReverseData::load(&mut tx).await?;
-    let ptrs = ptrs(&mut tx, None).await?;
-    let keys: HashMap<i64, Arc<ZoneKey>> = load_keys(&mut tx, None).await?.into_iter().collect();
-    let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
-    for ds in published_ds(&mut tx, None).await? {
-        ds_by_zone.entry(ds.zone_id).or_default().push(ds);
-    }
-    let mut journals: HashMap<i64, Vec<JournalRow>> = HashMap::new();
-    let rows = sqlx::query_as!(
-        JournalRow,
-        r#"select c.zone_id as "zone_id!", c.old_serial, c.new_serial, c.removed, c.added
-             from zone_change c
-            where c.kind = 'update' and c.zone_id is not null
-              and c.id > coalesce((select max(b.id) from zone_change b
-                                    where b.zone_id = c.zone_id and b.kind in ('create', 'reset')), 0)
-            order by c.zone_id, c.id"#
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    for row in rows {
-        journals.entry(row.zone_id).or_default().push(row);
-    }
-    tx.commit().await?;
-    let now = unix_now();
-    let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
-    for row in ptrs {
-        ptrs_by_zone.entry(row.zone_id).or_default().push(row);
-    }
-
-    let mut by_zone: HashMap<i64, Vec<RecordRow>> = HashMap::with_capacity(zones.len());
-    for row in records {
-        by_zone.entry(row.zone_id).or_default().push(RecordRow {
-            name: row.name,
-            rtype: row.rtype,
-            ttl: row.ttl,
-            content: row.content,
-        });
-    }
-
-    // Building (and signing) every zone is CPU work of seconds for big stores: done on the
-    // blocking pool, so that the runtime's workers keep answering queries from the previous
-    // snapshots meanwhile (this also runs after a reconnect, while serving).
-    let catalog = catalog.clone();
-    let mut stats = tokio::task::spawn_blocking(move || {
-        let previous = catalog.snapshot();
-        let mut stats = LoadStats::default();
-        let mut built = Vec::with_capacity(zones.len());
-        for ZoneIdRow { id, zone: row } in &zones {
-            let rows = by_zone.remove(id).unwrap_or_default();
-            let ptrs = ptrs_by_zone.remove(id).unwrap_or_default();
-            let ds = ds_by_zone.remove(id).unwrap_or_default();
-            let (result, skipped) = build_zone(row, &rows, |origin| {
-                let (mut more, synth, skipped) = reverse.extras(*id, origin, row.soa_ttl, &ptrs);
-                more.extend(ds_rrsets(origin, &ds));
-                (more, synth, skipped)
-            });
-            let rows = journals.remove(id).unwrap_or_default();
-            let result = result
-                .map(|zone| zone.with_journal(journal(rows)))
-                .and_then(|zone| sign(zone, keys.get(id), now, &catalog));
-            stats.skipped_rrsets += skipped;
-            match result {
-                Ok(zone) => {
-                    stats.zones += 1;
-                    stats.records += zone.record_count();
-                    built.push(zone);
-                }
-                Err(()) => {
-                    stats.failed_zones += 1;
-                    if let Some(old) = parse_origin(&row.name).and_then(|o| previous.zone(&o)) {
-                        // A deep copy, but only of zones that are broken in the store: rare.
-                        built.push(Zone::clone(old));
-                    }
-                }
-            }
-        }
-        let next = Catalog::from_zones(built);
-        stats.removed_zones = count_removed(&previous, &next, &zones);
-        catalog.replace(next);
-        stats
-    })
-    .await
-    .map_err(|e| sqlx::Error::Protocol(format!("building the zones failed: {e}")))?;
-    stats.elapsed = started.elapsed();
-    stats.position = position;
-    Ok(stats)
-}
-
-/// How many zones of `previous` are absent from `next` (gone from the store).
-fn count_removed(previous: &Catalog, next: &Catalog, zones: &[ZoneIdRow]) -> usize {
-    let kept = zones
-        .iter()
-        .filter_map(|row| parse_origin(&row.zone.name))
-        .filter(|origin| previous.zone(origin).is_some() && next.zone(origin).is_some())
-        .count();
-    previous.len().saturating_sub(kept)
-}
-
 /// One zone's data as read from the store in one snapshot: everything its build needs.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ZoneData {
     pub zone_id: i64,
     row: ZoneRow,
     records: Vec<RecordRow>,
-    reverse: ReverseData,
+    /// Shared by every zone of one read; kept apart in a state directory.
+    #[serde(skip)]
+    reverse: Arc<ReverseData>,
     ptrs: Vec<PtrRow>,
-    key: Option<Arc<ZoneKey>>,
+    /// The signing key's PKCS#8 document, when the zone is signed.
+    key: Option<Vec<u8>>,
     ds: Vec<PublishedDs>,
 }
 
@@ -271,7 +130,7 @@ impl ZoneData {
         )
         .fetch_all(&mut *conn)
         .await?;
-        let reverse = ReverseData::load(&mut *conn).await?;
+        let reverse = Arc::new(ReverseData::load(&mut *conn).await?);
         let ptrs = ptrs(&mut *conn, Some(zone_id)).await?;
         let key = load_keys(&mut *conn, Some(zone_id))
             .await?
@@ -289,8 +148,22 @@ impl ZoneData {
         }))
     }
 
-    /// The unsigned snapshot (CPU work: a big zone takes a noticeable fraction of a second).
-    pub fn build_unsigned(&self) -> Result<Zone, ()> {
+    /// The zone's name as the store spells it.
+    pub fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    pub(super) fn reverse(&self) -> &Arc<ReverseData> {
+        &self.reverse
+    }
+
+    pub(super) fn set_reverse(&mut self, reverse: Arc<ReverseData>) {
+        self.reverse = reverse;
+    }
+
+    /// The unsigned snapshot (CPU work: a big zone takes a noticeable fraction of a second),
+    /// and how many RRsets were skipped.
+    fn build_counted(&self) -> (Result<Zone, ()>, usize) {
         build_zone(&self.row, &self.records, |origin| {
             let (mut more, synth, skipped) =
                 self.reverse
@@ -298,8 +171,195 @@ impl ZoneData {
             more.extend(ds_rrsets(origin, &self.ds));
             (more, synth, skipped)
         })
-        .0
     }
+
+    /// The unsigned snapshot.
+    pub fn build_unsigned(&self) -> Result<Zone, ()> {
+        self.build_counted().0
+    }
+
+    /// The snapshot as served: with its journal (IXFR) and, when it has a key, signed.
+    fn build(
+        &self,
+        journal_rows: Vec<JournalRow>,
+        now: u32,
+        catalog: &SharedCatalog,
+    ) -> (Result<Zone, ()>, usize) {
+        let (zone, skipped) = self.build_counted();
+        let key = self
+            .key
+            .as_deref()
+            .and_then(|der| parse_key(&self.row.name, der));
+        let zone = zone
+            .map(|zone| zone.with_journal(journal(journal_rows)))
+            // Signing every RRset of a big zone is CPU work too.
+            .and_then(|zone| sign(zone, key.as_ref(), now, catalog));
+        (zone, skipped)
+    }
+}
+
+/// Loads every zone of the store and makes them the whole catalog: zones gone from the store
+/// stop being served, zones that fail to build keep their previous snapshot. With a state
+/// directory, what was read is saved there too, replacing what it held.
+///
+/// A handful of statements inside one repeatable-read, read-only transaction, so all see the
+/// same committed state.
+pub async fn load_all(
+    pool: &PgPool,
+    catalog: &SharedCatalog,
+    state: Option<&StateDir>,
+) -> Result<LoadStats, sqlx::Error> {
+    let started = Instant::now();
+    let mut tx = pool.begin().await?;
+    sqlx::query!("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    // The log's position first, in the same snapshot: every entry up to it is in what is read
+    // below, and the follower goes on from it.
+    let position = LogPosition::read(&mut tx).await?;
+    let zones = sqlx::query!(
+        "select id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire,
+                soa_minimum, soa_ttl
+           from zone"
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    // Ordered so that the rows of one RRset are adjacent.
+    let records = sqlx::query!(
+        r#"select zone_id, name, type as "rtype", ttl, content from record
+            order by zone_id, name, type, id"#
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let reverse = Arc::new(ReverseData::load(&mut tx).await?);
+    let ptrs = ptrs(&mut tx, None).await?;
+    let mut keys: HashMap<i64, Vec<u8>> = load_keys(&mut tx, None).await?.into_iter().collect();
+    let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
+    for ds in published_ds(&mut tx, None).await? {
+        ds_by_zone.entry(ds.zone_id).or_default().push(ds);
+    }
+    let journals = read_journals(&mut tx).await?;
+    tx.commit().await?;
+
+    let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
+    for row in ptrs {
+        ptrs_by_zone.entry(row.zone_id).or_default().push(row);
+    }
+    let mut by_zone: HashMap<i64, Vec<RecordRow>> = HashMap::with_capacity(zones.len());
+    for row in records {
+        by_zone.entry(row.zone_id).or_default().push(RecordRow {
+            name: row.name,
+            rtype: row.rtype,
+            ttl: row.ttl,
+            content: row.content,
+        });
+    }
+    let data: Vec<ZoneData> = zones
+        .into_iter()
+        .map(|z| ZoneData {
+            zone_id: z.id,
+            row: ZoneRow {
+                name: z.name,
+                serial: z.serial,
+                soa_mname: z.soa_mname,
+                soa_rname: z.soa_rname,
+                soa_refresh: z.soa_refresh,
+                soa_retry: z.soa_retry,
+                soa_expire: z.soa_expire,
+                soa_minimum: z.soa_minimum,
+                soa_ttl: z.soa_ttl,
+            },
+            records: by_zone.remove(&z.id).unwrap_or_default(),
+            reverse: reverse.clone(),
+            ptrs: ptrs_by_zone.remove(&z.id).unwrap_or_default(),
+            key: keys.remove(&z.id),
+            ds: ds_by_zone.remove(&z.id).unwrap_or_default(),
+        })
+        .collect();
+
+    // Building (and signing) every zone is CPU work of seconds for big stores: done on the
+    // blocking pool, so that the runtime's workers keep answering queries from the previous
+    // snapshots meanwhile (this also runs after a reconnect, while serving).
+    let catalog = catalog.clone();
+    let state = state.cloned();
+    let saved_position = position.clone();
+    let mut stats = tokio::task::spawn_blocking(move || {
+        let stats = build_all(&data, journals, &catalog);
+        if let Some(state) = state {
+            if let Err(e) = state.replace_all(&data, &reverse, &saved_position) {
+                tracing::warn!(dir = %state.path().display(), error = %e, "cannot save the zones in the state directory; a restart loads everything again");
+            }
+        }
+        stats
+    })
+    .await
+    .map_err(|e| sqlx::Error::Protocol(format!("building the zones failed: {e}")))?;
+    stats.elapsed = started.elapsed();
+    stats.position = position;
+    Ok(stats)
+}
+
+/// Builds every zone of `data` and makes them the whole catalog (CPU work: call it on the
+/// blocking pool). A zone that cannot be built keeps its previous snapshot, if it had one.
+pub(super) fn build_all(
+    data: &[ZoneData],
+    mut journals: HashMap<i64, Vec<JournalRow>>,
+    catalog: &SharedCatalog,
+) -> LoadStats {
+    let now = unix_now();
+    let previous = catalog.snapshot();
+    let mut stats = LoadStats::default();
+    let mut built = Vec::with_capacity(data.len());
+    for zone in data {
+        let rows = journals.remove(&zone.zone_id).unwrap_or_default();
+        let (result, skipped) = zone.build(rows, now, catalog);
+        stats.skipped_rrsets += skipped;
+        match result {
+            Ok(zone) => {
+                stats.zones += 1;
+                stats.records += zone.record_count();
+                built.push(zone);
+            }
+            Err(()) => {
+                stats.failed_zones += 1;
+                if let Some(old) = parse_origin(zone.name()).and_then(|o| previous.zone(&o)) {
+                    // A deep copy, but only of zones that are broken in the store: rare.
+                    built.push(Zone::clone(old));
+                }
+            }
+        }
+    }
+    let next = Catalog::from_zones(built);
+    let kept = data
+        .iter()
+        .filter_map(|zone| parse_origin(zone.name()))
+        .filter(|origin| previous.zone(origin).is_some() && next.zone(origin).is_some())
+        .count();
+    stats.removed_zones = previous.len().saturating_sub(kept);
+    catalog.replace(next);
+    stats
+}
+
+/// The journals of every zone (see [`read_journal`]), by zone id.
+pub(super) async fn read_journals(
+    conn: &mut PgConnection,
+) -> Result<HashMap<i64, Vec<JournalRow>>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        JournalRow,
+        r#"select c.zone_id as "zone_id!", c.old_serial, c.new_serial, c.removed, c.added
+             from zone_change c
+            where c.kind = 'update' and c.zone_id is not null
+              and c.id > coalesce((select max(b.id) from zone_change b
+                                    where b.zone_id = c.zone_id and b.kind in ('create', 'reset')), 0)
+            order by c.zone_id, c.id"#
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut journals: HashMap<i64, Vec<JournalRow>> = HashMap::new();
+    for row in rows {
+        journals.entry(row.zone_id).or_default().push(row);
+    }
+    Ok(journals)
 }
 
 /// The change log entries IXFR can answer from for zone `zone_id`: its updates since its last
@@ -323,7 +383,7 @@ async fn read_journal(
 }
 
 /// One change log entry as the journal reads it.
-struct JournalRow {
+pub(super) struct JournalRow {
     zone_id: i64,
     old_serial: Option<i64>,
     new_serial: Option<i64>,
@@ -363,20 +423,21 @@ fn journal(rows: Vec<JournalRow>) -> Journal {
 }
 
 /// Re-reads one zone (its name as the store spells it, absolute, lower case) and swaps the new
-/// snapshot into the catalog, or removes the zone if its row is gone.
+/// snapshot into the catalog, or removes the zone if its row is gone. Returns what was read,
+/// for a state directory.
 ///
 /// One repeatable-read transaction, hence one consistent view of the zone and its records.
 pub async fn reload_zone(
     pool: &PgPool,
     catalog: &SharedCatalog,
     name: &str,
-) -> Result<ZoneReload, sqlx::Error> {
+) -> Result<(ZoneReload, Option<ZoneData>), sqlx::Error> {
     let Some(origin) = parse_origin(name) else {
         tracing::warn!(
             zone = name,
             "ignoring a change notification with an invalid zone name"
         );
-        return Ok(ZoneReload::Kept);
+        return Ok((ZoneReload::Kept, None));
     };
     let mut tx = pool.begin().await?;
     sqlx::query!("set transaction isolation level repeatable read, read only")
@@ -385,31 +446,32 @@ pub async fn reload_zone(
     let Some(data) = ZoneData::read(&mut tx, name).await? else {
         tx.commit().await?;
         catalog.remove_zone(&origin);
-        return Ok(ZoneReload::Removed);
+        return Ok((ZoneReload::Removed, None));
     };
     let rows = read_journal(&mut tx, data.zone_id).await?;
     tx.commit().await?;
     let signing_catalog = catalog.clone();
     // Building a big zone (65,536 PTRs) is CPU work of a noticeable fraction of a second: done
     // on the blocking pool, so that the runtime's workers keep answering queries meanwhile.
-    let built = tokio::task::spawn_blocking(move || {
-        data.build_unsigned()
-            .map(|zone| zone.with_journal(journal(rows)))
-            // Signing every RRset of a big zone is CPU work too, hence here.
-            .and_then(|zone| sign(zone, data.key.as_ref(), unix_now(), &signing_catalog))
+    let (built, data) = tokio::task::spawn_blocking(move || {
+        let built = data.build(rows, unix_now(), &signing_catalog).0;
+        (built, data)
     })
     .await
-    .unwrap_or(Err(()));
+    .map_err(|e| sqlx::Error::Protocol(format!("building the zone failed: {e}")))?;
     match built {
         Ok(zone) => {
             let (serial, count) = (zone.serial(), zone.record_count());
             catalog.insert_zone(zone);
-            Ok(ZoneReload::Loaded {
-                serial,
-                records: count,
-            })
+            Ok((
+                ZoneReload::Loaded {
+                    serial,
+                    records: count,
+                },
+                Some(data),
+            ))
         }
-        Err(()) => Ok(ZoneReload::Kept),
+        Err(()) => Ok((ZoneReload::Kept, None)),
     }
 }
 

@@ -12,7 +12,9 @@
 //! * on the primary it LISTENs on [`CHANGE_CHANNEL`] to wake up at once; on a hot-standby
 //!   replica, where LISTEN is not allowed, it polls the log at an interval;
 //! * after a lost connection it catches up from its last id, and loads everything again only
-//!   when the log cannot say what it missed ([`follow`]).
+//!   when the log cannot say what it missed ([`follow`]);
+//! * with a state directory ([`state`]) it keeps the rows it serves and its position on disk,
+//!   so that a restart builds the zones from there and catches up from its last id.
 //!
 //! The pure part — rows to [`crate::Zone`] — is `load::build_zone` and `reverse`, with
 //! unit tests; the rest is I/O. A row the engine cannot parse costs only its RRset (logged and
@@ -26,6 +28,7 @@ pub mod node;
 pub mod policy;
 mod reverse;
 pub mod schema;
+pub mod state;
 
 pub use follow::{FollowConfig, Follower, NodeState, NodeStatus, Served};
 pub use load::{load_all, reload_zone, LoadStats, ZoneData, ZoneReload};

@@ -53,6 +53,7 @@ pub fn report_json(identity: &NodeIdentity, report: &Report) -> serde_json::Valu
         "zones": report.zones,
         "records": report.records,
         "full_loads": report.full_loads,
+        "restored": report.restored,
         "last_full_load": report.last_full_load.as_ref().map(|l| serde_json::json!({
             "zones": l.zones,
             "records": l.records,

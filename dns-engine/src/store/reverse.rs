@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use hickory_proto::rr::Name;
+use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
 use super::join;
@@ -13,6 +14,7 @@ use crate::zone::synth::{reverse_name, Network, Synth, SynthRule, Template};
 use crate::Rrset;
 
 /// A reverse zone's network and template, and the ranges assigned in it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct ReverseZoneRow {
     zone_id: i64,
     name: String,
@@ -20,6 +22,7 @@ struct ReverseZoneRow {
     template: String,
 }
 
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct RangeRow {
     zone_id: i64,
     network: String,
@@ -27,6 +30,7 @@ struct RangeRow {
 }
 
 /// One PTR row, with its reverse zone's id.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(super) struct PtrRow {
     pub(super) zone_id: i64,
     address: String,
@@ -34,6 +38,7 @@ pub(super) struct PtrRow {
     ttl: i32,
 }
 
+#[derive(Debug)]
 struct ReverseZone {
     zone_id: i64,
     name: String,
@@ -46,8 +51,18 @@ struct ReverseZone {
 
 /// Everything about reverse DNS except the PTR rows: small (one row per reverse zone and per
 /// assigned range), so every reload reads all of it.
+#[derive(Debug, Default)]
 pub(super) struct ReverseData {
     zones: Vec<ReverseZone>,
+    /// What `zones` was made from, as read (what a node's state directory keeps).
+    rows: ReverseRows,
+}
+
+/// The rows [`ReverseData`] is made from.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(super) struct ReverseRows {
+    zones: Vec<ReverseZoneRow>,
+    ranges: Vec<RangeRow>,
 }
 
 /// The PTR rows of one reverse zone, or of all (ordered by zone).
@@ -82,8 +97,18 @@ impl ReverseData {
         )
         .fetch_all(&mut *conn)
         .await?;
-        let mut out = Vec::with_capacity(zones.len());
-        for z in zones {
+        Ok(Self::from_rows(ReverseRows { zones, ranges }))
+    }
+
+    /// The rows this was made from.
+    pub(super) fn rows(&self) -> &ReverseRows {
+        &self.rows
+    }
+
+    /// Parses the rows; what cannot be parsed is logged and left out.
+    pub(super) fn from_rows(rows: ReverseRows) -> Self {
+        let mut out = Vec::with_capacity(rows.zones.len());
+        for z in &rows.zones {
             let v4 = z.network.contains('.');
             let template = match Template::parse(&z.template, v4) {
                 Ok(t) => Some(Arc::new(t)),
@@ -94,7 +119,7 @@ impl ReverseData {
             };
             let mut served = Vec::new();
             let mut delegated = Vec::new();
-            for r in ranges.iter().filter(|r| r.zone_id == z.zone_id) {
+            for r in rows.ranges.iter().filter(|r| r.zone_id == z.zone_id) {
                 let Ok(net) = r.network.parse::<Network>() else {
                     tracing::warn!(range = %r.network, "unparsable range skipped");
                     continue;
@@ -106,13 +131,13 @@ impl ReverseData {
             }
             out.push(ReverseZone {
                 zone_id: z.zone_id,
-                name: z.name,
+                name: z.name.clone(),
                 template,
                 served,
                 delegated,
             });
         }
-        Ok(Self { zones: out })
+        Self { zones: out, rows }
     }
 
     /// The records and synthesis rules zone `zone_id` (named `origin`) gets besides its rows.

@@ -560,6 +560,130 @@ async fn a_node_on_a_streaming_replica_follows_and_every_node_outlives_the_store
     pool.close().await;
 }
 
+/// The parts of an answer two servers must agree on.
+fn answer_of(m: &Message) -> (ResponseCode, bool, Vec<String>, Vec<String>) {
+    let mut answers: Vec<String> = m.answers.iter().map(ToString::to_string).collect();
+    let mut authority: Vec<String> = m.authorities.iter().map(ToString::to_string).collect();
+    answers.sort();
+    authority.sort();
+    (
+        m.metadata.response_code,
+        m.metadata.authoritative,
+        answers,
+        authority,
+    )
+}
+
+#[tokio::test]
+async fn a_restarted_node_catches_up_from_its_last_change() {
+    let app = TestApp::start().await;
+    let mut cust = app.customer("restart-node@example.com").await;
+    for zone in ["kept.example", "gone.example"] {
+        let r = cust.post("/api/v1/zones", json!({"name": zone})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    put_a(&mut cust, "kept.example", "www", "192.0.2.1").await;
+    let state = PathBuf::from(format!("/tmp/zk-node-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    let state_arg = state.display().to_string();
+    let node = Node::start(
+        "restart-node",
+        &app.database_url,
+        &["--state-dir", &state_arg],
+    );
+    let mut dns = Dns::new(node.dns).await;
+    dns.wait_for("www.kept.example.", RecordType::A, "first start", |m| {
+        addresses(m) == ["192.0.2.1"]
+    })
+    .await;
+    let first = node.status().await;
+    assert_eq!(first["full_loads"], 1, "{first}");
+    assert_eq!(first["restored"], false, "{first}");
+
+    // Killed (no shutdown of its own); 100 changes while it is away, a zone deleted and one
+    // created among them.
+    drop(node);
+    for i in 0..100 {
+        put_a(
+            &mut cust,
+            "kept.example",
+            &format!("h{i}"),
+            &format!("198.51.100.{}", i % 250 + 1),
+        )
+        .await;
+    }
+    let r = cust.delete("/api/v1/zones/gone.example").await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let r = cust
+        .post("/api/v1/zones", json!({"name": "new.example"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    put_a(&mut cust, "new.example", "www", "203.0.113.7").await;
+    let head: i64 = sqlx::query_scalar("select max(id) from zone_change")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    let node = Node::start(
+        "restart-node",
+        &app.database_url,
+        &["--state-dir", &state_arg],
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        let status = node.status().await;
+        if status["last_change_id"] == head || Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status["last_change_id"], head, "{status}");
+    assert_eq!(status["restored"], true, "{status}");
+    assert_eq!(
+        status["full_loads"],
+        0,
+        "not loaded again: {status}\n{}",
+        node.output()
+    );
+    let log = node.output();
+    assert!(
+        log.contains("restored the zones from the state directory"),
+        "{log}"
+    );
+    assert!(log.contains("caught up with the change log"), "{log}");
+    assert!(!log.contains("DNS engine loaded all zones"), "{log}");
+
+    // It serves exactly what the panel's own engine serves, for a corpus of questions.
+    let mut on_node = Dns::new(node.dns).await;
+    let mut embedded = Dns::new(app.dns_addr).await;
+    let mut corpus: Vec<(String, RecordType)> = (0..100)
+        .map(|i| (format!("h{i}.kept.example."), RecordType::A))
+        .collect();
+    corpus.extend([
+        ("www.kept.example.".to_owned(), RecordType::A),
+        ("kept.example.".to_owned(), RecordType::SOA),
+        ("kept.example.".to_owned(), RecordType::NS),
+        ("nothing.kept.example.".to_owned(), RecordType::A),
+        ("www.kept.example.".to_owned(), RecordType::AAAA),
+        ("gone.example.".to_owned(), RecordType::SOA),
+        ("new.example.".to_owned(), RecordType::SOA),
+        ("www.new.example.".to_owned(), RecordType::A),
+    ]);
+    embedded
+        .wait_for("www.new.example.", RecordType::A, "embedded", |m| {
+            addresses(m) == ["203.0.113.7"]
+        })
+        .await;
+    for (name, rtype) in &corpus {
+        let a = answer_of(&on_node.query(name, *rtype).await);
+        let b = answer_of(&embedded.query(name, *rtype).await);
+        assert_eq!(a, b, "{name} {rtype}");
+    }
+    drop(node);
+    let _ = std::fs::remove_dir_all(&state);
+    app.stop().await;
+}
+
 /// Runs the binary to its exit (bounded); its status and output.
 fn run_to_exit(args: &[&str]) -> (std::process::ExitStatus, String) {
     let mut child = Command::new(binary())
