@@ -263,7 +263,6 @@ impl Follower {
             config,
             status.clone(),
             progress,
-            restored,
         ));
         Ok(Follower {
             listener,
@@ -325,6 +324,8 @@ struct Progress {
     reload_all: bool,
     /// Where applied zones and the position are saved.
     state: Option<StateDir>,
+    /// Whether it started from the state directory (the first pass is its catch-up).
+    restored: bool,
 }
 
 /// What one pass did.
@@ -425,6 +426,7 @@ impl Progress {
         let now = Instant::now();
         self.holes = saved.position.missing.iter().map(|id| (*id, now)).collect();
         self.state = Some(state.clone());
+        self.restored = true;
         status.update(|r| {
             r.state = NodeState::Following;
             r.restored = true;
@@ -719,7 +721,6 @@ async fn work(
     config: FollowConfig,
     status: NodeStatus,
     mut progress: Progress,
-    restored: bool,
 ) {
     let mut hinted: BTreeSet<String> = BTreeSet::new();
     let mut backoff = MIN_BACKOFF;
@@ -728,7 +729,7 @@ async fn work(
     let mut again = false;
     // Set while the node is behind for a reason (an outage, a reconnect): the next good pass
     // is reported as its catch-up.
-    let mut catching_up: Option<Instant> = restored.then(Instant::now);
+    let mut catching_up: Option<Instant> = progress.restored.then(Instant::now);
     loop {
         if !again {
             tokio::select! {

@@ -173,9 +173,9 @@ impl ZoneData {
         })
     }
 
-    /// The unsigned snapshot.
-    pub fn build_unsigned(&self) -> Result<Zone, ()> {
-        self.build_counted().0
+    /// The unsigned snapshot; none when the zone cannot be served (the cause is logged).
+    pub fn build_unsigned(&self) -> Option<Zone> {
+        self.build_counted().0.ok()
     }
 
     /// The snapshot as served: with its journal (IXFR) and, when it has a key, signed.

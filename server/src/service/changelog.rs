@@ -50,7 +50,7 @@ pub(super) enum Published {
 async fn current_rrs(data: ZoneData) -> Result<BTreeSet<Vec<u8>>, sqlx::Error> {
     // Building a zone of 65,536 PTRs is CPU work of a noticeable fraction of a second.
     tokio::task::spawn_blocking(move || {
-        let zone = data.build_unsigned().map_err(|()| {
+        let zone = data.build_unsigned().ok_or_else(|| {
             sqlx::Error::Protocol(
                 "the zone cannot be built from its rows; nothing was changed".into(),
             )

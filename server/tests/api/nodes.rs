@@ -754,3 +754,68 @@ async fn a_node_refuses_stores_it_cannot_follow() {
     );
     pool.close().await;
 }
+
+/// Catch-up figures for the closing note: a node with a state directory, killed, `missed`
+/// changes spread over 100 zones, restarted; the time from its start until it has applied the
+/// last one. Run: `cargo test --release -p server --test api -- --ignored bench_node_catch_up
+/// --nocapture` (needs `target/release/dns-engine`).
+#[tokio::test]
+#[ignore = "a benchmark; run it explicitly"]
+async fn bench_node_catch_up() {
+    const ZONES: usize = 100;
+    let app = TestApp::start().await;
+    let mut cust = app.customer("catchup@example.com").await;
+    for z in 0..ZONES {
+        let r = cust
+            .post(
+                "/api/v1/zones",
+                json!({"name": format!("z{z}.catchup.example")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let state = PathBuf::from(format!("/tmp/zk-node-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    let state_arg = state.display().to_string();
+    drop(Node::start(
+        "bench-node",
+        &app.database_url,
+        &["--state-dir", &state_arg],
+    ));
+    let mut change = 0usize;
+    for missed in [100usize, 10_000] {
+        for _ in 0..missed {
+            let zone = format!("z{}.catchup.example", change % ZONES);
+            let address = format!("192.0.2.{}", change % 250 + 1);
+            put_a(&mut cust, &zone, &format!("h{}", change % 50), &address).await;
+            change += 1;
+        }
+        let head: i64 = sqlx::query_scalar("select max(id) from zone_change")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let node = Node::start(
+            "bench-node",
+            &app.database_url,
+            &["--state-dir", &state_arg],
+        );
+        let serving = started.elapsed();
+        loop {
+            let status = node.status().await;
+            if status["last_change_id"] == head {
+                assert_eq!(status["full_loads"], 0, "{status}");
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "{status}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        eprintln!(
+            "catch-up after {missed} missed changes over {ZONES} zones: serving (restored) after {:.0} ms, caught up after {:.0} ms",
+            serving.as_secs_f64() * 1000.0,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    let _ = std::fs::remove_dir_all(&state);
+    app.stop().await;
+}
