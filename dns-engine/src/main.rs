@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 use dns_engine::args::EdgeArgs;
-use dns_engine::store::node::{heartbeat, serve_health, NodeIdentity};
+use dns_engine::store::node::{heartbeat, host_name, serve_health, NodeIdentity};
 use dns_engine::store::state::StateDir;
 use dns_engine::store::{schema, FollowConfig, Follower};
 use dns_engine::DnsServer;
@@ -130,7 +130,7 @@ async fn run(args: Args) -> Result<(), String> {
         name: args
             .node_name
             .clone()
-            .unwrap_or_else(|| default_name(dns_addr)),
+            .unwrap_or_else(|| format!("{}:{}", host_name(), dns_addr.port())),
         dns_addr,
         health_addr: health.as_ref().and_then(|l| l.local_addr().ok()),
         started_at,
@@ -213,16 +213,6 @@ async fn run(args: Args) -> Result<(), String> {
     }
     pool.close().await;
     result
-}
-
-/// The host name and DNS port, e.g. `ns3:53`.
-fn default_name(dns_addr: SocketAddr) -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "dns-engine".to_owned());
-    format!("{host}:{}", dns_addr.port())
 }
 
 fn options(url: &str, flag: &str) -> Result<PgConnectOptions, String> {

@@ -244,7 +244,11 @@ impl Running {
         let heartbeat = tokio::spawn(dns_engine::store::node::heartbeat(
             pool.clone(),
             dns_engine::store::node::NodeIdentity {
-                name: format!("panel@{}:{}", host_name(), dns_addr.port()),
+                name: format!(
+                    "panel@{}:{}",
+                    dns_engine::store::node::host_name(),
+                    dns_addr.port()
+                ),
                 dns_addr,
                 health_addr: None,
                 started_at: std::time::SystemTime::now(),
@@ -288,15 +292,6 @@ impl Running {
         http??;
         Ok(())
     }
-}
-
-/// This machine's name (for the embedded engine's heartbeat row).
-fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// Runs the DNS engine on a thread and runtime of its own, so that nothing the API does —

@@ -29,6 +29,15 @@ pub struct NodeIdentity {
     pub started_at: SystemTime,
 }
 
+/// This machine's name, for default node names (`localhost` when it has none).
+pub fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
 fn unix_seconds(at: SystemTime) -> f64 {
     at.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())

@@ -97,7 +97,7 @@ fn soa_serial(m: &Message) -> Option<u32> {
     })
 }
 
-fn a_addresses(m: &Message) -> Vec<String> {
+pub fn a_addresses(m: &Message) -> Vec<String> {
     let mut v: Vec<String> = m
         .answers
         .iter()

@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::{RData, RecordType};
+use hickory_proto::rr::RecordType;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use zonekeeper::pg::Cluster;
 
-use crate::dns_live::Dns;
+use crate::dns_live::{a_addresses, Dns};
 use crate::harness::TestApp;
 
 fn binary() -> PathBuf {
@@ -155,19 +155,6 @@ fn field<'a>(line: &'a str, key: &str) -> &'a str {
     line[start..].split(' ').next().unwrap_or("")
 }
 
-fn addresses(m: &Message) -> Vec<String> {
-    let mut v: Vec<String> = m
-        .answers
-        .iter()
-        .filter_map(|r| match &r.data {
-            RData::A(a) => Some(a.0.to_string()),
-            _ => None,
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 async fn put_a(cust: &mut crate::harness::Client, zone: &str, label: &str, address: &str) {
     let path = format!("/api/v1/zones/{zone}/rrsets/{label}/A");
     let body = json!({"ttl": 300, "records": [address]}).to_string();
@@ -198,7 +185,19 @@ async fn two_nodes_and_the_embedded_engine_serve_every_change() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let a = Node::start("node-a", &app.database_url, &[]);
-    let b = Node::start("node-b", &app.database_url, &[]);
+    // node-b with the least role the README documents (dist/engine-node-role.sql).
+    let db: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let role = format!("zk_node_{db}");
+    sqlx::raw_sql(&include_str!("../../../dist/engine-node-role.sql").replace("zk_node", &role))
+        .execute(&app.pool)
+        .await
+        .expect("dist/engine-node-role.sql");
+    let (user, rest) = app.database_url.split_once('@').unwrap();
+    assert!(user.starts_with("postgres://"), "{user}");
+    let b = Node::start("node-b", &format!("postgres://{role}@{rest}"), &[]);
     let mut servers = vec![
         ("embedded", Dns::new(app.dns_addr).await),
         ("node-a", Dns::new(a.dns).await),
@@ -223,7 +222,7 @@ async fn two_nodes_and_the_embedded_engine_serve_every_change() {
             let deadline = started + Duration::from_secs(5);
             loop {
                 let a = dns.query("www.nodes.example.", RecordType::A).await;
-                if addresses(&a) == [address.as_str()] {
+                if a_addresses(&a) == [address.as_str()] {
                     break;
                 }
                 assert!(
@@ -463,7 +462,7 @@ async fn a_node_on_a_streaming_replica_follows_and_every_node_outlives_the_store
                 "www.replica.example.",
                 RecordType::A,
                 "change on the replica",
-                |m| addresses(m) == [address.as_str()],
+                |m| a_addresses(m) == [address.as_str()],
             )
             .await;
         latency.push(started.elapsed());
@@ -500,7 +499,7 @@ async fn a_node_on_a_streaming_replica_follows_and_every_node_outlives_the_store
     }
     for dns in [&mut on_standby, &mut on_primary, &mut embedded] {
         let a = dns.query("www.replica.example.", RecordType::A).await;
-        assert_eq!(addresses(&a), ["198.51.100.50"], "stale answer: {a:?}");
+        assert_eq!(a_addresses(&a), ["198.51.100.50"], "stale answer: {a:?}");
     }
 
     // Back again: they catch up with the change made after it returned.
@@ -542,7 +541,7 @@ async fn a_node_on_a_streaming_replica_follows_and_every_node_outlives_the_store
             RecordType::A,
             who,
             Duration::from_secs(30),
-            |m| addresses(m) == ["203.0.113.9"],
+            |m| a_addresses(m) == ["203.0.113.9"],
         )
         .await;
     }
@@ -593,7 +592,7 @@ async fn a_restarted_node_catches_up_from_its_last_change() {
     );
     let mut dns = Dns::new(node.dns).await;
     dns.wait_for("www.kept.example.", RecordType::A, "first start", |m| {
-        addresses(m) == ["192.0.2.1"]
+        a_addresses(m) == ["192.0.2.1"]
     })
     .await;
     let first = node.status().await;
@@ -671,7 +670,7 @@ async fn a_restarted_node_catches_up_from_its_last_change() {
     ]);
     embedded
         .wait_for("www.new.example.", RecordType::A, "embedded", |m| {
-            addresses(m) == ["203.0.113.7"]
+            a_addresses(m) == ["203.0.113.7"]
         })
         .await;
     for (name, rtype) in &corpus {
