@@ -559,6 +559,79 @@ async fn a_node_on_a_streaming_replica_follows_and_every_node_outlives_the_store
     pool.close().await;
 }
 
+#[tokio::test]
+async fn a_change_committed_after_a_newer_one_is_still_applied() {
+    let app = TestApp::start().await;
+    let mut cust = app.customer("reorder@example.com").await;
+    for zone in ["early.example", "late.example"] {
+        let r = cust.post("/api/v1/zones", json!({"name": zone})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let node = Node::start("reorder-node", &app.database_url, &[]);
+    let mut dns = Dns::new(node.dns).await;
+    dns.wait_for("late.example.", RecordType::SOA, "zones served", |m| {
+        m.metadata.response_code == ResponseCode::NoError
+    })
+    .await;
+
+    // Entry N is taken by a transaction that stays open; entry N+1 commits first. No
+    // notifications: only the log tells the node, as on a replica.
+    let change = |zone: &'static str, label: &'static str, address: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query(
+                "insert into record (zone_id, name, type, ttl, content)
+                 select id, $2 || '.' || name, 'A', 300, $3 from zone where name = $1",
+            )
+            .bind(zone)
+            .bind(label)
+            .bind(address)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            sqlx::query(
+                "insert into zone_change (zone_id, zone_name, kind)
+                 select id, name, 'reload' from zone where name = $1",
+            )
+            .bind(zone)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            tx
+        }
+    };
+    let early = change("early.example.", "www", "192.0.2.10").await;
+    let late = change("late.example.", "www", "192.0.2.20").await;
+    late.commit().await.unwrap();
+    dns.wait_for("www.late.example.", RecordType::A, "the newer entry", |m| {
+        a_addresses(m) == ["192.0.2.20"]
+    })
+    .await;
+    // Polls go by meanwhile, the node's position is past the open entry…
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let a = dns.query("www.early.example.", RecordType::A).await;
+    assert_eq!(a.metadata.response_code, ResponseCode::NXDomain, "{a:?}");
+    // …and the entry is applied when it commits.
+    early.commit().await.unwrap();
+    dns.wait_for(
+        "www.early.example.",
+        RecordType::A,
+        "the older entry",
+        |m| a_addresses(m) == ["192.0.2.10"],
+    )
+    .await;
+    let status = node.status().await;
+    assert_eq!(status["reordered"], 1, "{status}");
+    assert!(
+        node.output().contains("change committed after a newer one"),
+        "{}",
+        node.output()
+    );
+    drop(node);
+    app.stop().await;
+}
+
 /// The parts of an answer two servers must agree on.
 fn answer_of(m: &Message) -> (ResponseCode, bool, Vec<String>, Vec<String>) {
     let mut answers: Vec<String> = m.answers.iter().map(ToString::to_string).collect();
