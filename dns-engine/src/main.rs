@@ -107,6 +107,13 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     let started_at = SystemTime::now();
+    // Both URLs are checked before anything starts; the heartbeat's store is connected to
+    // lazily (each beat retries, see `heartbeat`), so it never delays serving.
+    let heartbeat_options = args
+        .heartbeat_database_url
+        .as_deref()
+        .map(|url| options(url, "--heartbeat-database-url"))
+        .transpose()?;
     let pool = connect(&args.database_url, "--database-url", args.connect_timeout).await?;
     let version = schema::check(&pool).await.map_err(|e| e.to_string())?;
     info!(schema = version, "store reachable; loading every zone");
@@ -178,14 +185,11 @@ async fn run(args: Args) -> Result<(), String> {
             }
         }));
     }
-    let heartbeat_pool = match (&args.heartbeat_database_url, report.replica) {
-        (Some(url), _) => Some(
-            connect(url, "--heartbeat-database-url", args.connect_timeout)
-                .await
-                .unwrap_or_else(|e| {
-                    warn!("{e}; the heartbeat is retried on a lazy connection");
-                    lazy_pool(url)
-                }),
+    let heartbeat_pool = match (heartbeat_options, report.replica) {
+        (Some(options), _) => Some(
+            PgPoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with(options),
         ),
         (None, false) => Some(pool.clone()),
         (None, true) => {
@@ -219,13 +223,6 @@ fn options(url: &str, flag: &str) -> Result<PgConnectOptions, String> {
     url.parse::<PgConnectOptions>()
         .map(|o| o.application_name("dns-engine"))
         .map_err(|e| format!("{flag} is not a PostgreSQL URL: {e}"))
-}
-
-fn lazy_pool(url: &str) -> PgPool {
-    let options = options(url, "").unwrap_or_default();
-    PgPoolOptions::new()
-        .max_connections(1)
-        .connect_lazy_with(options)
 }
 
 /// A pool of the few connections a node needs (the follower's reads, its listener, the

@@ -824,6 +824,17 @@ async fn a_node_refuses_stores_it_cannot_follow() {
         out.contains("--database-url is not a PostgreSQL URL"),
         "{out}"
     );
+    let (status, out) = run_to_exit(&[
+        "--database-url",
+        &url,
+        "--heartbeat-database-url",
+        "not a url either",
+    ]);
+    assert!(!status.success(), "{out}");
+    assert!(
+        out.contains("--heartbeat-database-url is not a PostgreSQL URL"),
+        "{out}"
+    );
     pool.close().await;
 }
 
