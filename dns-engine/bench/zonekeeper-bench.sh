@@ -17,6 +17,7 @@
 #   all     all of the above; Zonekeeper is stopped at the end
 #
 # Knobs (env): WORK=/tmp/dnsbench (harness data)  ZK_WORK=/tmp/zkbench  ZK_BIN=target/release/zonekeeper
+#   THREADS=1 (server workers: Knot's and NSD's configs, and Zonekeeper's --dns-workers)
 #   ZK_DNS_PORT=5377  ZK_HTTP_PORT=18090  SUITE="udp lat" (add tcp for TCP)  COMPARE="knot nsd"
 #   and the harness knobs DURATION CLIENTS DNSPERF_THREADS OUTSTANDING LAT_QPS LAT_DURATION NICE QUIET QUIET_WAIT.
 # Results: $ZK_WORK/results.jsonl (measure.py lines for all servers, plus zonekeeper import/load lines),
@@ -57,7 +58,7 @@ zk_start() {
   ZK_T0=$(date +%s.%N)
   ( exec env ZONEKEEPER_DATA_DIR="$ZK_VAR" ZONEKEEPER_HTTP_ADDR=127.0.0.1:$ZK_HTTP_PORT \
       ZONEKEEPER_DNS_ADDR=127.0.0.1:$ZK_DNS_PORT ZONEKEEPER_ADMIN_EMAIL=$ZK_EMAIL ZONEKEEPER_RESOLVER=${ZONEKEEPER_RESOLVER:-127.0.0.1:9} \
-      ZONEKEEPER_RRL_RATELIMIT=${ZONEKEEPER_RRL_RATELIMIT:-0} \
+      ZONEKEEPER_RRL_RATELIMIT=${ZONEKEEPER_RRL_RATELIMIT:-0} ZONEKEEPER_DNS_WORKERS=${ZONEKEEPER_DNS_WORKERS:-$THREADS} \
       ZONEKEEPER_ADMIN_PASSWORD="$ZK_PASSWORD" LEPTOS_OUTPUT_NAME=zonekeeper LEPTOS_SITE_ROOT=$REPO/target/site \
       nice -n "$NICE" "$ZK_BIN" serve ) >> "$ZK_WORK/zonekeeper.log" 2>&1 &
   ZK_PID=$!

@@ -36,6 +36,11 @@ pub struct EdgeArgs {
     #[arg(long, env = "ZONEKEEPER_RRL_EXEMPT", value_delimiter = ',')]
     pub rrl_exempt: Vec<Network>,
 
+    /// How many threads serve DNS over UDP, each with its own socket on the DNS port
+    /// (`SO_REUSEPORT`); default: one per core.
+    #[arg(long, env = "ZONEKEEPER_DNS_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub dns_workers: Option<u16>,
+
     /// The 16-octet secret for DNS server cookies, as 32 hex digits (RFC 9018); share it
     /// between the nodes of an anycast set. Without it each start draws a random one.
     #[arg(long, env = "ZONEKEEPER_COOKIE_SECRET", hide_env_values = true)]
@@ -43,6 +48,12 @@ pub struct EdgeArgs {
 }
 
 impl EdgeArgs {
+    /// How many UDP workers to run.
+    pub fn udp_workers(&self) -> usize {
+        self.dns_workers
+            .map_or_else(crate::server::default_udp_workers, usize::from)
+    }
+
     /// The rate limiter's configuration these flags describe.
     pub fn rrl(&self) -> RrlConfig {
         RrlConfig {

@@ -7,6 +7,7 @@
 //! of one zone builds a new catalog that reuses every other zone unchanged.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use hickory_proto::rr::Name;
@@ -19,6 +20,9 @@ pub use crate::zone::Zone;
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     zones: HashMap<LowerName, Arc<Zone>>,
+    /// The same zones by the lower-case wire form of their apex, for the fast path
+    /// ([`crate::fast`]), which finds them from the question's octets.
+    wire: HashMap<Box<[u8]>, Arc<Zone>>,
     /// The label counts of the apexes held, deepest first: `find` only tries suffixes of
     /// those lengths, a handful of lookups instead of one per label of the query name (34
     /// labels for an ip6.arpa PTR name).
@@ -55,7 +59,28 @@ impl Catalog {
         let mut depths: Vec<u8> = zones.keys().map(LowerName::num_labels).collect();
         depths.sort_unstable_by(|a, b| b.cmp(a));
         depths.dedup();
-        Self { zones, depths }
+        let wire = zones
+            .iter()
+            .filter_map(|(apex, zone)| {
+                let wire = crate::fast::compiled::wire_name(apex.as_name())?;
+                Some((wire.into_boxed_slice(), Arc::clone(zone)))
+            })
+            .collect();
+        Self {
+            zones,
+            wire,
+            depths,
+        }
+    }
+
+    /// The zone whose apex has the lower-case wire form `apex`.
+    pub(crate) fn zone_by_wire(&self, apex: &[u8]) -> Option<&Arc<Zone>> {
+        self.wire.get(apex)
+    }
+
+    /// The label counts of the apexes held, deepest first.
+    pub(crate) fn depths(&self) -> &[u8] {
+        &self.depths
     }
 
     /// A new catalog with `zone` added, or replacing the zone with the same apex. Every other
@@ -129,6 +154,9 @@ pub struct SharedCatalog(Arc<Shared>);
 #[derive(Debug, Default)]
 struct Shared {
     current: RwLock<Arc<Catalog>>,
+    /// Counts the swaps of `current`, bumped after each: a reader that saw a generation and
+    /// then took the snapshot holds one at least that new.
+    generation: AtomicU64,
     writer: Mutex<()>,
     /// Zones whose latest build could not be signed (apex → the error): they are served from
     /// their last good snapshot, and the operator and owner are told.
@@ -144,6 +172,7 @@ impl SharedCatalog {
     pub fn new(catalog: Catalog) -> Self {
         Self(Arc::new(Shared {
             current: RwLock::new(Arc::new(catalog)),
+            generation: AtomicU64::new(0),
             writer: Mutex::new(()),
             signing_failures: Mutex::new(HashMap::new()),
             transfer: RwLock::new(Arc::new(TransferPolicy::default())),
@@ -212,6 +241,13 @@ impl SharedCatalog {
         }
     }
 
+    /// How many times the snapshot has been replaced. The UDP workers read this once per batch
+    /// and take a new [`SharedCatalog::snapshot`] only when it changed, instead of taking the
+    /// lock for every datagram.
+    pub fn generation(&self) -> u64 {
+        self.0.generation.load(Ordering::Acquire)
+    }
+
     /// Makes `catalog` the current snapshot and returns the previous one.
     pub fn replace(&self, catalog: Catalog) -> Arc<Catalog> {
         let _writer = self.0.writer.lock().unwrap_or_else(|p| p.into_inner());
@@ -238,10 +274,12 @@ impl SharedCatalog {
     }
 
     fn swap(&self, next: Arc<Catalog>) -> Arc<Catalog> {
-        match self.0.current.write() {
+        let previous = match self.0.current.write() {
             Ok(mut current) => std::mem::replace(&mut *current, next),
             Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), next),
-        }
+        };
+        self.0.generation.fetch_add(1, Ordering::Release);
+        previous
     }
 }
 

@@ -29,6 +29,8 @@ pub mod cookie;
 #[cfg(feature = "server")]
 pub mod dnssec;
 #[cfg(feature = "server")]
+pub mod fast;
+#[cfg(feature = "server")]
 pub mod lookup;
 pub mod model;
 #[cfg(feature = "server")]

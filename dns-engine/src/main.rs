@@ -120,7 +120,8 @@ async fn run(args: Args) -> Result<(), String> {
 
     let mut server = DnsServer::bind(args.dns_addr)
         .map_err(|e| format!("cannot bind the DNS listeners on {}: {e}", args.dns_addr))?
-        .with_rrl(args.edge.rrl());
+        .with_rrl(args.edge.rrl())
+        .with_udp_workers(args.edge.udp_workers());
     if let Some(secret) = args.edge.cookie_secret.clone() {
         server = server.with_cookie_secret(secret);
     }

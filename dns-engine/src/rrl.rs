@@ -160,6 +160,9 @@ pub struct ResponseClass<'a> {
     qtype: Option<RecordType>,
     /// The name the response is counted under: its last `labels` labels.
     name: Option<(&'a Name, u8)>,
+    /// Or, from the fast path, a name in wire form (uncompressed, any letter case), counted
+    /// under all its labels; it hashes as the same name given as a [`Name`] does.
+    wire: Option<&'a [u8]>,
 }
 
 impl<'a> ResponseClass<'a> {
@@ -169,6 +172,20 @@ impl<'a> ResponseClass<'a> {
             kind: ResponseKind::Error,
             qtype: None,
             name: None,
+            wire: None,
+        }
+    }
+
+    /// The class of a response the fast path made ([`crate::fast`]): `kind`, the question's
+    /// type for a positive answer, and the name it is counted under in wire form — the query
+    /// name for a positive answer, the zone's apex for NODATA and NXDOMAIN, the delegation
+    /// point for a referral, as [`ResponseClass::of`] counts them.
+    pub(crate) fn of_wire(kind: ResponseKind, qtype: Option<RecordType>, name: &'a [u8]) -> Self {
+        Self {
+            kind,
+            qtype,
+            name: None,
+            wire: Some(name),
         }
     }
 
@@ -178,6 +195,7 @@ impl<'a> ResponseClass<'a> {
             kind,
             qtype: None,
             name: name.map(|name| (name, label_count(name))),
+            wire: None,
         };
         match outcome {
             Outcome::Answer(_) => {
@@ -187,11 +205,13 @@ impl<'a> ResponseClass<'a> {
                         kind: ResponseKind::Synthesized,
                         qtype: None,
                         name: Some((qname, labels)),
+                        wire: None,
                     },
                     None => Self {
                         kind: ResponseKind::Positive,
                         qtype: Some(question.query_type()),
                         name: Some((qname, label_count(qname))),
+                        wire: None,
                     },
                 }
             }
@@ -480,18 +500,28 @@ impl RateLimiter {
         }
         hasher.write_u8(class.kind as u8);
         hasher.write_u16(class.qtype.map_or(0, u16::from));
+        let mut lower = [0; 63];
+        let mut label = |label: &[u8]| {
+            let Some(lower) = lower.get_mut(..label.len()) else {
+                return;
+            };
+            for (to, from) in lower.iter_mut().zip(label) {
+                *to = from.to_ascii_lowercase();
+            }
+            hasher.write_u8(lower.len() as u8);
+            hasher.write(lower);
+        };
         if let Some((name, labels)) = class.name {
             let skip = label_count(name).saturating_sub(labels);
-            let mut lower = [0; 63];
-            for label in name.iter().skip(usize::from(skip)) {
-                let Some(lower) = lower.get_mut(..label.len()) else {
-                    continue;
+            name.iter().skip(usize::from(skip)).for_each(&mut label);
+        }
+        if let Some(mut wire) = class.wire {
+            while let Some((&len, rest)) = wire.split_first() {
+                let Some(bytes) = rest.get(..usize::from(len)).filter(|_| len > 0) else {
+                    break;
                 };
-                for (to, from) in lower.iter_mut().zip(label) {
-                    *to = from.to_ascii_lowercase();
-                }
-                hasher.write_u8(lower.len() as u8);
-                hasher.write(lower);
+                label(bytes);
+                wire = &rest[usize::from(len)..];
             }
         }
         hasher.finish()
@@ -516,7 +546,34 @@ mod tests {
             kind: ResponseKind::Positive,
             qtype: Some(RecordType::A),
             name: Some((qname, label_count(qname))),
+            wire: None,
         }
+    }
+
+    #[test]
+    fn a_wire_name_is_counted_as_the_same_name_is() {
+        // The fast path's responses and the full path's share buckets, whatever the case.
+        let limiter = RateLimiter::new(&small()).unwrap();
+        let client = IpAddr::from([192, 0, 2, 1]);
+        let qname = name("www.Example.com.");
+        let wire = ResponseClass::of_wire(
+            ResponseKind::Positive,
+            Some(RecordType::A),
+            b"\x03WWW\x07example\x03COM\x00",
+        );
+        assert_eq!(
+            limiter.key(client, &positive(&qname)),
+            limiter.key(client, &wire)
+        );
+        let other = ResponseClass::of_wire(
+            ResponseKind::Positive,
+            Some(RecordType::A),
+            b"\x04www2\x07example\x03com\x00",
+        );
+        assert_ne!(
+            limiter.key(client, &positive(&qname)),
+            limiter.key(client, &other)
+        );
     }
 
     /// The default settings with a small table.

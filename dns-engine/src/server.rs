@@ -19,21 +19,24 @@ use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener as StdTcpListener, UdpSocket as StdUdpSocket};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 use tracing::{debug, error, info, trace, warn};
 
 use crate::catalog::{Catalog, SharedCatalog};
 use crate::cookie::{unix_now, CookieSecret, RequestCookie, ResponseCookie};
+use crate::fast::{self, compiled::Writer};
 use crate::lookup::{lookup_dnssec, Outcome};
 use crate::rrl::{RateLimiter, ResponseClass, RrlConfig, Verdict};
 use crate::wire::{self, Extras, Parsed, Transport};
 use crate::xfr::{self, TransferCounters, TransferPolicy};
+
+mod udp;
 
 /// How long a TCP connection may sit without completing a read or write before it is closed.
 /// RFC 7766 §6.2.3 asks servers to time out idle connections, "on the order of seconds".
@@ -56,8 +59,10 @@ const PORT_ZERO_ATTEMPTS: usize = 16;
 /// so that a persistent error does not turn into a busy loop.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// The largest datagram we read; longer ones are cut by the kernel and then fail to decode.
-const MAX_DATAGRAM: usize = 65_535;
+/// How many UDP workers serve when nothing says otherwise: one per core.
+pub fn default_udp_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
 
 /// Whether the engine's listeners are up, for the HTTP server's `/healthz`.
 ///
@@ -96,10 +101,12 @@ impl Drop for ServingGuard {
 /// An authoritative DNS server bound to one address on UDP and TCP.
 ///
 /// `bind` only binds (it needs no runtime and reports a taken port at once); `run` serves until
-/// the shutdown future completes.
+/// the shutdown future completes. UDP is served by worker threads, each with its own socket
+/// on the same port (see `server/udp.rs`); TCP by tasks on the tokio runtime.
 #[derive(Debug)]
 pub struct DnsServer {
     udp: StdUdpSocket,
+    udp_workers: usize,
     tcp: StdTcpListener,
     local_addr: SocketAddr,
     catalog: SharedCatalog,
@@ -112,10 +119,13 @@ pub struct DnsServer {
 }
 
 impl DnsServer {
-    /// Binds UDP and TCP on `addr`, serving an empty catalog.
+    /// Binds UDP and TCP on `addr`, serving an empty catalog, with one UDP worker per core
+    /// ([`DnsServer::with_udp_workers`]).
     ///
-    /// UDP is bound first and TCP on the port UDP got, so with port 0 both share one free port,
-    /// which [`DnsServer::local_addr`] reports.
+    /// With port 0, TCP is bound first and UDP on the port TCP got, so both share one free
+    /// port, which [`DnsServer::local_addr`] reports. TCP picks it because a TCP port is never
+    /// shared: the kernel may hand a port 0 UDP socket with `SO_REUSEPORT` a port that
+    /// another such socket of the same user holds, and two servers would split its traffic.
     ///
     /// Response rate limiting is off and server cookies use a random secret; see
     /// [`DnsServer::with_rrl`] and [`DnsServer::with_cookie_secret`].
@@ -140,6 +150,7 @@ impl DnsServer {
         let cookie_secret = CookieSecret::random().map_err(io::Error::other)?;
         Ok(Self {
             udp,
+            udp_workers: default_udp_workers(),
             tcp,
             local_addr,
             catalog: SharedCatalog::default(),
@@ -168,6 +179,14 @@ impl DnsServer {
     #[must_use]
     pub fn with_cookie_secret(mut self, secret: impl Into<CookieSecret>) -> Self {
         self.cookie_secret = secret.into();
+        self
+    }
+
+    /// Sets how many threads serve UDP, each on its own socket (default: one per core, at
+    /// least one). The kernel spreads datagrams over the sockets by source address and port.
+    #[must_use]
+    pub fn with_udp_workers(mut self, workers: usize) -> Self {
+        self.udp_workers = workers.max(1);
         self
     }
 
@@ -210,17 +229,20 @@ impl DnsServer {
     }
 
     /// Serves UDP and TCP until `shutdown` completes, then closes every listener and
-    /// connection. Fails only if the sockets cannot be handed to the tokio runtime.
+    /// connection. Fails only if the sockets cannot be handed to the tokio runtime, or the
+    /// further UDP workers' sockets cannot be bound or their threads started.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        let udp = UdpSocket::from_std(self.udp)?;
+        let mut sockets = Vec::with_capacity(self.udp_workers);
+        sockets.push(self.udp);
+        for _ in 1..self.udp_workers {
+            sockets.push(udp::bind_reuse_port(self.local_addr)?);
+        }
         let tcp = TcpListener::from_std(self.tcp)?;
-        let _serving = ServingGuard::new(&self.health);
-        info!(addr = %self.local_addr, "DNS engine serving UDP and TCP");
         if let Err(err) = self.rrl.validate() {
             warn!(%err, "response rate limiting: setting out of range, clamped");
         }
         // Allocated once, here; the UDP path then only reads and writes its buckets.
-        let limiter = RateLimiter::new(&self.rrl);
+        let limiter = RateLimiter::new(&self.rrl).map(|limiter| Arc::new(Mutex::new(limiter)));
         if limiter.is_some() {
             info!(
                 ratelimit = self.rrl.ratelimit,
@@ -232,6 +254,17 @@ impl DnsServer {
             );
         }
 
+        let shared = udp::Shared {
+            catalog: self.catalog.clone(),
+            cookie_secret: self.cookie_secret.clone(),
+            limiter,
+        };
+        // Dropped on every way out of this function (also when the future is dropped): that
+        // stops the workers and waits for them.
+        let _workers = udp::Workers::start(sockets, &shared)?;
+        let _serving = ServingGuard::new(&self.health);
+        info!(addr = %self.local_addr, udp_workers = self.udp_workers, "DNS engine serving UDP and TCP");
+
         let tcp_limits = TcpLimits {
             idle_timeout: self.tcp_idle_timeout,
             max_connections: self.max_tcp_connections,
@@ -242,17 +275,16 @@ impl DnsServer {
                 info!(addr = %self.local_addr, "DNS engine shutting down");
                 Ok(())
             }
-            never = serve_udp(&udp, &self.catalog, &self.cookie_secret, limiter) => match never {},
             never = serve_tcp(&tcp, &self.catalog, tcp_limits, &self.cookie_secret) => match never {},
         }
     }
 }
 
-/// Binds UDP on `addr`, then TCP on the same IP and UDP's port.
+/// Binds TCP on `addr`, then UDP (with `SO_REUSEPORT`, for the workers) on the same IP and
+/// TCP's port.
 fn bind_pair(addr: SocketAddr) -> io::Result<(StdUdpSocket, StdTcpListener)> {
-    let udp = StdUdpSocket::bind(addr)?;
-    let tcp = StdTcpListener::bind(SocketAddr::new(addr.ip(), udp.local_addr()?.port()))?;
-    udp.set_nonblocking(true)?;
+    let tcp = StdTcpListener::bind(addr)?;
+    let udp = udp::bind_reuse_port(SocketAddr::new(addr.ip(), tcp.local_addr()?.port()))?;
     tcp.set_nonblocking(true)?;
     Ok((udp, tcp))
 }
@@ -265,15 +297,95 @@ fn bind_pair(addr: SocketAddr) -> io::Result<(StdUdpSocket, StdTcpListener)> {
 /// Without a client address or a server secret it answers as a server without DNS Cookies
 /// does (RFC 7873 §5.2.1), except that a malformed COOKIE option is still FORMERR, and it
 /// limits no rate.
+///
+/// Like the UDP workers, it tries the fast path ([`crate::fast`]) first.
 pub fn respond(catalog: &Catalog, packet: &[u8], transport: Transport) -> Option<Vec<u8>> {
-    handle(catalog, packet, &Client::anonymous(transport), None)
+    let mut writer = Writer::new();
+    respond_into(catalog, packet, transport, &mut writer).map(<[u8]>::to_vec)
+}
+
+/// [`respond`] into a reused buffer: exactly what a UDP worker runs for each datagram (with
+/// an anonymous client), so that the allocation test measures the serving code itself.
+#[doc(hidden)]
+pub fn respond_into<'w>(
+    catalog: &Catalog,
+    packet: &[u8],
+    transport: Transport,
+    writer: &'w mut Writer,
+) -> Option<&'w [u8]> {
+    answer(catalog, packet, &Client::anonymous(transport), None, writer).then(|| writer.bytes())
 }
 
 /// [`respond`] without its panic guard, so that the fuzz targets (`tests/engine/fuzz`) see a
 /// panic as the crash it is instead of a quietly dropped packet. Not for serving.
 #[doc(hidden)]
 pub fn respond_uncaught(catalog: &Catalog, packet: &[u8], transport: Transport) -> Option<Vec<u8>> {
+    let mut writer = Writer::new();
+    answer_uncaught(
+        catalog,
+        packet,
+        &Client::anonymous(transport),
+        None,
+        &mut writer,
+    )
+    .then(|| writer.bytes().to_vec())
+}
+
+/// [`respond`] through the full path alone (parse, lookup, encode), never the fast one: what
+/// the differential test compares the fast path with. Not for serving.
+#[doc(hidden)]
+pub fn respond_full(catalog: &Catalog, packet: &[u8], transport: Transport) -> Option<Vec<u8>> {
     handle_uncaught(catalog, packet, &Client::anonymous(transport), None)
+}
+
+/// Writes the response to one message from `client` into `writer`: the fast path's when it
+/// takes the message, else the full path's. False when nothing is to be sent. A panic costs
+/// that one message.
+fn answer(
+    catalog: &Catalog,
+    packet: &[u8],
+    client: &Client<'_>,
+    limiter: Option<&Mutex<RateLimiter>>,
+    writer: &mut Writer,
+) -> bool {
+    let answered = catch_unwind(AssertUnwindSafe(|| {
+        answer_uncaught(catalog, packet, client, limiter, writer)
+    }));
+    answered.unwrap_or_else(|_| {
+        error!(
+            len = packet.len(),
+            "BUG: panic while handling a DNS message; dropped it"
+        );
+        false
+    })
+}
+
+/// [`answer`] without its panic guard.
+fn answer_uncaught(
+    catalog: &Catalog,
+    packet: &[u8],
+    client: &Client<'_>,
+    limiter: Option<&Mutex<RateLimiter>>,
+    writer: &mut Writer,
+) -> bool {
+    if let Some(answered) = fast::respond(catalog, packet, client.transport, writer) {
+        // The fast path takes no cookies, so nothing proves the source here.
+        return match rate_limit(limiter, client.ip, || answered.class()) {
+            None => false,
+            Some(true) => {
+                answered.truncate(writer);
+                true
+            }
+            Some(false) => true,
+        };
+    }
+    match handle_uncaught(catalog, packet, client, limiter) {
+        Some(bytes) => {
+            writer.set(&bytes);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Who a message came from and how: what its response depends on besides the message.
@@ -312,31 +424,13 @@ impl Client<'_> {
     }
 }
 
-/// [`respond`] for a known client, counting the response against `limiter` if there is one.
-fn handle(
-    catalog: &Catalog,
-    packet: &[u8],
-    client: &Client<'_>,
-    limiter: Option<&mut RateLimiter>,
-) -> Option<Vec<u8>> {
-    let handled = catch_unwind(AssertUnwindSafe(|| {
-        handle_uncaught(catalog, packet, client, limiter)
-    }));
-    handled.unwrap_or_else(|_| {
-        error!(
-            len = packet.len(),
-            "BUG: panic while handling a DNS message; dropped it"
-        );
-        None
-    })
-}
-
-/// [`handle`] without its panic guard.
+/// The full path for a known client, counting the response against `limiter` if there is
+/// one.
 fn handle_uncaught(
     catalog: &Catalog,
     packet: &[u8],
     client: &Client<'_>,
-    limiter: Option<&mut RateLimiter>,
+    limiter: Option<&Mutex<RateLimiter>>,
 ) -> Option<Vec<u8>> {
     if xfr::is_special(packet) {
         // Over UDP a transfer is one message at most (FORMERR for AXFR, one SOA for IXFR).
@@ -379,7 +473,7 @@ fn handle_ordinary(
     catalog: &Catalog,
     packet: &[u8],
     client: &Client<'_>,
-    limiter: Option<&mut RateLimiter>,
+    limiter: Option<&Mutex<RateLimiter>>,
 ) -> Option<Vec<u8>> {
     match wire::parse(packet) {
         Parsed::Query(request) => {
@@ -429,15 +523,18 @@ fn handle_ordinary(
 /// What rate limiting makes of a response to `client`: `None` to drop it, else whether to
 /// send it truncated. `class` is only worked out when there is a limiter to count it.
 fn rate_limit<'a>(
-    limiter: Option<&mut RateLimiter>,
+    limiter: Option<&Mutex<RateLimiter>>,
     client: IpAddr,
     class: impl FnOnce() -> ResponseClass<'a>,
 ) -> Option<bool> {
     let Some(limiter) = limiter else {
         return Some(false);
     };
+    let class = class();
+    // Held for the check alone; a poisoned limiter still holds valid buckets.
+    let mut limiter = limiter.lock().unwrap_or_else(PoisonError::into_inner);
     let now = limiter.now();
-    match limiter.check(client, &class(), now) {
+    match limiter.check(client, &class, now) {
         Verdict::Send => Some(false),
         Verdict::Slip => {
             trace!(%client, "rate limited; sending it truncated");
@@ -446,42 +543,6 @@ fn rate_limit<'a>(
         Verdict::Drop => {
             trace!(%client, "rate limited; dropping it");
             None
-        }
-    }
-}
-
-/// Answers datagrams until dropped.
-async fn serve_udp(
-    socket: &UdpSocket,
-    catalog: &SharedCatalog,
-    cookie_secret: &CookieSecret,
-    mut limiter: Option<RateLimiter>,
-) -> Infallible {
-    let mut buf = vec![0; MAX_DATAGRAM];
-    loop {
-        let (len, peer) = match socket.recv_from(&mut buf).await {
-            Ok(received) => received,
-            Err(err) => {
-                // e.g. ICMP errors reported on the socket; nothing to do about them.
-                debug!(%err, "UDP receive failed");
-                tokio::task::yield_now().await;
-                continue;
-            }
-        };
-        let Some(packet) = buf.get(..len) else {
-            continue;
-        };
-        let client = Client {
-            ip: peer.ip(),
-            transport: Transport::Udp,
-            cookie_secret: Some(cookie_secret),
-            transfer: Some(catalog),
-        };
-        let response = handle(&catalog.snapshot(), packet, &client, limiter.as_mut());
-        if let Some(response) = response {
-            if let Err(err) = socket.send_to(&response, peer).await {
-                debug!(%peer, %err, "UDP send failed");
-            }
         }
     }
 }
@@ -608,6 +669,7 @@ async fn serve_connection(
     }
     let mut message = Vec::new();
     let mut frame = Vec::new();
+    let mut writer = Writer::new();
     loop {
         let mut length = [0; 2];
         state
@@ -658,26 +720,43 @@ async fn serve_connection(
                 }
             }
         } else {
-            match handle(&catalog.snapshot(), &message, &client, None) {
-                Some(response) => vec![response],
-                None => continue,
+            if answer(&catalog.snapshot(), &message, &client, None, &mut writer)
+                && !send_frame(&mut stream, &mut frame, writer.bytes(), idle_timeout, peer).await
+            {
+                return;
             }
+            continue;
         };
         for response in responses {
-            // `wire` keeps TCP responses within 65535 bytes; anything else is a bug.
-            let Ok(length) = u16::try_from(response.len()) else {
-                error!(%peer, len = response.len(), "BUG: TCP response longer than a frame");
-                return;
-            };
-            frame.clear();
-            frame.extend_from_slice(&length.to_be_bytes());
-            frame.extend_from_slice(&response);
-            if !within(idle_timeout, stream.write_all(&frame)).await {
-                debug!(%peer, "TCP write failed or stalled");
+            if !send_frame(&mut stream, &mut frame, &response, idle_timeout, peer).await {
                 return;
             }
         }
     }
+}
+
+/// Writes one response with its two-octet length (RFC 7766 §8); false if the connection is
+/// to be closed.
+async fn send_frame(
+    stream: &mut TcpStream,
+    frame: &mut Vec<u8>,
+    response: &[u8],
+    idle_timeout: Duration,
+    peer: SocketAddr,
+) -> bool {
+    // `wire` keeps TCP responses within 65535 bytes; anything else is a bug.
+    let Ok(length) = u16::try_from(response.len()) else {
+        error!(%peer, len = response.len(), "BUG: TCP response longer than a frame");
+        return false;
+    };
+    frame.clear();
+    frame.extend_from_slice(&length.to_be_bytes());
+    frame.extend_from_slice(response);
+    if !within(idle_timeout, stream.write_all(frame)).await {
+        debug!(%peer, "TCP write failed or stalled");
+        return false;
+    }
+    true
 }
 
 /// Runs an I/O step with a deadline; true if it completed successfully in time.

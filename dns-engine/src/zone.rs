@@ -201,6 +201,10 @@ pub struct Zone {
     /// first transfer of this snapshot, for secondaries only (see [`Zone::transfer_records`]).
     #[cfg(feature = "server")]
     nsec_chain: std::sync::OnceLock<BTreeMap<LowerName, (RData, RData)>>,
+    /// The compiled form the fast path answers from ([`crate::fast`]), built with the
+    /// snapshot (and again once it is signed, which adds the DNSKEY RRset).
+    #[cfg(feature = "server")]
+    fast: Arc<crate::fast::compiled::FastZone>,
 }
 
 impl Zone {
@@ -268,7 +272,7 @@ impl Zone {
             has_wildcards |= key.as_name().is_wildcard();
             has_dnames |= node.dname.is_some();
         }
-        Ok(Self {
+        let zone = Self {
             origin,
             apex,
             soa,
@@ -284,7 +288,25 @@ impl Zone {
             journal: None,
             #[cfg(feature = "server")]
             nsec_chain: std::sync::OnceLock::new(),
-        })
+            #[cfg(feature = "server")]
+            fast: Arc::default(),
+        };
+        #[cfg(feature = "server")]
+        let zone = zone.compiled();
+        Ok(zone)
+    }
+
+    /// The same zone with its compiled form built from its nodes.
+    #[cfg(feature = "server")]
+    fn compiled(mut self) -> Self {
+        self.fast = Arc::new(crate::fast::compiled::FastZone::build(&self).unwrap_or_default());
+        self
+    }
+
+    /// The compiled form the fast path answers from.
+    #[cfg(feature = "server")]
+    pub(crate) fn fast(&self) -> &crate::fast::compiled::FastZone {
+        &self.fast
     }
 
     /// The same zone, signed with `key` at the time `now_unix` (seconds since the epoch): the
@@ -305,7 +327,7 @@ impl Zone {
         let signer = Signer::new(key, &self.origin, now_unix);
         self.sign_with(&signer)?;
         self.signer = Some(signer);
-        Ok(self)
+        Ok(self.compiled())
     }
 
     #[cfg(feature = "server")]

@@ -84,6 +84,7 @@ async fn run_with_store(
             },
             rrl: args.dns_edge.rrl(),
             cookie_secret: args.dns_edge.cookie_secret.clone(),
+            dns_workers: args.dns_edge.udp_workers(),
             leptos_options,
         },
     )
@@ -134,6 +135,8 @@ pub struct Settings {
     pub rrl: dns_engine::rrl::RrlConfig,
     /// The DNS Cookie secret; `None`: a random one per start.
     pub cookie_secret: Option<dns_engine::cookie::CookieSecret>,
+    /// How many threads serve DNS over UDP.
+    pub dns_workers: usize,
     /// The name of the catalog zone secondaries learn the zones from (RFC 9432).
     pub catalog_zone: String,
     /// How long the first NOTIFY to a secondary waits for its answer (then doubling, 5 tries).
@@ -158,8 +161,9 @@ pub struct Running {
 impl Running {
     /// Bind both listeners (port 0 picks free ports) and start serving.
     pub async fn start(pool: sqlx::PgPool, settings: Settings) -> Result<Running, BoxError> {
-        let mut dns =
-            dns_engine::DnsServer::bind(settings.dns_addr)?.with_rrl(settings.rrl.clone());
+        let mut dns = dns_engine::DnsServer::bind(settings.dns_addr)?
+            .with_rrl(settings.rrl.clone())
+            .with_udp_workers(settings.dns_workers);
         if let Some(secret) = settings.cookie_secret.clone() {
             dns = dns.with_cookie_secret(secret);
         }

@@ -42,7 +42,7 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 /// The rich zone: every behaviour the engine promises, in one place. Owners are relative to the
 /// origin; the format is the harness's `owner ttl TYPE data`, which is also valid zone-file
 /// syntax once `$ORIGIN` is set, so Knot reads the very same text.
-const EXAMPLE: &str = r#"
+pub(crate) const EXAMPLE: &str = r#"
 @          3600 SOA   ns1 hostmaster 2024010101 7200 3600 1209600 300
 @          3600 NS    ns1
 @          3600 NS    ns2.example.net.
@@ -152,7 +152,7 @@ long       300  TXT   "012345678901234567890123456789012345678901234567890123456
 "#;
 
 /// A small reverse zone: PTRs, an empty non-terminal, an NS without glue.
-const REVERSE: &str = r#"
+pub(crate) const REVERSE: &str = r#"
 @          3600 SOA   ns1.example.com. hostmaster.example.com. 7 7200 3600 1209600 600
 @          3600 NS    ns1.example.com.
 1          3600 PTR   www.example.com.
@@ -162,7 +162,7 @@ const REVERSE: &str = r#"
 
 /// A child of `example.com.` that we host as well: its DS stays the parent's to answer
 /// (RFC 4035 §3.1.4.1), everything else is the child's.
-const HOSTED: &str = r#"
+pub(crate) const HOSTED: &str = r#"
 @          1800 SOA   ns1.example.com. hostmaster.example.com. 3 7200 3600 1209600 900
 @          1800 NS    ns1.example.com.
 @          1800 A     192.0.2.44
@@ -266,19 +266,19 @@ const TYPES: &[RecordType] = &[
 
 /// How a query is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Transport {
+pub(crate) enum Transport {
     Udp,
     Tcp,
 }
 
 /// One query of the corpus.
 #[derive(Clone, Debug)]
-struct Probe {
+pub(crate) struct Probe {
     qname: String,
     qtype: RecordType,
     /// `Some((payload, DO))` to send an OPT record.
     edns: Option<(u16, bool)>,
-    transport: Transport,
+    pub(crate) transport: Transport,
     /// RD, which must be copied into the response (RFC 1035 §4.1.1) and never answered with RA.
     recursion_desired: bool,
     class: DNSClass,
@@ -316,7 +316,7 @@ impl Probe {
         self
     }
 
-    fn message(&self) -> Message {
+    pub(crate) fn message(&self) -> Message {
         let mut message = Message::query();
         message.metadata.recursion_desired = self.recursion_desired;
         let mut query = Query::query(Name::from_ascii(&self.qname).unwrap(), self.qtype);
@@ -372,7 +372,7 @@ fn scramble(name: &str) -> String {
 }
 
 /// The corpus: generated from the name and type tables, plus the transport and EDNS variants.
-fn corpus() -> Vec<Probe> {
+pub(crate) fn corpus() -> Vec<Probe> {
     let mut probes = Vec::new();
     let zones = [
         ("example.com.", EXAMPLE_NAMES),

@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+/// Counts each thread's allocations, for the fast path's allocation test (`fast.rs`).
+#[global_allocator]
+static ALLOCATOR: fast::Counting = fast::Counting;
+
 mod answer;
 mod case;
 mod cname;
@@ -13,6 +17,7 @@ mod differential;
 mod dname;
 mod dnssec;
 mod edns;
+mod fast;
 mod fuzz;
 mod harness;
 mod lifecycle;

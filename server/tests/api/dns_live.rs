@@ -414,6 +414,7 @@ async fn zones_in_the_store_are_served_from_the_first_query() {
             http_limits: Default::default(),
             rrl: dns_engine::rrl::RrlConfig::off(),
             cookie_secret: None,
+            dns_workers: 2,
             catalog_zone: zonekeeper::primary::DEFAULT_CATALOG_ZONE.into(),
             // Loopback answers at once; a lost NOTIFY is retried sooner than in production.
             notify_first_wait: std::time::Duration::from_millis(100),

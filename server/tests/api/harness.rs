@@ -212,6 +212,7 @@ impl TestApp {
                 // The tests send bursts from 127.0.0.1; the engine's own tests cover RRL.
                 rrl: dns_engine::rrl::RrlConfig::off(),
                 cookie_secret: None,
+                dns_workers: 2,
                 catalog_zone: zonekeeper::primary::DEFAULT_CATALOG_ZONE.into(),
                 // Loopback answers at once; a lost NOTIFY is retried sooner than in production.
                 notify_first_wait: std::time::Duration::from_millis(100),

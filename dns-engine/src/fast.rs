@@ -1,0 +1,484 @@
+//! The fast path: the common queries answered straight from the compiled snapshot into a
+//! reused buffer, with no decoding into hickory's types, no cloned records and no allocation.
+//!
+//! It answers what most of a hosting provider's traffic is — a plain question (opcode QUERY,
+//! one question of class IN, at most an OPT record without a COOKIE option) about a name of an
+//! unsigned zone, or of a signed zone from a client without DO — when the answer is data,
+//! a CNAME chain inside the zone, NODATA, NXDOMAIN or a referral, and fits the transport.
+//! Everything else (DNSSEC answers, wildcards, DNAMEs, synthesized reverse names, cookies,
+//! rate limiting, responses that need truncation, anything unusual about the packet) it
+//! declines, and the full path ([`crate::server`] through [`crate::wire`] and
+//! [`crate::lookup`]) answers as before. The two give the same octets wherever the fast path
+//! answers: the walk below is [`crate::lookup`]'s, step for step (the RFC sections are cited
+//! there), and the writer compresses names as hickory does (`compiled.rs`); the differential
+//! test in `tests/engine/fast.rs` compares them over whole zones.
+
+pub mod compiled;
+
+use hickory_proto::rr::RecordType;
+
+use crate::catalog::Catalog;
+use crate::lookup::MAX_CNAME_CHAIN;
+use crate::rrl::{ResponseClass, ResponseKind};
+use crate::wire::{Transport, UDP_PAYLOAD};
+use compiled::{FastNode, FastZone, WireRrset, Writer};
+
+/// RFC 1035 §4.1.1: the header is 12 octets.
+const HEADER: usize = 12;
+const TYPE_CNAME: u16 = 5;
+const TYPE_NS: u16 = 2;
+const TYPE_MX: u16 = 15;
+const TYPE_SRV: u16 = 33;
+const TYPE_A: u16 = 1;
+const TYPE_AAAA: u16 = 28;
+const TYPE_OPT: u16 = 41;
+const TYPE_DS: u16 = 43;
+const TYPE_ANY: u16 = 255;
+const CLASS_IN: u16 = 1;
+/// RFC 7873 §4: the COOKIE option.
+const OPTION_COOKIE: u16 = 10;
+/// At most this many host names of an NS, MX or SRV RRset get their addresses added
+/// ([`crate::lookup`]'s `MAX_HOSTS`).
+const MAX_HOSTS: usize = 32;
+/// The most RRsets the additional section records to avoid repeating one.
+const MAX_ADDED: usize = 2 * MAX_HOSTS;
+
+/// A name in lower case with its label offsets.
+struct Key {
+    bytes: [u8; 255],
+    len: usize,
+    /// Where each label starts, from the first (leftmost) one.
+    labels: [u8; 128],
+    count: usize,
+}
+
+impl Key {
+    /// The lower-case form of the wire name `name` (labels and root, no pointers).
+    fn new(name: &[u8]) -> Option<Self> {
+        let mut key = Self {
+            bytes: [0; 255],
+            len: name.len(),
+            labels: [0; 128],
+            count: 0,
+        };
+        let target = key.bytes.get_mut(..name.len())?;
+        for (out, byte) in target.iter_mut().zip(name) {
+            *out = byte.to_ascii_lowercase();
+        }
+        let mut at = 0;
+        loop {
+            let len = usize::from(*name.get(at)?);
+            if len == 0 {
+                break;
+            }
+            *key.labels.get_mut(key.count)? = u8::try_from(at).ok()?;
+            key.count += 1;
+            at += 1 + len;
+        }
+        (at + 1 == name.len()).then_some(key)
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The name's last `labels` labels (0: the root).
+    fn suffix(&self, labels: usize) -> &[u8] {
+        if labels >= self.count {
+            return self.bytes();
+        }
+        let start = usize::from(self.labels[self.count - labels]);
+        &self.bytes[start..self.len]
+    }
+
+    /// Whether the name is at or below the name with the lower-case wire form `apex`, which
+    /// has `apex_labels` labels.
+    fn is_within(&self, apex: &[u8], apex_labels: u8) -> bool {
+        usize::from(apex_labels) <= self.count && self.suffix(usize::from(apex_labels)) == apex
+    }
+}
+
+/// A request the fast path can take.
+struct Question<'p> {
+    id: [u8; 2],
+    rd: bool,
+    /// As sent, in wire form.
+    qname: &'p [u8],
+    qtype: u16,
+    /// The OPT record's payload size and DO bit.
+    edns: Option<(u16, bool)>,
+}
+
+/// Reads `packet` if it is a request the fast path takes.
+fn question(packet: &[u8]) -> Option<Question<'_>> {
+    let header = packet.get(..HEADER)?;
+    let flags = header[2];
+    // QR clear, opcode QUERY (the other bits of this octet are AA, TC and RD).
+    if flags & 0xF8 != 0 {
+        return None;
+    }
+    let count = |at: usize| u16::from_be_bytes([header[at], header[at + 1]]);
+    let additional = count(10);
+    if count(4) != 1 || count(6) != 0 || count(8) != 0 || additional > 1 {
+        return None;
+    }
+    // The name: plain labels (no pointers, RFC 1035 §4.1.4 allows them but no client sends
+    // one in a question), at most 255 octets.
+    let mut at = HEADER;
+    loop {
+        let len = *packet.get(at)?;
+        if len == 0 {
+            break;
+        }
+        if len > 63 {
+            return None;
+        }
+        at += 1 + usize::from(len);
+    }
+    let qname = packet.get(HEADER..=at)?;
+    if qname.len() > 255 {
+        return None;
+    }
+    let fixed = packet.get(at + 1..at + 5)?;
+    let qtype = u16::from_be_bytes([fixed[0], fixed[1]]);
+    let qclass = u16::from_be_bytes([fixed[2], fixed[3]]);
+    // Meta types (AXFR, IXFR, …), OPT and DS (the parent's, when both sides are hosted) are
+    // the full path's; ANY is answered (one RRset, RFC 8482).
+    let plain = (1..128).contains(&qtype) && qtype != TYPE_OPT && qtype != TYPE_DS;
+    if qclass != CLASS_IN || !(plain || qtype == TYPE_ANY) {
+        return None;
+    }
+    let rest = packet.get(at + 5..)?;
+    let edns = match additional {
+        0 => {
+            if !rest.is_empty() {
+                return None;
+            }
+            None
+        }
+        _ => Some(opt(rest)?),
+    };
+    Some(Question {
+        id: [header[0], header[1]],
+        rd: flags & 0x01 != 0,
+        qname,
+        qtype,
+        edns,
+    })
+}
+
+/// Reads an OPT record that is all of `record`: owner the root, version 0, no COOKIE option
+/// (RFC 6891 §6.1.2, §6.1.3); its payload size and DO bit.
+fn opt(record: &[u8]) -> Option<(u16, bool)> {
+    let fixed = record.get(..11)?;
+    let field = |at: usize| u16::from_be_bytes([fixed[at], fixed[at + 1]]);
+    if fixed[0] != 0 || field(1) != TYPE_OPT || fixed[6] != 0 {
+        return None;
+    }
+    let payload = field(3);
+    let dnssec_ok = fixed[7] & 0x80 != 0;
+    let length = usize::from(field(9));
+    let mut options = record.get(11..)?;
+    if options.len() != length {
+        return None;
+    }
+    while !options.is_empty() {
+        let code = u16::from_be_bytes([*options.first()?, *options.get(1)?]);
+        let len = usize::from(u16::from_be_bytes([*options.get(2)?, *options.get(3)?]));
+        if code == OPTION_COOKIE {
+            return None;
+        }
+        options = options.get(4 + len..)?;
+    }
+    Some((payload, dnssec_ok))
+}
+
+/// The largest response for `edns` over `transport` ([`Transport::response_limit`]).
+fn limit(transport: Transport, edns: Option<(u16, bool)>) -> usize {
+    match (transport, edns) {
+        (Transport::Tcp, _) => usize::from(u16::MAX),
+        (Transport::Udp, None) => 512,
+        (Transport::Udp, Some((payload, _))) => usize::from(payload.clamp(512, UDP_PAYLOAD)),
+    }
+}
+
+/// What the walk made of the question.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind<'z> {
+    Answer,
+    NoData,
+    NxDomain,
+    /// At the delegation point owned by this wire name.
+    Referral(&'z [u8]),
+}
+
+/// A response the fast path wrote: what rate limiting counts it as, and how to cut it down
+/// to the truncated form that slips through (RFC 2181 §9: TC set, no records).
+pub struct Answered<'a> {
+    class: ResponseClass<'a>,
+    question_end: usize,
+    edns: Option<(u16, bool)>,
+}
+
+impl<'a> Answered<'a> {
+    /// The class of the response, for [`crate::rrl`].
+    pub fn class(&self) -> ResponseClass<'a> {
+        self.class
+    }
+
+    /// Turns the response in `out` into its truncated form: the header with TC, the
+    /// question and the OPT record, as the full path sends a response that slips.
+    pub fn truncate(&self, out: &mut Writer) {
+        out.truncate(self.question_end);
+        let mut additional = 0;
+        if let Some((_, dnssec_ok)) = self.edns {
+            put_opt(out, dnssec_ok);
+            additional = 1;
+        }
+        out.set_flag(2, 0x02);
+        out.set_u16(6, 0);
+        out.set_u16(8, 0);
+        out.set_u16(10, additional);
+    }
+}
+
+/// Our OPT record: root owner, payload 1232, extended RCODE 0, version 0, DO echoed, no
+/// options (RFC 6891 §6.1.2, RFC 3225 §3).
+fn put_opt(out: &mut Writer, dnssec_ok: bool) {
+    out.put(&[0]);
+    out.put_u16(TYPE_OPT);
+    out.put_u16(UDP_PAYLOAD);
+    out.put(&[0, 0, if dnssec_ok { 0x80 } else { 0 }, 0, 0, 0]);
+}
+
+/// The section counts so far.
+#[derive(Default)]
+struct Counts {
+    answers: u16,
+    authority: u16,
+    additional: u16,
+}
+
+/// Answers `packet` into `out` if the fast path takes it; None leaves it to the full path
+/// (and `out` holds nothing useful).
+pub fn respond<'a>(
+    catalog: &'a Catalog,
+    packet: &'a [u8],
+    transport: Transport,
+    out: &mut Writer,
+) -> Option<Answered<'a>> {
+    out.clear();
+    let question = question(packet)?;
+    let key = Key::new(question.qname)?;
+    // RFC 1034 §4.3.2 step 2: the nearest enclosing zone ([`Catalog::find`]).
+    let Some(zone) = catalog
+        .depths()
+        .iter()
+        .filter(|&&depth| usize::from(depth) <= key.count)
+        .find_map(|&depth| catalog.zone_by_wire(key.suffix(usize::from(depth))))
+    else {
+        // REFUSED, or the catalog zone for a secondary: the full path's.
+        return None;
+    };
+    let dnssec_ok = question.edns.is_some_and(|(_, dnssec_ok)| dnssec_ok);
+    if dnssec_ok && zone.is_signed() {
+        return None;
+    }
+    let fast = zone.fast();
+
+    // Header (flags and counts are filled in at the end) and the question, as sent.
+    out.put(&question.id);
+    out.put(&[0; 10]);
+    out.name(question.qname, true);
+    out.put_u16(question.qtype);
+    out.put_u16(CLASS_IN);
+    let question_end = out.len();
+
+    let mut counts = Counts::default();
+    let kind = walk(zone, fast, &question, key, &mut counts, out)?;
+
+    if let Some((_, dnssec_ok)) = question.edns {
+        put_opt(out, dnssec_ok);
+        counts.additional += 1;
+    }
+    if out.len() > limit(transport, question.edns) {
+        // Needs dropping optional data or TC: the full path decides how.
+        return None;
+    }
+    // QR, opcode QUERY, AA (a referral is authoritative only for a CNAME of ours before
+    // it), RD copied; RA, AD and CD clear; the RCODE.
+    let authoritative = !matches!(kind, Kind::Referral(_)) || counts.answers > 0;
+    let flags = 0x80 | (u8::from(authoritative) << 2) | u8::from(question.rd);
+    let rcode = if matches!(kind, Kind::NxDomain) { 3 } else { 0 };
+    out.set_u16(2, u16::from_be_bytes([flags, rcode]));
+    out.set_u16(4, 1);
+    out.set_u16(6, counts.answers);
+    out.set_u16(8, counts.authority);
+    out.set_u16(10, counts.additional);
+    // Counted as [`ResponseClass::of`] counts the full path's responses.
+    let class = match kind {
+        Kind::Answer => ResponseClass::of_wire(
+            ResponseKind::Positive,
+            Some(RecordType::from(question.qtype)),
+            question.qname,
+        ),
+        Kind::NoData => ResponseClass::of_wire(ResponseKind::NoData, None, fast.origin()),
+        Kind::NxDomain => ResponseClass::of_wire(ResponseKind::NxDomain, None, fast.origin()),
+        Kind::Referral(owner) => ResponseClass::of_wire(ResponseKind::Referral, None, owner),
+    };
+    Some(Answered {
+        class,
+        question_end,
+        edns: question.edns,
+    })
+}
+
+/// [`crate::lookup`]'s answer: the CNAME chain, then the data, NODATA, NXDOMAIN or a
+/// referral. None declines.
+fn walk<'z>(
+    zone: &crate::zone::Zone,
+    fast: &'z FastZone,
+    question: &Question<'_>,
+    key: Key,
+    counts: &mut Counts,
+    out: &mut Writer,
+) -> Option<Kind<'z>> {
+    let qtype = question.qtype;
+    let mut name: &[u8] = question.qname;
+    let mut key = key;
+    // The owners (lower case) of the CNAMEs in the answer, for the loop check.
+    let mut chain: [Option<Key>; MAX_CNAME_CHAIN + 1] = Default::default();
+    for hop in 0..=MAX_CNAME_CHAIN {
+        if zone.has_cuts() || zone.has_dnames() {
+            if let Some(cut) = cut_on_the_way(fast, &key, qtype)? {
+                let ns = cut.rrset(TYPE_NS)?;
+                if !ns.is_compiled() {
+                    return None;
+                }
+                counts.authority += out.rrset(&cut.owner, ns);
+                add_addresses(zone, fast, ns, counts, out)?;
+                return Some(Kind::Referral(&cut.owner));
+            }
+        }
+        let Some(node) = fast.node(key.bytes()) else {
+            // A name without a node: synthesized (default reverse names), covered by a
+            // wildcard, or nonexistent.
+            if !zone.synth().is_empty() || zone.has_wildcards() {
+                return None;
+            }
+            counts.authority += out.negative_soa(fast)?;
+            return Some(Kind::NxDomain);
+        };
+        let rrset = if qtype == TYPE_ANY {
+            node.rrsets.iter().min_by_key(|rrset| rrset.rtype())
+        } else {
+            node.rrset(qtype)
+        };
+        if let Some(rrset) = rrset {
+            if !rrset.is_compiled() {
+                return None;
+            }
+            counts.answers += out.rrset(name, rrset);
+            if matches!(rrset.rtype(), TYPE_NS | TYPE_MX | TYPE_SRV) {
+                add_addresses(zone, fast, rrset, counts, out)?;
+            }
+            return Some(Kind::Answer);
+        }
+        let Some(cname) = node.rrset(TYPE_CNAME) else {
+            counts.authority += out.negative_soa(fast)?;
+            return Some(Kind::NoData);
+        };
+        if hop == MAX_CNAME_CHAIN {
+            return Some(Kind::Answer);
+        }
+        if !cname.is_compiled() {
+            return None;
+        }
+        counts.answers += out.rrset(name, cname);
+        let target = cname.records().next()?.first_name()?;
+        let target_key = Key::new(target)?;
+        chain[hop] = Some(key);
+        // RFC 1034 §3.6.2: a target that already owns a CNAME in the answer closes a loop;
+        // out of the zone, the resolver goes on.
+        let looped = chain
+            .iter()
+            .flatten()
+            .any(|owner| owner.bytes() == target_key.bytes());
+        if looped || !target_key.is_within(fast.apex(), fast.apex_labels()) {
+            return Some(Kind::Answer);
+        }
+        name = target;
+        key = target_key;
+    }
+    Some(Kind::Answer)
+}
+
+/// The delegation at or above `key` on the walk down from the apex, or None; declines (the
+/// outer None) at a DNAME above the name.
+fn cut_on_the_way<'z>(fast: &'z FastZone, key: &Key, qtype: u16) -> Option<Option<&'z FastNode>> {
+    let apex = usize::from(fast.apex_labels());
+    let deepest = key.count;
+    for labels in apex..=deepest {
+        let Some(node) = fast.node(key.suffix(labels)) else {
+            return Some(None);
+        };
+        if labels > apex && node.cut && !(labels == deepest && qtype == TYPE_DS) {
+            return Some(Some(node));
+        }
+        if labels < deepest && node.dname {
+            return None;
+        }
+    }
+    Some(None)
+}
+
+/// Adds the addresses the zone holds for the host names in `rrset`'s data, each RRset once
+/// ([`crate::lookup`]'s `add_addresses`, without DNSSEC); declines where a wildcard could
+/// supply them.
+fn add_addresses(
+    zone: &crate::zone::Zone,
+    fast: &FastZone,
+    rrset: &WireRrset,
+    counts: &mut Counts,
+    out: &mut Writer,
+) -> Option<()> {
+    // The RRsets added so far, by node and type: a host named twice (two MX records, or
+    // both NS of a referral in one place) still gets one RRset.
+    let mut added: [(usize, u16); MAX_ADDED] = [(0, 0); MAX_ADDED];
+    let mut added_count = 0;
+    for rdata in rrset.records().take(MAX_HOSTS) {
+        let Some(target) = rdata.first_name() else {
+            continue;
+        };
+        let key = Key::new(target)?;
+        if !key.is_within(fast.apex(), fast.apex_labels()) {
+            continue;
+        }
+        let Some(node) = fast.node(key.bytes()) else {
+            if zone.has_wildcards() {
+                // A wildcard may hold addresses for it: the full path's.
+                return None;
+            }
+            continue;
+        };
+        for rtype in [TYPE_A, TYPE_AAAA] {
+            let Some(addresses) = node.rrset(rtype) else {
+                continue;
+            };
+            let id = (std::ptr::from_ref(node) as usize, rtype);
+            if added[..added_count].contains(&id) {
+                continue;
+            }
+            if !addresses.is_compiled() {
+                return None;
+            }
+            // Owned by the host name as the data spells it.
+            counts.additional += out.rrset(target, addresses);
+            if let Some(slot) = added.get_mut(added_count) {
+                *slot = id;
+                added_count += 1;
+            }
+        }
+    }
+    Some(())
+}

@@ -1,0 +1,346 @@
+//! The fast path ([`dns_engine::fast`]) against the full path: wherever the fast path takes a
+//! query, its response must be the full path's, octet for octet; and for the answers of an
+//! unsigned zone it must allocate nothing once warmed up.
+//!
+//! The corpus is the Knot differential test's (every name of its rich zone × every type,
+//! letter-case variants, EDNS sizes, DO, no EDNS, TCP), sent over both transports, plus message
+//! IDs and RD variants; the zones are that test's as well, and a signed copy of them.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+use dns_engine::fast::{self, compiled::Writer};
+use dns_engine::server::{respond_full, respond_into};
+use dns_engine::wire::Transport;
+use dns_engine::{Catalog, ZoneKey};
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::RecordType;
+
+use crate::differential::{corpus, EXAMPLE, HOSTED, REVERSE};
+use crate::harness::{query, with_edns, zone};
+
+fn catalog() -> Catalog {
+    Catalog::from_zones([
+        zone("example.com.", EXAMPLE),
+        zone("2.0.192.in-addr.arpa.", REVERSE),
+        zone("hosted.example.com.", HOSTED),
+    ])
+}
+
+/// What kind of answer a response is, for the coverage check.
+fn kind(response: &Message) -> &'static str {
+    let header = &response.metadata;
+    match header.response_code {
+        ResponseCode::NXDomain => "nxdomain",
+        ResponseCode::NoError if !header.authoritative => "referral",
+        ResponseCode::NoError if response.answers.is_empty() => "nodata",
+        ResponseCode::NoError
+            if response
+                .answers
+                .iter()
+                .any(|r| r.record_type() == RecordType::CNAME) =>
+        {
+            "cname"
+        }
+        ResponseCode::NoError
+            if !response
+                .additionals
+                .iter()
+                .all(|r| r.record_type() == RecordType::OPT) =>
+        {
+            "answer with additional"
+        }
+        ResponseCode::NoError => "answer",
+        _ => "other",
+    }
+}
+
+/// Runs every probe through both paths; returns the mismatches and what the fast path took.
+fn compare(
+    catalog: &Catalog,
+    packets: &[(String, Vec<u8>)],
+) -> (Vec<String>, BTreeMap<&'static str, usize>) {
+    let mut writer = Writer::new();
+    let mut mismatches = Vec::new();
+    let mut taken: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for (label, packet) in packets {
+        for transport in [Transport::Udp, Transport::Tcp] {
+            let full = respond_full(catalog, packet, transport);
+            if fast::respond(catalog, packet, transport, &mut writer).is_none() {
+                continue;
+            }
+            let ours = writer.bytes();
+            if full.as_deref() != Some(ours) {
+                mismatches.push(format!(
+                    "=== {label} over {transport:?}\n--- full path:\n{}\n--- fast path:\n{}",
+                    full.as_deref().map_or_else(|| "(nothing)".into(), show),
+                    show(ours)
+                ));
+                continue;
+            }
+            let response = Message::from_vec(ours).unwrap();
+            *taken.entry(kind(&response)).or_default() += 1;
+        }
+    }
+    (mismatches, taken)
+}
+
+fn show(bytes: &[u8]) -> String {
+    match Message::from_vec(bytes) {
+        Ok(message) => format!("{message}\n{bytes:02x?}"),
+        Err(err) => format!("undecodable ({err}): {bytes:02x?}"),
+    }
+}
+
+fn packets() -> Vec<(String, Vec<u8>)> {
+    let mut packets: Vec<(String, Vec<u8>)> = corpus()
+        .iter()
+        .map(|probe| (probe.to_string(), probe.message().to_vec().unwrap()))
+        .collect();
+    // The header bits a response copies or ignores: IDs, RD, and a set CD and AD.
+    for (id, rd) in [(0, false), (0xFFFF, true), (0x1234, true)] {
+        let mut message = query("www.example.com.", RecordType::A);
+        message.metadata.id = id;
+        message.metadata.recursion_desired = rd;
+        message.metadata.checking_disabled = true;
+        message.metadata.authentic_data = true;
+        packets.push((format!("id {id} rd {rd}"), message.to_vec().unwrap()));
+    }
+    // Payload sizes around the limits, with and without DO.
+    for payload in [0, 511, 512, 1231, 1232, 1233, 65_535] {
+        for dnssec_ok in [false, true] {
+            let message = with_edns(
+                query("mx-big.example.com.", RecordType::MX),
+                0,
+                payload,
+                dnssec_ok,
+            );
+            packets.push((
+                format!("mx-big payload {payload} do {dnssec_ok}"),
+                message.to_vec().unwrap(),
+            ));
+        }
+    }
+    packets
+}
+
+#[test]
+fn the_fast_path_answers_as_the_full_path_does() {
+    let catalog = catalog();
+    let packets = packets();
+    let (mismatches, taken) = compare(&catalog, &packets);
+    assert!(
+        mismatches.is_empty(),
+        "{} responses differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    // It must really answer, and every kind it claims: a fast path that declines everything
+    // would pass the comparison above.
+    for kind in [
+        "answer",
+        "answer with additional",
+        "cname",
+        "nodata",
+        "nxdomain",
+        "referral",
+    ] {
+        assert!(
+            taken.get(kind).copied().unwrap_or(0) >= 3,
+            "the fast path took too few of kind {kind:?}: {taken:?}"
+        );
+    }
+    let total: usize = taken.values().sum();
+    println!(
+        "the fast path took {total} of {} queries: {taken:?}",
+        2 * packets.len()
+    );
+    assert!(
+        total * 2 >= packets.len(),
+        "the fast path took only {total} of {} queries: {taken:?}",
+        2 * packets.len()
+    );
+}
+
+#[test]
+fn a_signed_zone_is_fast_without_do_and_full_with_it() {
+    let (key, _) = ZoneKey::generate().unwrap();
+    let key = std::sync::Arc::new(key);
+    let signed = zone("example.com.", EXAMPLE)
+        .signed(key, 1_700_000_000)
+        .unwrap();
+    let catalog = Catalog::from_zones([signed]);
+    let (mismatches, taken) = compare(&catalog, &packets());
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(taken.values().sum::<usize>() > 100, "{taken:?}");
+    // With DO, a signed zone's answers carry signatures: never the fast path's.
+    let mut writer = Writer::new();
+    let message = with_edns(query("www.example.com.", RecordType::A), 0, 1232, true);
+    assert!(fast::respond(
+        &catalog,
+        &message.to_vec().unwrap(),
+        Transport::Udp,
+        &mut writer
+    )
+    .is_none());
+    let message = with_edns(query("www.example.com.", RecordType::A), 0, 1232, false);
+    assert!(fast::respond(
+        &catalog,
+        &message.to_vec().unwrap(),
+        Transport::Udp,
+        &mut writer
+    )
+    .is_some());
+    let response = Message::from_vec(writer.bytes()).unwrap();
+    assert!(response
+        .answers
+        .iter()
+        .all(|r| r.record_type() == RecordType::A));
+}
+
+thread_local! {
+    /// Allocations made by this thread since the count was last reset.
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The system allocator, counting each thread's allocations (a thread-local count, so tests
+/// running beside this one do not disturb it).
+pub struct Counting;
+
+fn count() {
+    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+}
+
+// SAFETY: every call goes straight to the system allocator with the same arguments; the count
+// is a thread-local Cell, which neither allocates nor locks.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: forwarded unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: forwarded unchanged.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        // SAFETY: forwarded unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[test]
+fn answers_of_an_unsigned_zone_allocate_nothing() {
+    let catalog = catalog();
+    // Answers (with additional addresses), a CNAME chain, NODATA, an empty non-terminal,
+    // NXDOMAIN, a referral with glue, a PTR, ANY; with and without EDNS, and mixed case.
+    let questions = [
+        ("www.example.com.", RecordType::A),
+        ("Www.Example.COM.", RecordType::AAAA),
+        ("example.com.", RecordType::MX),
+        ("mx-many.example.com.", RecordType::MX),
+        ("_sip._tcp.example.com.", RecordType::SRV),
+        ("chain.example.com.", RecordType::A),
+        ("mail.example.com.", RecordType::SRV),
+        ("b.ent.example.com.", RecordType::A),
+        ("nope.hosted.example.com.", RecordType::A),
+        ("9.9.2.0.192.in-addr.arpa.", RecordType::PTR),
+        ("a.b.sub.example.com.", RecordType::A),
+        ("1.2.0.192.in-addr.arpa.", RecordType::PTR),
+        ("example.com.", RecordType::ANY),
+    ];
+    let mut packets = Vec::new();
+    for (name, rtype) in questions {
+        packets.push(query(name, rtype).to_vec().unwrap());
+        packets.push(
+            with_edns(query(name, rtype), 0, 1232, false)
+                .to_vec()
+                .unwrap(),
+        );
+    }
+    let mut writer = Writer::new();
+    // Warm-up: whatever is made once (thread-locals of the panic guard, …) is made here.
+    for packet in &packets {
+        assert!(respond_into(&catalog, packet, Transport::Udp, &mut writer).is_some());
+    }
+    for packet in &packets {
+        let request = Message::from_vec(packet).unwrap();
+        ALLOCATIONS.with(|count| count.set(0));
+        let answered = respond_into(&catalog, packet, Transport::Udp, &mut writer).is_some();
+        let allocations = ALLOCATIONS.with(Cell::get);
+        assert!(answered);
+        assert!(
+            fast::respond(&catalog, packet, Transport::Udp, &mut writer).is_some(),
+            "not taken by the fast path: {}",
+            request.queries[0]
+        );
+        assert_eq!(allocations, 0, "allocations for {}", request.queries[0]);
+    }
+}
+
+/// Mutated packets: wherever the fast path still takes one, the full path must agree. This
+/// is where a question the fast path reads differently from hickory (a length, a count, an
+/// option) would show.
+#[test]
+fn mutated_packets_are_answered_alike_or_declined() {
+    let catalog = catalog();
+    let seeds = packets();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        // xorshift64*: deterministic, so a failure replays.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let mut mutated = Vec::new();
+    for _ in 0..20_000 {
+        let (label, seed) = &seeds[(next() % seeds.len() as u64) as usize];
+        let mut packet = seed.clone();
+        for _ in 0..1 + next() % 3 {
+            let at = (next() % packet.len().max(1) as u64) as usize;
+            match next() % 5 {
+                0 => {
+                    if let Some(byte) = packet.get_mut(at) {
+                        *byte ^= 1 << (next() % 8);
+                    }
+                }
+                1 => packet.truncate(at),
+                2 => packet.insert(at.min(packet.len()), next() as u8),
+                3 => {
+                    if let Some(byte) = packet.get_mut(at) {
+                        *byte = [0, 1, 0x3F, 0x40, 0xC0, 0xFF][(next() % 6) as usize];
+                    }
+                }
+                _ => packet.push(next() as u8),
+            }
+        }
+        mutated.push((format!("mutated {label}"), packet));
+    }
+    let (mismatches, taken) = compare(&catalog, &mutated);
+    assert!(
+        mismatches.is_empty(),
+        "{} of the mutated packets differ:\n{}",
+        mismatches.len(),
+        mismatches
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        taken.values().sum::<usize>() > 500,
+        "too few taken: {taken:?}"
+    );
+}
