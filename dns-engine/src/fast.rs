@@ -5,8 +5,9 @@
 //! one question of class IN, at most an OPT record without a COOKIE option) about a name of an
 //! unsigned zone, or of a signed zone from a client without DO — when the answer is data,
 //! a CNAME chain inside the zone, NODATA, NXDOMAIN or a referral, and fits the transport.
-//! Everything else (DNSSEC answers, wildcards, DNAMEs, synthesized reverse names, cookies,
-//! rate limiting, responses that need truncation, anything unusual about the packet) it
+//! DNS Cookies and rate limiting apply as on the full path (the response's class for
+//! [`crate::rrl`] comes with it). Everything else (DNSSEC answers, wildcards, DNAMEs,
+//! synthesized reverse names, responses that need truncation, anything unusual) it
 //! declines, and the full path ([`crate::server`] through [`crate::wire`] and
 //! [`crate::lookup`]) answers as before. The two give the same octets wherever the fast path
 //! answers: the walk below is [`crate::lookup`]'s, step for step (the RFC sections are cited
@@ -15,9 +16,12 @@
 
 pub mod compiled;
 
+use std::net::IpAddr;
+
 use hickory_proto::rr::RecordType;
 
 use crate::catalog::Catalog;
+use crate::cookie::{unix_now, CookieSecret, RequestCookie, ResponseCookie};
 use crate::lookup::MAX_CNAME_CHAIN;
 use crate::rrl::{ResponseClass, ResponseKind};
 use crate::wire::{Transport, UDP_PAYLOAD};
@@ -107,6 +111,8 @@ struct Question<'p> {
     qtype: u16,
     /// The OPT record's payload size and DO bit.
     edns: Option<(u16, bool)>,
+    /// The COOKIE option (RFC 7873 §4), well-formed.
+    cookie: Option<RequestCookie>,
 }
 
 /// Reads `packet` if it is a request the fast path takes.
@@ -149,14 +155,17 @@ fn question(packet: &[u8]) -> Option<Question<'_>> {
         return None;
     }
     let rest = packet.get(at + 5..)?;
-    let edns = match additional {
+    let (edns, cookie) = match additional {
         0 => {
             if !rest.is_empty() {
                 return None;
             }
-            None
+            (None, None)
         }
-        _ => Some(opt(rest)?),
+        _ => {
+            let (edns, cookie) = opt(rest)?;
+            (Some(edns), cookie)
+        }
     };
     Some(Question {
         id: [header[0], header[1]],
@@ -164,12 +173,14 @@ fn question(packet: &[u8]) -> Option<Question<'_>> {
         qname,
         qtype,
         edns,
+        cookie,
     })
 }
 
-/// Reads an OPT record that is all of `record`: owner the root, version 0, no COOKIE option
-/// (RFC 6891 §6.1.2, §6.1.3); its payload size and DO bit.
-fn opt(record: &[u8]) -> Option<(u16, bool)> {
+/// Reads an OPT record that is all of `record`: owner the root, version 0 (RFC 6891 §6.1.2,
+/// §6.1.3); its payload size and DO bit, and the first COOKIE option (RFC 7873 §5.2: a
+/// malformed one is FORMERR, which is the full path's to send).
+fn opt(record: &[u8]) -> Option<((u16, bool), Option<RequestCookie>)> {
     let fixed = record.get(..11)?;
     let field = |at: usize| u16::from_be_bytes([fixed[at], fixed[at + 1]]);
     if fixed[0] != 0 || field(1) != TYPE_OPT || fixed[6] != 0 {
@@ -182,15 +193,17 @@ fn opt(record: &[u8]) -> Option<(u16, bool)> {
     if options.len() != length {
         return None;
     }
+    let mut cookie = None;
     while !options.is_empty() {
         let code = u16::from_be_bytes([*options.first()?, *options.get(1)?]);
         let len = usize::from(u16::from_be_bytes([*options.get(2)?, *options.get(3)?]));
-        if code == OPTION_COOKIE {
-            return None;
+        let data = options.get(4..4 + len)?;
+        if code == OPTION_COOKIE && cookie.is_none() {
+            cookie = Some(RequestCookie::parse(data).ok()?);
         }
         options = options.get(4 + len..)?;
     }
-    Some((payload, dnssec_ok))
+    Some(((payload, dnssec_ok), cookie))
 }
 
 /// The largest response for `edns` over `transport` ([`Transport::response_limit`]).
@@ -218,6 +231,8 @@ pub struct Answered<'a> {
     class: ResponseClass<'a>,
     question_end: usize,
     edns: Option<(u16, bool)>,
+    cookie: Option<ResponseCookie>,
+    proven: bool,
 }
 
 impl<'a> Answered<'a> {
@@ -226,13 +241,19 @@ impl<'a> Answered<'a> {
         self.class
     }
 
+    /// Whether the request's server cookie proved the client's address (RFC 7873 §5.2.5),
+    /// so that rate limiting leaves the response alone.
+    pub fn proven(&self) -> bool {
+        self.proven
+    }
+
     /// Turns the response in `out` into its truncated form: the header with TC, the
     /// question and the OPT record, as the full path sends a response that slips.
     pub fn truncate(&self, out: &mut Writer) {
         out.truncate(self.question_end);
         let mut additional = 0;
         if let Some((_, dnssec_ok)) = self.edns {
-            put_opt(out, dnssec_ok);
+            put_opt(out, dnssec_ok, self.cookie.as_ref());
             additional = 1;
         }
         out.set_flag(2, 0x02);
@@ -242,13 +263,25 @@ impl<'a> Answered<'a> {
     }
 }
 
-/// Our OPT record: root owner, payload 1232, extended RCODE 0, version 0, DO echoed, no
-/// options (RFC 6891 §6.1.2, RFC 3225 §3).
-fn put_opt(out: &mut Writer, dnssec_ok: bool) {
+/// Our OPT record: root owner, payload 1232, extended RCODE 0, version 0, DO echoed
+/// (RFC 6891 §6.1.2, RFC 3225 §3), and our COOKIE option if there is one (RFC 7873 §5.2).
+fn put_opt(out: &mut Writer, dnssec_ok: bool, cookie: Option<&ResponseCookie>) {
     out.put(&[0]);
     out.put_u16(TYPE_OPT);
     out.put_u16(UDP_PAYLOAD);
-    out.put(&[0, 0, if dnssec_ok { 0x80 } else { 0 }, 0, 0, 0]);
+    out.put(&[0, 0, if dnssec_ok { 0x80 } else { 0 }, 0]);
+    match cookie {
+        Some(cookie) => {
+            let bytes = cookie.as_bytes();
+            // A response cookie is 24 octets.
+            let len = bytes.len() as u16;
+            out.put_u16(4 + len);
+            out.put_u16(OPTION_COOKIE);
+            out.put_u16(len);
+            out.put(bytes);
+        }
+        None => out.put_u16(0),
+    }
 }
 
 /// The section counts so far.
@@ -261,10 +294,15 @@ struct Counts {
 
 /// Answers `packet` into `out` if the fast path takes it; None leaves it to the full path
 /// (and `out` holds nothing useful).
+///
+/// With `cookies` (the server's secret and the client's address) a request's COOKIE option
+/// is answered as [`crate::cookie`] says; without, it is ignored, as by a server without
+/// cookies.
 pub fn respond<'a>(
     catalog: &'a Catalog,
     packet: &'a [u8],
     transport: Transport,
+    cookies: Option<(&CookieSecret, IpAddr)>,
     out: &mut Writer,
 ) -> Option<Answered<'a>> {
     out.clear();
@@ -297,8 +335,15 @@ pub fn respond<'a>(
     let mut counts = Counts::default();
     let kind = walk(zone, fast, &question, key, &mut counts, out)?;
 
+    let (cookie, proven) = match (cookies, question.cookie) {
+        (Some((secret, ip)), Some(request)) => {
+            let reply = secret.reply(&request, ip, unix_now());
+            (Some(reply.cookie), reply.valid)
+        }
+        _ => (None, false),
+    };
     if let Some((_, dnssec_ok)) = question.edns {
-        put_opt(out, dnssec_ok);
+        put_opt(out, dnssec_ok, cookie.as_ref());
         counts.additional += 1;
     }
     if out.len() > limit(transport, question.edns) {
@@ -330,6 +375,8 @@ pub fn respond<'a>(
         class,
         question_end,
         edns: question.edns,
+        cookie,
+        proven,
     })
 }
 

@@ -338,6 +338,25 @@ pub fn respond_full(catalog: &Catalog, packet: &[u8], transport: Transport) -> O
     handle_uncaught(catalog, packet, &Client::anonymous(transport), None)
 }
 
+/// [`respond_full`] for a client at `ip`, with server cookies made with `secret`: what the
+/// differential test compares the fast path's cookies with. Not for serving.
+#[doc(hidden)]
+pub fn respond_full_as(
+    catalog: &Catalog,
+    packet: &[u8],
+    transport: Transport,
+    ip: IpAddr,
+    secret: &CookieSecret,
+) -> Option<Vec<u8>> {
+    let client = Client {
+        ip,
+        transport,
+        cookie_secret: Some(secret),
+        transfer: None,
+    };
+    handle_uncaught(catalog, packet, &client, None)
+}
+
 /// Writes the response to one message from `client` into `writer`: the fast path's when it
 /// takes the message, else the full path's. False when nothing is to be sent. A panic costs
 /// that one message.
@@ -368,8 +387,9 @@ fn answer_uncaught(
     limiter: Option<&Mutex<RateLimiter>>,
     writer: &mut Writer,
 ) -> bool {
-    if let Some(answered) = fast::respond(catalog, packet, client.transport, writer) {
-        // The fast path takes no cookies, so nothing proves the source here.
+    let cookies = client.cookie_secret.map(|secret| (secret, client.ip));
+    if let Some(answered) = fast::respond(catalog, packet, client.transport, cookies, writer) {
+        let limiter = limiter.filter(|_| !answered.proven());
         return match rate_limit(limiter, client.ip, || answered.class()) {
             None => false,
             Some(true) => {

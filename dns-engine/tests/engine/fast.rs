@@ -10,11 +10,13 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
+use dns_engine::cookie::{unix_now, CookieSecret, COOKIE_OPTION};
 use dns_engine::fast::{self, compiled::Writer};
-use dns_engine::server::{respond_full, respond_into};
+use dns_engine::server::{respond_full, respond_full_as, respond_into};
 use dns_engine::wire::Transport;
 use dns_engine::{Catalog, ZoneKey};
 use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::RecordType;
 
 use crate::differential::{corpus, EXAMPLE, HOSTED, REVERSE};
@@ -67,7 +69,7 @@ fn compare(
     for (label, packet) in packets {
         for transport in [Transport::Udp, Transport::Tcp] {
             let full = respond_full(catalog, packet, transport);
-            if fast::respond(catalog, packet, transport, &mut writer).is_none() {
+            if fast::respond(catalog, packet, transport, None, &mut writer).is_none() {
                 continue;
             }
             let ours = writer.bytes();
@@ -181,6 +183,7 @@ fn a_signed_zone_is_fast_without_do_and_full_with_it() {
         &catalog,
         &message.to_vec().unwrap(),
         Transport::Udp,
+        None,
         &mut writer
     )
     .is_none());
@@ -189,6 +192,7 @@ fn a_signed_zone_is_fast_without_do_and_full_with_it() {
         &catalog,
         &message.to_vec().unwrap(),
         Transport::Udp,
+        None,
         &mut writer
     )
     .is_some());
@@ -280,7 +284,7 @@ fn answers_of_an_unsigned_zone_allocate_nothing() {
         let allocations = ALLOCATIONS.with(Cell::get);
         assert!(answered);
         assert!(
-            fast::respond(&catalog, packet, Transport::Udp, &mut writer).is_some(),
+            fast::respond(&catalog, packet, Transport::Udp, None, &mut writer).is_some(),
             "not taken by the fast path: {}",
             request.queries[0]
         );
@@ -343,4 +347,76 @@ fn mutated_packets_are_answered_alike_or_declined() {
         taken.values().sum::<usize>() > 500,
         "too few taken: {taken:?}"
     );
+}
+
+/// DNS Cookies on the fast path: a client cookie alone, a valid server cookie, a stale or
+/// forged one — the same octets as the full path's (both made in the same second, since the
+/// server cookie holds the time).
+#[test]
+fn cookies_are_answered_as_the_full_path_answers_them() {
+    let catalog = catalog();
+    let secret = CookieSecret::from([7; 16]);
+    let ip = std::net::IpAddr::from([192, 0, 2, 9]);
+    let with_cookie = |cookie: &[u8]| {
+        let mut message = with_edns(query("www.example.com.", RecordType::A), 0, 1232, false);
+        let edns = message.edns.as_mut().unwrap();
+        edns.options_mut()
+            .insert(EdnsOption::Unknown(COOKIE_OPTION, cookie.to_vec()));
+        message.to_vec().unwrap()
+    };
+    let client = [1, 2, 3, 4, 5, 6, 7, 8];
+    // A valid server cookie: the full path's reply to a client cookie alone.
+    let first =
+        respond_full_as(&catalog, &with_cookie(&client), Transport::Udp, ip, &secret).unwrap();
+    let first = Message::from_vec(&first).unwrap();
+    let valid = first
+        .edns
+        .as_ref()
+        .and_then(|edns| {
+            edns.options()
+                .as_ref()
+                .iter()
+                .find_map(|(_, option)| match option {
+                    EdnsOption::Unknown(COOKIE_OPTION, data) => Some(data.clone()),
+                    _ => None,
+                })
+        })
+        .expect("a server cookie");
+    let mut forged = valid.clone();
+    forged[12] ^= 0xFF;
+    let mut writer = Writer::new();
+    for (what, cookie) in [
+        ("client cookie", client.to_vec()),
+        ("valid", valid),
+        ("forged", forged),
+    ] {
+        let packet = with_cookie(&cookie);
+        loop {
+            let before = unix_now();
+            let full = respond_full_as(&catalog, &packet, Transport::Udp, ip, &secret).unwrap();
+            let taken = fast::respond(
+                &catalog,
+                &packet,
+                Transport::Udp,
+                Some((&secret, ip)),
+                &mut writer,
+            );
+            if unix_now() != before {
+                continue;
+            }
+            let answered = taken.unwrap_or_else(|| panic!("{what}: not taken"));
+            assert_eq!(writer.bytes(), &full[..], "{what}");
+            assert_eq!(answered.proven(), what == "valid", "{what}");
+            break;
+        }
+    }
+    // A malformed COOKIE option is FORMERR: the full path's.
+    assert!(fast::respond(
+        &catalog,
+        &with_cookie(&[1, 2, 3]),
+        Transport::Udp,
+        Some((&secret, ip)),
+        &mut writer
+    )
+    .is_none());
 }
