@@ -148,9 +148,10 @@ fn question(packet: &[u8]) -> Option<Question<'_>> {
     let fixed = packet.get(at + 1..at + 5)?;
     let qtype = u16::from_be_bytes([fixed[0], fixed[1]]);
     let qclass = u16::from_be_bytes([fixed[2], fixed[3]]);
-    // Meta types (AXFR, IXFR, …), OPT and DS (the parent's, when both sides are hosted) are
-    // the full path's; ANY is answered (one RRset, RFC 8482).
-    let plain = (1..128).contains(&qtype) && qtype != TYPE_OPT && qtype != TYPE_DS;
+    // Meta types (128–255: AXFR, IXFR, …; RFC 6895 §3.1), OPT and DS (the parent's, when
+    // both sides are hosted) are the full path's; ANY is answered (one RRset, RFC 8482).
+    let plain =
+        qtype != 0 && !(128..=255).contains(&qtype) && qtype != TYPE_OPT && qtype != TYPE_DS;
     if qclass != CLASS_IN || !(plain || qtype == TYPE_ANY) {
         return None;
     }
@@ -333,7 +334,18 @@ pub fn respond<'a>(
     let question_end = out.len();
 
     let mut counts = Counts::default();
-    let kind = walk(zone, fast, &question, key, &mut counts, out)?;
+    let mut synthesized = None;
+    let labels = key.labels;
+    let label_count = key.count;
+    let kind = walk(
+        zone,
+        fast,
+        &question,
+        key,
+        &mut counts,
+        &mut synthesized,
+        out,
+    )?;
 
     let (cookie, proven) = match (cookies, question.cookie) {
         (Some((secret, ip)), Some(request)) => {
@@ -361,15 +373,23 @@ pub fn respond<'a>(
     out.set_u16(8, counts.authority);
     out.set_u16(10, counts.additional);
     // Counted as [`ResponseClass::of`] counts the full path's responses.
-    let class = match kind {
-        Kind::Answer => ResponseClass::of_wire(
+    let class = match (kind, synthesized) {
+        (Kind::Answer, Some(encloser)) => {
+            // The query name's last `encloser` labels.
+            let start = match label_count.checked_sub(encloser) {
+                Some(index) if index < label_count => usize::from(labels[index]),
+                _ => question.qname.len() - 1,
+            };
+            ResponseClass::of_wire(ResponseKind::Synthesized, None, &question.qname[start..])
+        }
+        (Kind::Answer, None) => ResponseClass::of_wire(
             ResponseKind::Positive,
             Some(RecordType::from(question.qtype)),
             question.qname,
         ),
-        Kind::NoData => ResponseClass::of_wire(ResponseKind::NoData, None, fast.origin()),
-        Kind::NxDomain => ResponseClass::of_wire(ResponseKind::NxDomain, None, fast.origin()),
-        Kind::Referral(owner) => ResponseClass::of_wire(ResponseKind::Referral, None, owner),
+        (Kind::NoData, _) => ResponseClass::of_wire(ResponseKind::NoData, None, fast.origin()),
+        (Kind::NxDomain, _) => ResponseClass::of_wire(ResponseKind::NxDomain, None, fast.origin()),
+        (Kind::Referral(owner), _) => ResponseClass::of_wire(ResponseKind::Referral, None, owner),
     };
     Some(Answered {
         class,
@@ -382,12 +402,14 @@ pub fn respond<'a>(
 
 /// [`crate::lookup`]'s answer: the CNAME chain, then the data, NODATA, NXDOMAIN or a
 /// referral. None declines.
+#[allow(clippy::too_many_arguments)]
 fn walk<'z>(
     zone: &crate::zone::Zone,
     fast: &'z FastZone,
     question: &Question<'_>,
     key: Key,
     counts: &mut Counts,
+    synthesized: &mut Option<usize>,
     out: &mut Writer,
 ) -> Option<Kind<'z>> {
     let qtype = question.qtype;
@@ -407,14 +429,47 @@ fn walk<'z>(
                 return Some(Kind::Referral(&cut.owner));
             }
         }
-        let Some(node) = fast.node(key.bytes()) else {
-            // A name without a node: synthesized (default reverse names), covered by a
-            // wildcard, or nonexistent.
-            if !zone.synth().is_empty() || zone.has_wildcards() {
-                return None;
+        let node = match fast.node(key.bytes()) {
+            Some(node) => node,
+            None => {
+                if hop == 0 {
+                    // Rate limiting counts data made up for a name that does not exist
+                    // under its closest encloser ([`ResponseClass::of`]).
+                    *synthesized = Some(closest_encloser(fast, &key));
+                }
+                // A default reverse name, the address of one, or an empty non-terminal above
+                // them (crate::zone::synth): computed, so this costs allocations.
+                match synthesize(zone, &key) {
+                    // One PTR, A or AAAA RRset, or none (an empty non-terminal); never a
+                    // CNAME, NS, MX or SRV, so nothing to follow or add.
+                    Some(node) => {
+                        let rrset = if qtype == TYPE_ANY {
+                            node.rrsets.iter().min_by_key(|rrset| rrset.rtype())
+                        } else {
+                            node.rrset(qtype)
+                        };
+                        return match rrset {
+                            Some(rrset) if rrset.is_compiled() => {
+                                counts.answers += out.rrset(name, rrset);
+                                Some(Kind::Answer)
+                            }
+                            Some(_) => None,
+                            None => {
+                                counts.authority += out.negative_soa(fast)?;
+                                Some(Kind::NoData)
+                            }
+                        };
+                    }
+                    // RFC 4592 §3.3.1: the wildcard at the closest encloser.
+                    None => match wildcard(zone, fast, &key) {
+                        Some(node) => node,
+                        None => {
+                            counts.authority += out.negative_soa(fast)?;
+                            return Some(Kind::NxDomain);
+                        }
+                    },
+                }
             }
-            counts.authority += out.negative_soa(fast)?;
-            return Some(Kind::NxDomain);
         };
         let rrset = if qtype == TYPE_ANY {
             node.rrsets.iter().min_by_key(|rrset| rrset.rtype())
@@ -460,6 +515,53 @@ fn walk<'z>(
     Some(Kind::Answer)
 }
 
+/// The label count of the deepest existing ancestor of `key`, which has no node (the apex
+/// at least): [`crate::rrl`]'s `synthesized_at`.
+fn closest_encloser(fast: &FastZone, key: &Key) -> usize {
+    let apex = usize::from(fast.apex_labels());
+    (apex..key.count)
+        .rev()
+        .find(|&labels| fast.node(key.suffix(labels)).is_some())
+        .unwrap_or(apex)
+}
+
+/// The wildcard node that answers for `key`, which has no node (RFC 4592 §3.3.1): `*` below
+/// the closest encloser — the deepest existing ancestor, an empty non-terminal included.
+fn wildcard<'z>(zone: &crate::zone::Zone, fast: &'z FastZone, key: &Key) -> Option<&'z FastNode> {
+    if !zone.has_wildcards() {
+        return None;
+    }
+    let apex = usize::from(fast.apex_labels());
+    let encloser = (apex..key.count)
+        .rev()
+        .map(|labels| key.suffix(labels))
+        .find(|ancestor| fast.node(ancestor).is_some())?;
+    let mut source = [0; 255];
+    let len = encloser.len() + 2;
+    let target = source.get_mut(..len)?;
+    target[0] = 1;
+    target[1] = b'*';
+    target[2..].copy_from_slice(encloser);
+    fast.node(target)
+}
+
+/// The node [`crate::zone::Zone::synthesize`] makes up for `key`, compiled; None if the
+/// zone synthesizes nothing there. Unlike the rest of the fast path this allocates: the
+/// synthesis works on hickory names.
+fn synthesize(zone: &crate::zone::Zone, key: &Key) -> Option<FastNode> {
+    if zone.synth().is_empty() {
+        return None;
+    }
+    let name = hickory_proto::rr::Name::from_labels(key.labels[..key.count].iter().map(|&at| {
+        let at = usize::from(at);
+        let len = usize::from(key.bytes[at]);
+        &key.bytes[at + 1..at + 1 + len]
+    }))
+    .ok()?;
+    let node = zone.synthesize(&crate::model::LowerName::new(&name))?;
+    Some(FastNode::new(key.bytes().into(), &node))
+}
+
 /// The delegation at or above `key` on the walk down from the apex, or None; declines (the
 /// outer None) at a DNAME above the name.
 fn cut_on_the_way<'z>(fast: &'z FastZone, key: &Key, qtype: u16) -> Option<Option<&'z FastNode>> {
@@ -489,9 +591,9 @@ fn add_addresses(
     counts: &mut Counts,
     out: &mut Writer,
 ) -> Option<()> {
-    // The RRsets added so far, by node and type: a host named twice (two MX records, or
-    // both NS of a referral in one place) still gets one RRset.
-    let mut added: [(usize, u16); MAX_ADDED] = [(0, 0); MAX_ADDED];
+    // The RRsets added so far, by host name and type: a host named twice (two MX records,
+    // or both NS of a referral in one place) still gets one RRset.
+    let mut added: [(&[u8], u16); MAX_ADDED] = [(&[], 0); MAX_ADDED];
     let mut added_count = 0;
     for rdata in rrset.records().take(MAX_HOSTS) {
         let Some(target) = rdata.first_name() else {
@@ -501,21 +603,24 @@ fn add_addresses(
         if !key.is_within(fast.apex(), fast.apex_labels()) {
             continue;
         }
-        let Some(node) = fast.node(key.bytes()) else {
-            if zone.has_wildcards() {
-                // A wildcard may hold addresses for it: the full path's.
-                return None;
-            }
+        // A host covered by a wildcard gets the wildcard's addresses under its own name.
+        let Some(node) = fast
+            .node(key.bytes())
+            .or_else(|| wildcard(zone, fast, &key))
+        else {
             continue;
         };
         for rtype in [TYPE_A, TYPE_AAAA] {
             let Some(addresses) = node.rrset(rtype) else {
                 continue;
             };
-            let id = (std::ptr::from_ref(node) as usize, rtype);
-            if added[..added_count].contains(&id) {
+            let present = added[..added_count]
+                .iter()
+                .any(|(name, t)| *t == rtype && name.eq_ignore_ascii_case(target));
+            if present {
                 continue;
             }
+            let id = (target, rtype);
             if !addresses.is_compiled() {
                 return None;
             }

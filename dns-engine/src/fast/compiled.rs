@@ -265,7 +265,8 @@ pub struct FastNode {
 }
 
 impl FastNode {
-    fn new(owner: Box<[u8]>, node: &Node) -> Self {
+    /// Compiles `node`, owned by the wire name `owner`.
+    pub fn new(owner: Box<[u8]>, node: &Node) -> Self {
         Self {
             owner,
             cut: node.is_cut(),

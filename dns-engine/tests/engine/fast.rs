@@ -247,7 +247,8 @@ unsafe impl GlobalAlloc for Counting {
 fn answers_of_an_unsigned_zone_allocate_nothing() {
     let catalog = catalog();
     // Answers (with additional addresses), a CNAME chain, NODATA, an empty non-terminal,
-    // NXDOMAIN, a referral with glue, a PTR, ANY; with and without EDNS, and mixed case.
+    // NXDOMAIN, a referral with glue, a PTR, ANY, wildcard answers (also after a CNAME and
+    // as additional addresses); with and without EDNS, and mixed case.
     let questions = [
         ("www.example.com.", RecordType::A),
         ("Www.Example.COM.", RecordType::AAAA),
@@ -258,6 +259,11 @@ fn answers_of_an_unsigned_zone_allocate_nothing() {
         ("mail.example.com.", RecordType::SRV),
         ("b.ent.example.com.", RecordType::A),
         ("nope.hosted.example.com.", RecordType::A),
+        ("nope.example.com.", RecordType::A),
+        ("host.wild.example.com.", RecordType::TXT),
+        ("a.b.wild.example.com.", RecordType::A),
+        ("to-wild.example.com.", RecordType::A),
+        ("mx-wild.example.com.", RecordType::MX),
         ("9.9.2.0.192.in-addr.arpa.", RecordType::PTR),
         ("a.b.sub.example.com.", RecordType::A),
         ("1.2.0.192.in-addr.arpa.", RecordType::PTR),
@@ -419,4 +425,96 @@ fn cookies_are_answered_as_the_full_path_answers_them() {
         &mut writer
     )
     .is_none());
+}
+
+/// Record types whose data hickory writes from parsed fields (CAA's iodef URL, TXT strings)
+/// are compiled too: the fast path answers them.
+#[test]
+fn caa_iodef_and_txt_are_answered_fast() {
+    let catalog = Catalog::from_zones([zone(
+        "example.org.",
+        r#"
+@ 3600 SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ 3600 NS ns1
+@ 3600 CAA 0 issue "letsencrypt.org"
+@ 3600 CAA 0 iodef "mailto:security@example.org"
+@ 3600 TXT "v=spf1 -all"
+"#,
+    )]);
+    let mut writer = Writer::new();
+    for rtype in [RecordType::CAA, RecordType::TXT] {
+        let packet = with_edns(query("example.org.", rtype), 0, 4096, false)
+            .to_vec()
+            .unwrap();
+        let full = respond_full(&catalog, &packet, Transport::Udp).unwrap();
+        assert!(
+            fast::respond(&catalog, &packet, Transport::Udp, None, &mut writer).is_some(),
+            "{rtype} not taken"
+        );
+        assert_eq!(writer.bytes(), &full[..]);
+    }
+}
+
+/// Default reverse names and their addresses (`zone::synth`): the fast path answers them
+/// as the full path does — a synthesized PTR, NODATA for another type, an empty
+/// non-terminal above them, NXDOMAIN outside the range, and the forward address.
+#[test]
+fn synthesized_names_are_answered_as_the_full_path_answers_them() {
+    use dns_engine::zone::synth::{Network, Synth, SynthRule, Template};
+    use std::sync::Arc;
+    let template =
+        Arc::new(Template::parse("static.{ip-reversed}.clients.example.net", true).unwrap());
+    let range: Network = "203.0.113.0/26".parse().unwrap();
+    let reverse = zone(
+        "113.0.203.in-addr.arpa.",
+        "@ 3600 SOA ns1.example.net. hostmaster.example.net. 1 7200 3600 1209600 300\n\
+         @ 3600 NS ns1.example.net.\n\
+         5 3600 PTR mail.example.net.\n",
+    )
+    .with_synth(Synth::new(vec![SynthRule::Ptr {
+        range: range.clone(),
+        template: template.clone(),
+        ttl: 3600,
+    }]));
+    let forward = zone(
+        "example.net.",
+        "@ 3600 SOA ns1 hostmaster 1 7200 3600 1209600 300\n\
+         @ 3600 NS ns1\n\
+         ns1 3600 A 192.0.2.53\n",
+    )
+    .with_synth(Synth::new(vec![SynthRule::Address {
+        template,
+        ranges: vec![range],
+        ttl: 600,
+    }]));
+    let catalog = Catalog::from_zones([reverse, forward]);
+    let mut packets = Vec::new();
+    for (name, rtype) in [
+        ("7.113.0.203.in-addr.arpa.", RecordType::PTR),
+        ("7.113.0.203.IN-ADDR.arpa.", RecordType::PTR),
+        ("7.113.0.203.in-addr.arpa.", RecordType::A),
+        ("7.113.0.203.in-addr.arpa.", RecordType::ANY),
+        ("5.113.0.203.in-addr.arpa.", RecordType::PTR),
+        ("64.113.0.203.in-addr.arpa.", RecordType::PTR),
+        ("static.7.113.0.203.clients.example.net.", RecordType::A),
+        ("static.7.113.0.203.clients.example.net.", RecordType::AAAA),
+        ("113.0.203.clients.example.net.", RecordType::A),
+        ("static.99.113.0.203.clients.example.net.", RecordType::A),
+    ] {
+        for edns in [false, true] {
+            let message = query(name, rtype);
+            let message = if edns {
+                with_edns(message, 0, 1232, false)
+            } else {
+                message
+            };
+            packets.push((
+                format!("{name} {rtype} edns {edns}"),
+                message.to_vec().unwrap(),
+            ));
+        }
+    }
+    let (mismatches, taken) = compare(&catalog, &packets);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(taken.values().sum::<usize>() >= 36, "{taken:?}");
 }
