@@ -13,7 +13,7 @@
 #           Zonekeeper (run.sh cannot start Zonekeeper itself)
 #   verify  Knot + Zonekeeper side by side, harness verify.py (Knot = reference), plus a pass that
 #           ignores the SOA serial/RNAME (which differ by design)
-#   classes saturation qps and CPU per query category (the .tags file), Zonekeeper and Knot, 3 s each
+#   classes saturation qps and CPU per query category (the .tags file), Knot, NSD and Zonekeeper, 3 s each
 #   all     all of the above; Zonekeeper is stopped at the end
 #
 # Knobs (env): WORK=/tmp/dnsbench (harness data)  ZK_WORK=/tmp/zkbench  ZK_BIN=target/release/zonekeeper
@@ -309,34 +309,39 @@ EOF
   log "verify (SOA serial/RNAME masked): $(tail -1 "$ZK_WORK/verify-normalised.txt")"
 }
 
-do_classes() {  # saturation qps + server CPU per query category (harness .tags), Zonekeeper and Knot
+do_classes() {  # saturation qps + server CPU per query category (harness .tags): Knot, NSD, Zonekeeper
   if [ -z "$ZK_PID" ] || ! kill -0 "$ZK_PID" 2>/dev/null; then do_load || return 1; fi
   source "$RUN/ports.env"; source "$HARNESS/servers.sh"
-  PIN=0 start_server knot || return 1
-  local kpid=$SERVER_PID cat=$ZK_WORK/cat f t
-  python3 "$HARNESS/wait_ready.py" "$PORT_knot" "$DATA/zones.txt" "$SERVER_T0" 300 >/dev/null
-  mkdir -p "$cat"; rm -f "$cat"/*.txt
+  local cat=$ZK_WORK/cat f t srv pid port peer
+  mkdir -p "$cat"; rm -f "$cat"/*.txt "$ZK_WORK/classes.jsonl"
   awk -v d="$cat" '{t=$1; gsub("/","_",t); print $2" "$3 > d"/"t".txt"}' "$DATA/queries.txt.tags"
-  for f in "$cat"/*.txt; do
-    t=$(basename "$f" .txt)
-    for srv in knot zonekeeper; do
-      if [ $srv = knot ]; then pid=$kpid port=$PORT_knot; else pid=$ZK_PID port=$ZK_DNS_PORT; fi
-      python3 "$HARNESS/measure.py" --name $srv --pid "$pid" --port "$port" --queries "$f" --mode udp \
+  for peer in ${CLASS_PEERS:-knot nsd}; do
+    PIN=0 start_server "$peer" || return 1
+    local ppid=$SERVER_PID pport; pport=$(server_port "$peer")
+    python3 "$HARNESS/wait_ready.py" "$pport" "$DATA/zones.txt" "$SERVER_T0" 300 >/dev/null
+    for f in "$cat"/*.txt; do
+      python3 "$HARNESS/measure.py" --name "$peer" --pid "$ppid" --port "$pport" --queries "$f" --mode udp \
         --duration "${CLASS_DURATION:-3}" --clients "$CLIENTS" --threads "$DNSPERF_THREADS" --outstanding "$OUTSTANDING" \
-        --client-cpu "" --nice "$NICE" --tag "class $t" --out "$ZK_WORK/classes.jsonl" >/dev/null
+        --client-cpu "" --nice "$NICE" --tag "class $(basename "$f" .txt)" --out "$ZK_WORK/classes.jsonl" >/dev/null
     done
+    SERVER_PID=$ppid; stop_server
   done
-  SERVER_PID=$kpid; stop_server
+  for f in "$cat"/*.txt; do
+    python3 "$HARNESS/measure.py" --name zonekeeper --pid "$ZK_PID" --port "$ZK_DNS_PORT" --queries "$f" --mode udp \
+      --duration "${CLASS_DURATION:-3}" --clients "$CLIENTS" --threads "$DNSPERF_THREADS" --outstanding "$OUTSTANDING" \
+      --client-cpu "" --nice "$NICE" --tag "class $(basename "$f" .txt)" --out "$ZK_WORK/classes.jsonl" >/dev/null
+  done
   python3 - "$ZK_WORK/classes.jsonl" <<'PY' | tee -a "$ZK_WORK/summary.txt"
 import json, sys, collections
 rows = collections.defaultdict(dict)
 for l in open(sys.argv[1]):
     r = json.loads(l); rows[r["tag"].split()[1]][r["name"]] = r
-print(f"{'class':22s} {'knot qps':>9s} {'cpu%':>5s} {'q/core':>8s} | {'zk qps':>9s} {'cpu%':>5s} {'q/core':>8s} {'rcodes'}")
+pc = lambda r: (r.get("qps") or 0) / max(r.get("server_cpu_pct") or 1, 1) * 100
+print(f"{'class':22s} {'knot q/core':>11s} {'nsd q/core':>11s} {'zk qps':>8s} {'cpu%':>5s} {'zk q/core':>10s} {'zk/nsd':>6s} rcodes")
 for t in sorted(rows):
-    k, z = rows[t].get("knot", {}), rows[t].get("zonekeeper", {})
-    pc = lambda r: (r.get("qps") or 0) / max(r.get("server_cpu_pct") or 1, 1) * 100
-    print(f"{t:22s} {k.get('qps',0):9.0f} {k.get('server_cpu_pct',0):5.0f} {pc(k):8.0f} | {z.get('qps',0):9.0f} {z.get('server_cpu_pct',0):5.0f} {pc(z):8.0f} {z.get('rcodes')}")
+    k, n, z = (rows[t].get(s, {}) for s in ("knot", "nsd", "zonekeeper"))
+    ratio = pc(z) / pc(n) if pc(n) else 0
+    print(f"{t:22s} {pc(k):11.0f} {pc(n):11.0f} {z.get('qps',0):8.0f} {z.get('server_cpu_pct',0):5.0f} {pc(z):10.0f} {ratio:6.2f} {z.get('rcodes')}")
 PY
 }
 

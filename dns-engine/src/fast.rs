@@ -416,7 +416,7 @@ fn walk<'z>(
     let mut name: &[u8] = question.qname;
     let mut key = key;
     // The owners (lower case) of the CNAMEs in the answer, for the loop check.
-    let mut chain: [Option<Key>; MAX_CNAME_CHAIN + 1] = Default::default();
+    let mut chain: [&[u8]; MAX_CNAME_CHAIN + 1] = [&[]; MAX_CNAME_CHAIN + 1];
     for hop in 0..=MAX_CNAME_CHAIN {
         if zone.has_cuts() || zone.has_dnames() {
             if let Some(cut) = cut_on_the_way(fast, &key, qtype)? {
@@ -499,13 +499,13 @@ fn walk<'z>(
         counts.answers += out.rrset(name, cname);
         let target = cname.records().next()?.first_name()?;
         let target_key = Key::new(target)?;
-        chain[hop] = Some(key);
-        // RFC 1034 §3.6.2: a target that already owns a CNAME in the answer closes a loop;
-        // out of the zone, the resolver goes on.
-        let looped = chain
+        chain[hop] = name;
+        // RFC 1034 §3.6.2: a target that already owns a CNAME in the answer closes a loop
+        // (names compared without regard to case, RFC 4343 §3); out of the zone, the
+        // resolver goes on.
+        let looped = chain[..=hop]
             .iter()
-            .flatten()
-            .any(|owner| owner.bytes() == target_key.bytes());
+            .any(|owner| owner.eq_ignore_ascii_case(target));
         if looped || !target_key.is_within(fast.apex(), fast.apex_labels()) {
             return Some(Kind::Answer);
         }

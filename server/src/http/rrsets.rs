@@ -13,6 +13,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::Principal;
 use crate::error::ServiceError;
 use crate::service::rrsets;
+use crate::service::zones::zone_in_path;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -51,6 +52,7 @@ pub async fn list(
     ApiPath(zone): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<Vec<RrSet>>, ServiceError> {
+    let zone = zone_in_path(&zone)?;
     Ok(Json(
         rrsets::list(
             &state.pool,
@@ -72,6 +74,7 @@ pub async fn show(
     who: Principal,
     ApiPath((zone, name, rtype)): ApiPath<(String, String, String)>,
 ) -> Result<Json<RrSet>, ServiceError> {
+    let zone = zone_in_path(&zone)?;
     rrsets::list(&state.pool, &who, &zone, Some(&name), Some(&rtype))
         .await?
         .into_iter()
@@ -102,6 +105,7 @@ pub async fn put(
         records: body.records,
         comment: body.comment,
     };
+    let zone = zone_in_path(&zone)?;
     let result = rrsets::apply(&state.pool, &who, &zone, &[change], false).await?;
     state.followups.forward_changed(&zone);
     Ok(Json(result))
@@ -124,6 +128,7 @@ pub async fn remove(
         records: vec![],
         comment: None,
     };
+    let zone = zone_in_path(&zone)?;
     let result = rrsets::apply(&state.pool, &who, &zone, &[change], false).await?;
     state.followups.forward_changed(&zone);
     Ok(Json(result))
@@ -143,6 +148,7 @@ pub async fn patch(
     ApiPath(zone): ApiPath<String>,
     ApiJson(body): ApiJson<RrSetPatch>,
 ) -> Result<Json<RrSetChangeResult>, ServiceError> {
+    let zone = zone_in_path(&zone)?;
     let result = rrsets::apply(&state.pool, &who, &zone, &body.changes, true).await?;
     state.followups.forward_changed(&zone);
     Ok(Json(result))
@@ -158,6 +164,7 @@ pub async fn export(
     who: Principal,
     ApiPath(zone): ApiPath<String>,
 ) -> Result<impl axum::response::IntoResponse, ServiceError> {
+    let zone = zone_in_path(&zone)?;
     let text = rrsets::export(&state.pool, &who, &zone).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/dns; charset=utf-8")],
@@ -208,6 +215,7 @@ pub async fn import(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ServiceError::field("zone_file", "must be UTF-8 text"))?;
+    let zone = zone_in_path(&zone)?;
     let result = rrsets::import(&state.pool, &who, &zone, text, params.dry_run).await?;
     if !params.dry_run {
         state.followups.forward_changed(&zone);

@@ -12,6 +12,7 @@
 //! removes the key at once, so the owner is warned to remove the DS at the parent first.
 
 use dns_engine::dnssec::ZoneKey;
+use dns_engine::model::ZoneName;
 use frontend::api::ds::ZoneDnssec;
 use hickory_proto::rr::Name;
 use sqlx::{PgConnection, PgPool};
@@ -23,19 +24,19 @@ use crate::auth::Principal;
 use crate::error::ServiceError;
 
 /// TTL of the DNSKEY line shown to the owner: the zone's SOA TTL, as the engine serves it.
-async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, ServiceError> {
+async fn view(conn: &mut PgConnection, zone: &ZoneName) -> Result<ZoneDnssec, ServiceError> {
     let row = sqlx::query!(
         "select z.soa_ttl, k.private_key as \"private_key?\"
            from zone z left join zone_key k on k.zone_id = z.id
           where z.name = $1",
-        zone
+        zone.as_str()
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(ServiceError::NotFound)?;
     let Some(der) = row.private_key else {
         return Ok(ZoneDnssec {
-            zone: zone.to_owned(),
+            zone: zone.to_string(),
             signed: false,
             algorithm: None,
             key_tag: None,
@@ -45,7 +46,7 @@ async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, Service
         });
     };
     let key = ZoneKey::from_pkcs8(&der).map_err(ServiceError::internal)?;
-    let origin = Name::from_ascii(zone).map_err(ServiceError::internal)?;
+    let origin = Name::from_ascii(zone.as_str()).map_err(ServiceError::internal)?;
     let ds = [2u8, 4]
         .into_iter()
         .map(|digest| {
@@ -55,7 +56,7 @@ async fn view(conn: &mut PgConnection, zone: &str) -> Result<ZoneDnssec, Service
         .collect::<Result<Vec<_>, _>>()
         .map_err(ServiceError::internal)?;
     Ok(ZoneDnssec {
-        zone: zone.to_owned(),
+        zone: zone.to_string(),
         signed: true,
         algorithm: Some(key.algorithm()),
         key_tag: Some(key.key_tag()),
@@ -74,7 +75,7 @@ pub async fn get(pool: &PgPool, who: &Principal, zone: &str) -> Result<ZoneDnsse
     let name = zone_for_principal(who, zone)?;
     let mut conn = pool.acquire().await?;
     fetch(&mut conn, who, name.as_str()).await?;
-    view(&mut conn, name.as_str()).await
+    view(&mut conn, &name).await
 }
 
 /// Starts signing the zone (a new key, unless it has one) or stops it (the key is deleted).
@@ -102,11 +103,11 @@ pub async fn set(
     .await?;
     if had_key == signed {
         // Nothing to do: the state asked for is the state it is in.
-        let view = view(&mut tx, name.as_str()).await?;
+        let view = view(&mut tx, &name).await?;
         tx.commit().await?;
         return Ok(view);
     }
-    let before = view(&mut tx, name.as_str()).await?;
+    let before = view(&mut tx, &name).await?;
     if signed {
         // Key generation draws from the system's RNG: cheap, but not async work.
         let (_key, der) = tokio::task::spawn_blocking(ZoneKey::generate)
@@ -125,7 +126,7 @@ pub async fn set(
             .execute(&mut *tx)
             .await?;
     }
-    let after = view(&mut tx, name.as_str()).await?;
+    let after = view(&mut tx, &name).await?;
     let mut write = Write::new(&who.actor());
     write.changed(zone_id);
     write.audit(Change {

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
+use dns_engine::model::ZoneName;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
@@ -22,24 +23,24 @@ pub struct Followups {
 
 #[derive(Default)]
 struct Inner {
-    /// Zones (as named in the request) whose forward records changed.
-    zones: Mutex<BTreeSet<String>>,
+    /// Zones whose forward records changed.
+    zones: Mutex<BTreeSet<ZoneName>>,
     wake: Notify,
 }
 
 impl Followups {
     /// After a committed change to the forward records of `zone`: re-check the PTRs that
     /// point into it, soon.
-    pub fn forward_changed(&self, zone: &str) {
+    pub fn forward_changed(&self, zone: &ZoneName) {
         self.inner
             .zones
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(zone.to_owned());
+            .insert(zone.clone());
         self.inner.wake.notify_one();
     }
 
-    fn take(&self) -> BTreeSet<String> {
+    fn take(&self) -> BTreeSet<ZoneName> {
         std::mem::take(
             &mut *self
                 .inner
@@ -61,16 +62,20 @@ impl Followups {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn requests_for_one_zone_coalesce() {
         let queue = Followups::default();
-        for _ in 0..1000 {
-            queue.forward_changed("example.com");
+        let name = |text| ZoneName::parse(text).unwrap();
+        for spelling in ["example.com", "Example.COM."] {
+            for _ in 0..500 {
+                queue.forward_changed(&name(spelling));
+            }
         }
-        queue.forward_changed("example.net");
+        queue.forward_changed(&name("example.net"));
         assert_eq!(queue.take().len(), 2);
         assert!(queue.take().is_empty());
     }

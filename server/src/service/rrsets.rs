@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use dns_engine::model::{
     check_zone, read_zone_file, relative_name, render_zone, type_name, validate_rrset, Rrset,
+    ZoneName,
 };
 use frontend::api::types::{
     ChangeType, FieldError, ImportResult, Role, RrSet, RrSetChange, RrSetChangeResult, RrSetDiff,
@@ -19,7 +20,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::audit::{Action, Change};
 use super::change::Write;
-use super::zones::{next_serial, zone_for_principal};
+use super::zones::{gate, next_serial};
 use crate::auth::Principal;
 use crate::error::ServiceError;
 
@@ -67,10 +68,10 @@ fn origin_of(zone: &str) -> Result<Name, ServiceError> {
 async fn find_zone(
     conn: &mut PgConnection,
     who: &Principal,
-    zone: &str,
+    name: &ZoneName,
     lock: bool,
 ) -> Result<ZoneRow, ServiceError> {
-    let name = zone_for_principal(who, zone)?;
+    gate(who, name)?;
     let admin = who.role == Role::Admin;
     let row = if lock {
         sqlx::query_as!(
@@ -163,7 +164,7 @@ fn to_api(origin: &Name, rrset: &Rrset, comment: &str) -> RrSet {
 pub async fn list(
     pool: &PgPool,
     who: &Principal,
-    zone: &str,
+    zone: &ZoneName,
     name: Option<&str>,
     rtype: Option<&str>,
 ) -> Result<Vec<RrSet>, ServiceError> {
@@ -196,7 +197,11 @@ pub async fn list(
 }
 
 /// The zone as a zone file (RFC 1035 §5), SOA first.
-pub async fn export(pool: &PgPool, who: &Principal, zone: &str) -> Result<String, ServiceError> {
+pub async fn export(
+    pool: &PgPool,
+    who: &Principal,
+    zone: &ZoneName,
+) -> Result<String, ServiceError> {
     let mut conn = pool.acquire().await?;
     let z = find_zone(&mut conn, who, zone, false).await?;
     let origin = origin_of(&z.name)?;
@@ -216,7 +221,7 @@ pub const COMMENT_MAX: usize = 500;
 pub async fn apply(
     pool: &PgPool,
     who: &Principal,
-    zone: &str,
+    zone: &ZoneName,
     changes: &[RrSetChange],
     batch: bool,
 ) -> Result<RrSetChangeResult, ServiceError> {
@@ -230,7 +235,7 @@ pub async fn apply(
 async fn apply_inner(
     pool: &PgPool,
     who: &Principal,
-    zone: &str,
+    zone: &ZoneName,
     changes: &[RrSetChange],
     batch: bool,
     dry_run: bool,
@@ -518,12 +523,12 @@ pub const IMPORT_MAX_RECORDS: usize = 200_000;
 pub async fn import(
     pool: &PgPool,
     who: &Principal,
-    zone: &str,
+    zone: &ZoneName,
     text: &str,
     dry_run: bool,
 ) -> Result<ImportResult, ServiceError> {
-    let name = super::zones::zone_for_principal(who, zone)?;
-    let origin = origin_of(name.as_str())?;
+    gate(who, zone)?;
+    let origin = origin_of(zone.as_str())?;
     let default_ttl = {
         let mut conn = pool.acquire().await?;
         // The zone must exist for this caller before any work is done for the file.

@@ -38,9 +38,22 @@ pub fn canonical_zone_name(input: &str) -> Result<ZoneName, ServiceError> {
 /// scoped token's zones ([`Principal::may_touch_zone`]), is "not found", exactly like another
 /// account's zone. Ownership is then checked by the query that loads the zone.
 pub fn zone_for_principal(who: &Principal, input: &str) -> Result<ZoneName, ServiceError> {
-    let name = canonical_zone_name(input).map_err(|_| ServiceError::NotFound)?;
-    if who.may_touch_zone(name.as_str()) {
-        Ok(name)
+    let name = zone_in_path(input)?;
+    gate(who, &name)?;
+    Ok(name)
+}
+
+/// The zone a URL names, in canonical form; a name that cannot be a zone is "not found".
+/// The HTTP edge parses the path once with this and hands the services a [`ZoneName`].
+pub fn zone_in_path(input: &str) -> Result<ZoneName, ServiceError> {
+    canonical_zone_name(input).map_err(|_| ServiceError::NotFound)
+}
+
+/// Whether the caller may touch `zone` at all: a zone outside a scoped token's zones
+/// ([`Principal::may_touch_zone`]) is "not found", like another account's zone.
+pub fn gate(who: &Principal, zone: &ZoneName) -> Result<(), ServiceError> {
+    if who.may_touch_zone(zone.as_str()) {
+        Ok(())
     } else {
         Err(ServiceError::NotFound)
     }

@@ -2,14 +2,12 @@
 //! whose check was undecided.
 
 use super::*;
+use dns_engine::model::ZoneName;
 
-/// After a committed change to the forward records of `zone` (as named in a URL), re-evaluates
-/// FCrDNS of every PTR whose host name lies in it. The change itself is done: a failure here
-/// is logged, the states are refreshed on the next change or save.
-pub async fn recheck_zone(pool: &PgPool, resolver: &Arc<Resolver>, zone: &str) {
-    let Ok(zone) = crate::service::zones::canonical_zone_name(zone) else {
-        return;
-    };
+/// After a committed change to the forward records of `zone`, re-evaluates FCrDNS of every
+/// PTR whose host name lies in it. The change itself is done: a failure here is logged, the
+/// states are refreshed on the next change or save.
+pub async fn recheck_zone(pool: &PgPool, resolver: &Arc<Resolver>, zone: &ZoneName) {
     let names = match sqlx::query_scalar!(
         "select distinct hostname from ptr where hostname = $1 or hostname like '%.' || $1",
         zone.as_str()
