@@ -20,7 +20,7 @@ use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::RecordType;
 
 use crate::differential::{corpus, EXAMPLE, HOSTED, REVERSE};
-use crate::harness::{query, with_edns, zone};
+use crate::harness::{cookie_of, query, with_edns, zone};
 
 fn catalog() -> Catalog {
     Catalog::from_zones([
@@ -178,24 +178,13 @@ fn a_signed_zone_is_fast_without_do_and_full_with_it() {
     assert!(taken.values().sum::<usize>() > 100, "{taken:?}");
     // With DO, a signed zone's answers carry signatures: never the fast path's.
     let mut writer = Writer::new();
-    let message = with_edns(query("www.example.com.", RecordType::A), 0, 1232, true);
-    assert!(fast::respond(
-        &catalog,
-        &message.to_vec().unwrap(),
-        Transport::Udp,
-        None,
-        &mut writer
-    )
-    .is_none());
-    let message = with_edns(query("www.example.com.", RecordType::A), 0, 1232, false);
-    assert!(fast::respond(
-        &catalog,
-        &message.to_vec().unwrap(),
-        Transport::Udp,
-        None,
-        &mut writer
-    )
-    .is_some());
+    let mut taken = |dnssec_ok| {
+        let message = with_edns(query("www.example.com.", RecordType::A), 0, 1232, dnssec_ok);
+        let packet = message.to_vec().unwrap();
+        fast::respond(&catalog, &packet, Transport::Udp, None, &mut writer).is_some()
+    };
+    assert!(!taken(true));
+    assert!(taken(false));
     let response = Message::from_vec(writer.bytes()).unwrap();
     assert!(response
         .answers
@@ -375,19 +364,7 @@ fn cookies_are_answered_as_the_full_path_answers_them() {
     let first =
         respond_full_as(&catalog, &with_cookie(&client), Transport::Udp, ip, &secret).unwrap();
     let first = Message::from_vec(&first).unwrap();
-    let valid = first
-        .edns
-        .as_ref()
-        .and_then(|edns| {
-            edns.options()
-                .as_ref()
-                .iter()
-                .find_map(|(_, option)| match option {
-                    EdnsOption::Unknown(COOKIE_OPTION, data) => Some(data.clone()),
-                    _ => None,
-                })
-        })
-        .expect("a server cookie");
+    let valid = cookie_of(&first).expect("a server cookie");
     let mut forged = valid.clone();
     forged[12] ^= 0xFF;
     let mut writer = Writer::new();
@@ -472,7 +449,7 @@ fn synthesized_names_are_answered_as_the_full_path_answers_them() {
          5 3600 PTR mail.example.net.\n",
     )
     .with_synth(Synth::new(vec![SynthRule::Ptr {
-        range: range.clone(),
+        range,
         template: template.clone(),
         ttl: 3600,
     }]));
