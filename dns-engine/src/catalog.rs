@@ -56,20 +56,14 @@ impl Catalog {
     }
 
     fn indexed(zones: HashMap<LowerName, Arc<Zone>>) -> Self {
-        let mut depths: Vec<u8> = zones.keys().map(LowerName::num_labels).collect();
-        depths.sort_unstable_by(|a, b| b.cmp(a));
-        depths.dedup();
         let wire = zones
             .iter()
-            .filter_map(|(apex, zone)| {
-                let wire = crate::fast::compiled::wire_name(apex.as_name())?;
-                Some((wire.into_boxed_slice(), Arc::clone(zone)))
-            })
+            .filter_map(|(apex, zone)| Some((wire_key(apex)?, Arc::clone(zone))))
             .collect();
         Self {
+            depths: depths_of(&zones),
             zones,
             wire,
-            depths,
         }
     }
 
@@ -88,16 +82,33 @@ impl Catalog {
     #[must_use]
     pub fn with_zone(&self, zone: Arc<Zone>) -> Self {
         let mut zones = self.zones.clone();
+        let mut wire = self.wire.clone();
+        if let Some(key) = wire_key(zone.apex()) {
+            wire.insert(key, Arc::clone(&zone));
+        }
         zones.insert(zone.apex().clone(), zone);
-        Self::indexed(zones)
+        Self {
+            depths: depths_of(&zones),
+            zones,
+            wire,
+        }
     }
 
     /// A new catalog without the zone whose apex is `origin`.
     #[must_use]
     pub fn without_zone(&self, origin: &Name) -> Self {
+        let apex = LowerName::new(origin);
         let mut zones = self.zones.clone();
-        zones.remove(&LowerName::new(origin));
-        Self::indexed(zones)
+        let mut wire = self.wire.clone();
+        zones.remove(&apex);
+        if let Some(key) = wire_key(&apex) {
+            wire.remove(&key);
+        }
+        Self {
+            depths: depths_of(&zones),
+            zones,
+            wire,
+        }
     }
 
     /// The zone whose apex is exactly `origin`.
@@ -136,6 +147,19 @@ impl Catalog {
             .filter(|&&depth| depth <= labels)
             .find_map(|&depth| self.zones.get(&name.trim_to(depth)))
     }
+}
+
+/// The label counts of the apexes of `zones`, deepest first, each once.
+fn depths_of(zones: &HashMap<LowerName, Arc<Zone>>) -> Vec<u8> {
+    let mut depths: Vec<u8> = zones.keys().map(LowerName::num_labels).collect();
+    depths.sort_unstable_by(|a, b| b.cmp(a));
+    depths.dedup();
+    depths
+}
+
+/// The key of the fast path's index of zones: the apex in lower-case wire form.
+fn wire_key(apex: &LowerName) -> Option<Box<[u8]>> {
+    Some(crate::fast::compiled::wire_name(apex.as_name())?.into_boxed_slice())
 }
 
 /// The catalog as the engine holds it: a pointer to the current snapshot, swapped whole.

@@ -2,13 +2,12 @@
 //! reused buffer, with no decoding into hickory's types, no cloned records and no allocation.
 //!
 //! It answers what most of a hosting provider's traffic is — a plain question (opcode QUERY,
-//! one question of class IN, at most an OPT record without a COOKIE option) about a name of an
-//! unsigned zone, or of a signed zone from a client without DO — when the answer is data,
-//! a CNAME chain inside the zone, NODATA, NXDOMAIN or a referral, and fits the transport.
-//! DNS Cookies and rate limiting apply as on the full path (the response's class for
-//! [`crate::rrl`] comes with it). Everything else (DNSSEC answers, wildcards, DNAMEs,
-//! synthesized reverse names, responses that need truncation, anything unusual) it
-//! declines, and the full path ([`crate::server`] through [`crate::wire`] and
+//! one question of class IN, at most an OPT record) about a name of an unsigned zone, or of
+//! a signed zone from a client without DO — when the answer is data, a CNAME chain inside the
+//! zone, NODATA, NXDOMAIN, a referral, a wildcard's or a default reverse name's, and fits the
+//! transport. DNS Cookies and rate limiting apply as on the full path (the response's class
+//! for [`crate::rrl`] comes with it). Everything else (DNSSEC answers, DNAMEs, transfers,
+//! responses that need truncation, anything unusual) it declines, and the full path ([`crate::server`] through [`crate::wire`] and
 //! [`crate::lookup`]) answers as before. The two give the same octets wherever the fast path
 //! answers: the walk below is [`crate::lookup`]'s, step for step (the RFC sections are cited
 //! there), and the writer compresses names as hickory does (`compiled.rs`); the differential
@@ -22,9 +21,9 @@ use hickory_proto::rr::RecordType;
 
 use crate::catalog::Catalog;
 use crate::cookie::{unix_now, CookieSecret, RequestCookie, ResponseCookie};
-use crate::lookup::MAX_CNAME_CHAIN;
+use crate::lookup::{MAX_CNAME_CHAIN, MAX_HOSTS};
 use crate::rrl::{ResponseClass, ResponseKind};
-use crate::wire::{Transport, UDP_PAYLOAD};
+use crate::wire::{ClientEdns, Transport, UDP_PAYLOAD};
 use compiled::{FastNode, FastZone, WireRrset, Writer};
 
 /// RFC 1035 §4.1.1: the header is 12 octets.
@@ -41,9 +40,6 @@ const TYPE_ANY: u16 = 255;
 const CLASS_IN: u16 = 1;
 /// RFC 7873 §4: the COOKIE option.
 const OPTION_COOKIE: u16 = 10;
-/// At most this many host names of an NS, MX or SRV RRset get their addresses added
-/// ([`crate::lookup`]'s `MAX_HOSTS`).
-const MAX_HOSTS: usize = 32;
 /// The most RRsets the additional section records to avoid repeating one.
 const MAX_ADDED: usize = 2 * MAX_HOSTS;
 
@@ -88,10 +84,11 @@ impl Key {
 
     /// The name's last `labels` labels (0: the root).
     fn suffix(&self, labels: usize) -> &[u8] {
-        if labels >= self.count {
-            return self.bytes();
-        }
-        let start = usize::from(self.labels[self.count - labels]);
+        let start = match labels {
+            0 => self.len - 1,
+            _ if labels >= self.count => 0,
+            _ => usize::from(self.labels[self.count - labels]),
+        };
         &self.bytes[start..self.len]
     }
 
@@ -205,15 +202,6 @@ fn opt(record: &[u8]) -> Option<((u16, bool), Option<RequestCookie>)> {
         options = options.get(4 + len..)?;
     }
     Some(((payload, dnssec_ok), cookie))
-}
-
-/// The largest response for `edns` over `transport` ([`Transport::response_limit`]).
-fn limit(transport: Transport, edns: Option<(u16, bool)>) -> usize {
-    match (transport, edns) {
-        (Transport::Tcp, _) => usize::from(u16::MAX),
-        (Transport::Udp, None) => 512,
-        (Transport::Udp, Some((payload, _))) => usize::from(payload.clamp(512, UDP_PAYLOAD)),
-    }
 }
 
 /// What the walk made of the question.
@@ -358,7 +346,12 @@ pub fn respond<'a>(
         put_opt(out, dnssec_ok, cookie.as_ref());
         counts.additional += 1;
     }
-    if out.len() > limit(transport, question.edns) {
+    let edns = question.edns.map(|(max_payload, dnssec_ok)| ClientEdns {
+        max_payload,
+        dnssec_ok,
+        cookie: None,
+    });
+    if out.len() > transport.response_limit(edns) {
         // Needs dropping optional data or TC: the full path decides how.
         return None;
     }

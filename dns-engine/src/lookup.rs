@@ -549,6 +549,13 @@ fn additional_for(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections, dns
     }
 }
 
+/// At most this many host names of an NS, MX or SRV RRset get their addresses looked up, so
+/// that the cost of an answer stays in proportion to what fits in it, whatever the size of
+/// the RRset (a 4,000-record MX set once cost seconds per query). Additional data is
+/// optional (RFC 2181 §9) and a response rarely has room for more; NS sets with more hosts
+/// are unheard of. The fast path ([`crate::fast`]) keeps the same bound.
+pub(crate) const MAX_HOSTS: usize = 32;
+
 /// Adds to the additional section the A and AAAA RRsets this zone holds for the host names in
 /// `rrset`'s data, each RRset once.
 ///
@@ -560,11 +567,6 @@ fn additional_for(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections, dns
 /// With `dnssec`, addresses the zone holds signed carry their RRSIG (RFC 4035 §3.1.1); glue and
 /// wildcard addresses go without, which is what validators expect of additional data.
 fn add_addresses(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections, dnssec: bool) {
-    // At most this many host names get their addresses looked up, so that the cost of an
-    // answer stays in proportion to what fits in it, whatever the size of the RRset (a
-    // 4,000-record MX set once cost seconds per query). Additional data is optional (RFC 2181
-    // §9) and a response rarely has room for more; NS sets with more hosts are unheard of.
-    const MAX_HOSTS: usize = 32;
     for data in rrset.data().iter().take(MAX_HOSTS) {
         let target = match data {
             RData::NS(NS(target)) => target,

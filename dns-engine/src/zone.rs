@@ -327,7 +327,11 @@ impl Zone {
         let signer = Signer::new(key, &self.origin, now_unix);
         self.sign_with(&signer)?;
         self.signer = Some(signer);
-        Ok(self.compiled())
+        // Signing added the DNSKEY RRset at the apex and changed no other node's data (the
+        // signatures are not in the compiled form): only the apex is compiled again.
+        let fast = std::mem::take(&mut self.fast);
+        self.fast = Arc::new(Arc::unwrap_or_clone(fast).with_apex_of(&self));
+        Ok(self)
     }
 
     #[cfg(feature = "server")]

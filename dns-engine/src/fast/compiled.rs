@@ -310,9 +310,8 @@ impl FastZone {
             nodes.insert(lower, FastNode::new(owner, node));
         }
         let soa = zone
-            .nodes()
-            .find(|(key, _)| *key == zone.apex())
-            .and_then(|(_, node)| node.rrset(RecordType::SOA))
+            .node(zone.apex())
+            .and_then(|node| node.rrset(RecordType::SOA))
             .map(WireRrset::new)
             .filter(WireRrset::is_compiled);
         Some(Self {
@@ -323,6 +322,24 @@ impl FastZone {
             soa,
             negative_ttl: zone.negative_ttl(),
         })
+    }
+
+    /// The same zone with its apex node compiled again from `zone`: signing adds the DNSKEY
+    /// RRset there and changes no other node's data.
+    #[must_use]
+    pub fn with_apex_of(mut self, zone: &Zone) -> Self {
+        if let (Some(apex), Some(node)) = (wire_name(zone.apex().as_name()), zone.node(zone.apex()))
+        {
+            let owner = match node.name() {
+                Some(name) => {
+                    wire_name(name).map_or_else(|| apex.clone().into(), Vec::into_boxed_slice)
+                }
+                None => apex.clone().into_boxed_slice(),
+            };
+            self.nodes
+                .insert(apex.into_boxed_slice(), FastNode::new(owner, node));
+        }
+        self
     }
 
     /// The node whose lower-case wire name is `key`.

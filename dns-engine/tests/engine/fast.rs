@@ -176,6 +176,11 @@ fn a_signed_zone_is_fast_without_do_and_full_with_it() {
     let (mismatches, taken) = compare(&catalog, &packets());
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(taken.values().sum::<usize>() > 100, "{taken:?}");
+    // Signing adds the DNSKEY RRset at the apex; a client without DO gets it like any data.
+    let dnskey = with_edns(query("example.com.", RecordType::DNSKEY), 0, 1232, false);
+    let (mismatches, taken) = compare(&catalog, &[("DNSKEY".into(), dnskey.to_vec().unwrap())]);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert_eq!(taken.get("answer"), Some(&2), "{taken:?}");
     // With DO, a signed zone's answers carry signatures: never the fast path's.
     let mut writer = Writer::new();
     let mut taken = |dnssec_ok| {
