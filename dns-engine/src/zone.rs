@@ -40,7 +40,7 @@ pub struct ServedRrset {
     /// what the zone is not authoritative for (delegation NS, glue) and for data made up per
     /// query (wildcard expansions, synthesized names), which is signed online instead.
     #[cfg(feature = "server")]
-    rrsig: Option<RData>,
+    rrsig: Option<Box<RData>>,
 }
 
 impl ServedRrset {
@@ -80,7 +80,7 @@ impl ServedRrset {
     /// The precomputed RRSIG record data, in a signed zone.
     #[cfg(feature = "server")]
     pub fn rrsig(&self) -> Option<&RData> {
-        self.rrsig.as_ref()
+        self.rrsig.as_deref()
     }
 }
 
@@ -110,11 +110,11 @@ pub struct Node {
     rrsets: Vec<ServedRrset>,
     cut: bool,
     /// The target of the DNAME at this name, if it holds one (RFC 6672 §2.1).
-    dname: Option<Name>,
+    dname: Option<Box<Name>>,
     /// At a delegation without DS in a signed zone: the NSEC proving that there is no DS (RFC
     /// 4035 §3.1.4), and its RRSIG.
     #[cfg(feature = "server")]
-    cut_nsec: Option<(RData, RData)>,
+    cut_nsec: Option<Box<(RData, RData)>>,
 }
 
 impl Node {
@@ -146,14 +146,14 @@ impl Node {
     /// The DNAME RRset at this name and its target, if the name holds one: every name below
     /// this one is redirected (RFC 6672 §2.2).
     pub fn dname(&self) -> Option<(&ServedRrset, &Name)> {
-        Some((self.rrset(RecordType::DNAME)?, self.dname.as_ref()?))
+        Some((self.rrset(RecordType::DNAME)?, self.dname.as_deref()?))
     }
 
     /// At an insecure delegation of a signed zone, the NSEC record data proving that the child
     /// has no DS, and its RRSIG.
     #[cfg(feature = "server")]
     pub fn cut_nsec(&self) -> Option<&(RData, RData)> {
-        self.cut_nsec.as_ref()
+        self.cut_nsec.as_deref()
     }
 }
 
@@ -230,9 +230,20 @@ impl Zone {
                 });
             }
             let key = LowerName::new(name);
-            // Empty non-terminals: every ancestor between this name and the apex exists.
-            for labels in apex.num_labels()..key.num_labels() {
-                nodes.entry(key.trim_to(labels)).or_default();
+            if !nodes.contains_key(&key) {
+                // Empty non-terminals: every ancestor between this name and the apex exists.
+                // Walked upwards, it stops at the first ancestor already there, whose own
+                // ancestors then are too: one or two lookups per name instead of one per
+                // label (a reverse name of an IPv6 zone has 20 or more below the apex).
+                let mut labels = key.num_labels();
+                while labels > apex.num_labels() {
+                    labels -= 1;
+                    let ancestor = key.trim_to(labels);
+                    if nodes.contains_key(&ancestor) {
+                        break;
+                    }
+                    nodes.insert(ancestor, Node::default());
+                }
             }
             let node = nodes.entry(key).or_default();
             node.name.get_or_insert_with(|| name.clone());
@@ -241,7 +252,9 @@ impl Zone {
                 // RFC 6672 §2.4: DNAME is a singleton type. Should a zone hold two all the
                 // same (the store's rules refuse it), the first one redirects.
                 node.dname = rrset.records().first().and_then(|record| {
-                    served_target(record.data()).or_else(|| record.target().cloned())
+                    served_target(record.data())
+                        .or_else(|| record.target().cloned())
+                        .map(Box::new)
                 });
             }
             let data: Vec<RData> = rrset.records().iter().map(|r| r.data().clone()).collect();
@@ -366,7 +379,12 @@ impl Zone {
                 if node.cut && rrset.rtype != RecordType::DS {
                     continue;
                 }
-                rrset.rrsig = Some(signer.rrsig(owner, rrset.rtype, rrset.ttl, &rrset.data)?);
+                rrset.rrsig = Some(Box::new(signer.rrsig(
+                    owner,
+                    rrset.rtype,
+                    rrset.ttl,
+                    &rrset.data,
+                )?));
             }
             if node.cut && node.rrset(RecordType::DS).is_none() {
                 // RFC 4035 §2.3: the NSEC at a delegation point lists NS (and DS, were there
@@ -378,7 +396,7 @@ impl Zone {
                     negative_ttl,
                     std::slice::from_ref(&nsec),
                 )?;
-                node.cut_nsec = Some((nsec, rrsig));
+                node.cut_nsec = Some(Box::new((nsec, rrsig)));
             }
         }
         self.soa.rrsig = self
@@ -447,7 +465,11 @@ impl Zone {
                 }
                 #[cfg(feature = "server")]
                 if let Some(rrsig) = &rrset.rrsig {
-                    out.push(Record::from_rdata(owner.clone(), rrset.ttl, rrsig.clone()));
+                    out.push(Record::from_rdata(
+                        owner.clone(),
+                        rrset.ttl,
+                        RData::clone(rrsig),
+                    ));
                 }
             }
             #[cfg(feature = "server")]
@@ -620,7 +642,7 @@ impl Zone {
     /// The SOA's precomputed RRSIG record data, in a signed zone.
     #[cfg(feature = "server")]
     pub fn soa_rrsig(&self) -> Option<&RData> {
-        self.soa.rrsig.as_ref()
+        self.soa.rrsig.as_deref()
     }
 }
 

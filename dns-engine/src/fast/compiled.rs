@@ -16,7 +16,7 @@
 //! latter Unbound's). Names in the data of the RFC 1035 types (NS, CNAME, PTR, MX, SOA) are
 //! compressed; SRV's target is not (RFC 2782) but may be pointed at later, as in hickory.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher as _;
 
 use hickory_proto::rr::{RData, RecordType};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
@@ -37,31 +37,66 @@ const PART_PLAIN_NAME: u8 = 2;
 /// The end of one record.
 const PART_END: u8 = 3;
 
-/// One RRset compiled: its records' data as parts (`PART_*` tags with their lengths), or
-/// nothing when a record's type is not one the writer knows how to lay out (the slow path
-/// answers those).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WireRrset {
+/// One RRset compiled, as the fast path reads it from its zone's arena: its records' data as
+/// parts (`PART_*` tags with their lengths), or nothing when a record's type is not one the
+/// writer knows how to lay out (the slow path answers those).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WireRrset<'a> {
     rtype: u16,
     ttl: u32,
     count: u16,
-    parts: Option<Box<[u8]>>,
+    parts: Option<&'a [u8]>,
 }
 
-impl WireRrset {
-    /// Compiles `rrset`.
-    pub fn new(rrset: &ServedRrset) -> Self {
-        let mut parts = Vec::new();
-        let compiled = rrset
-            .data()
-            .iter()
-            .all(|data| compile_record(data, &mut parts));
-        Self {
-            rtype: u16::from(rrset.record_type()),
-            ttl: rrset.ttl(),
-            count: u16::try_from(rrset.data().len()).unwrap_or(u16::MAX),
-            parts: (compiled && !rrset.data().is_empty()).then(|| parts.into_boxed_slice()),
-        }
+/// An RRset in the arena: type, TTL, record count and the parts' length (little-endian),
+/// then the parts.
+const RRSET_HEADER: usize = 12;
+/// The parts' length of an RRset the writer cannot lay out.
+const NOT_COMPILED: u32 = u32::MAX;
+
+impl<'a> WireRrset<'a> {
+    /// Appends `rrset` compiled to `out`, in the arena's layout.
+    fn compile(rrset: &ServedRrset, out: &mut Vec<u8>) {
+        let header = out.len();
+        out.extend_from_slice(&u16::from(rrset.record_type()).to_le_bytes());
+        out.extend_from_slice(&rrset.ttl().to_le_bytes());
+        let count = u16::try_from(rrset.data().len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        let start = out.len();
+        let compiled = rrset.data().iter().all(|data| compile_record(data, out));
+        let len = if compiled && !rrset.data().is_empty() {
+            u32::try_from(out.len() - start).unwrap_or(NOT_COMPILED)
+        } else {
+            out.truncate(start);
+            NOT_COMPILED
+        };
+        out[header + 8..header + 12].copy_from_slice(&len.to_le_bytes());
+    }
+
+    /// The RRset at the start of `bytes`, and what follows it.
+    fn read(bytes: &'a [u8]) -> Option<(Self, &'a [u8])> {
+        let header = bytes.get(..RRSET_HEADER)?;
+        let rtype = u16::from_le_bytes([header[0], header[1]]);
+        let ttl = u32::from_le_bytes([header[2], header[3], header[4], header[5]]);
+        let count = u16::from_le_bytes([header[6], header[7]]);
+        let len = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
+        let rest = &bytes[RRSET_HEADER..];
+        let (parts, rest) = if len == NOT_COMPILED {
+            (None, rest)
+        } else {
+            let len = usize::try_from(len).ok()?;
+            (Some(rest.get(..len)?), rest.get(len..)?)
+        };
+        Some((
+            Self {
+                rtype,
+                ttl,
+                count,
+                parts,
+            },
+            rest,
+        ))
     }
 
     /// The type.
@@ -75,9 +110,9 @@ impl WireRrset {
     }
 
     /// The records' data, one [`Rdata`] each.
-    pub fn records(&self) -> Records<'_> {
+    pub fn records(&self) -> Records<'a> {
         Records {
-            parts: self.parts.as_deref().unwrap_or_default(),
+            parts: self.parts.unwrap_or_default(),
         }
     }
 }
@@ -167,12 +202,19 @@ fn name_part(tag: u8, name: &hickory_proto::rr::Name, parts: &mut Vec<u8>) -> bo
 /// `name` in wire form, as spelled, with the root label; None if it is longer than 255 octets.
 pub fn wire_name(name: &hickory_proto::rr::Name) -> Option<Vec<u8>> {
     let mut wire = Vec::with_capacity(32);
+    wire_name_into(name, &mut wire)?;
+    Some(wire)
+}
+
+/// [`wire_name`] into `wire` (cleared first).
+fn wire_name_into(name: &hickory_proto::rr::Name, wire: &mut Vec<u8>) -> Option<()> {
+    wire.clear();
     for label in name.iter() {
         wire.push(u8::try_from(label.len()).ok().filter(|len| *len <= 63)?);
         wire.extend_from_slice(label);
     }
     wire.push(0);
-    (wire.len() <= 255).then_some(wire)
+    (wire.len() <= 255).then_some(())
 }
 
 /// The records of a compiled RRset.
@@ -250,78 +292,216 @@ enum Part<'a> {
     Name(&'a [u8], bool),
 }
 
-/// A node as the fast path sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FastNode {
+/// A node's flags in the arena.
+const NODE_CUT: u8 = 1;
+const NODE_DNAME: u8 = 2;
+/// The owner is spelled otherwise than the lower-case key: its octets follow the flags.
+const NODE_SPELLED: u8 = 4;
+
+/// A node as the fast path sees it, read from its zone's arena.
+///
+/// In the arena a node is its key (length and lower-case wire name), its flags, its RRset
+/// count (u16, little-endian), the owner as the zone spells it when that differs from the key
+/// (a name in another case has the key's length), and its RRsets, one after another: one
+/// allocation per zone instead of several per node, and a lookup that finds the key, the
+/// flags and the first RRset in the same cache lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastNode<'a> {
     /// The owner as the zone spells it, in wire form; for an empty non-terminal the
     /// lower-case name.
-    pub owner: Box<[u8]>,
+    pub owner: &'a [u8],
     /// A delegation point.
     pub cut: bool,
     /// Holds a DNAME (which the slow path answers).
     pub dname: bool,
-    /// The RRsets, in the node's order.
-    pub rrsets: Box<[WireRrset]>,
+    count: u16,
+    /// The RRsets, then whatever follows in the arena.
+    rrsets: &'a [u8],
 }
 
-impl FastNode {
-    /// Compiles `node`, owned by the wire name `owner`.
-    pub fn new(owner: Box<[u8]>, node: &Node) -> Self {
-        Self {
-            owner,
-            cut: node.is_cut(),
-            dname: node.name().is_some() && node.dname().is_some(),
-            rrsets: node.rrsets().iter().map(WireRrset::new).collect(),
+impl<'a> FastNode<'a> {
+    /// Appends `node`, whose key is the lower-case wire name `key` and whose owner is spelled
+    /// `owner`, to `out` in the arena's layout.
+    fn compile(key: &[u8], owner: &[u8], node: &Node, out: &mut Vec<u8>) {
+        // A wire name is at most 255 octets (checked by wire_name), so its length fits.
+        out.push(key.len() as u8);
+        out.extend_from_slice(key);
+        let spelled = owner != key && owner.len() == key.len();
+        let dname = node.name().is_some() && node.dname().is_some();
+        out.push(
+            (u8::from(node.is_cut()) * NODE_CUT)
+                | (u8::from(dname) * NODE_DNAME)
+                | (u8::from(spelled) * NODE_SPELLED),
+        );
+        let count = u16::try_from(node.rrsets().len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&count.to_le_bytes());
+        if spelled {
+            out.extend_from_slice(owner);
+        }
+        for rrset in node.rrsets().iter().take(usize::from(count)) {
+            WireRrset::compile(rrset, out);
         }
     }
 
+    /// The key and the node at the start of `bytes`.
+    fn read(bytes: &'a [u8]) -> Option<(&'a [u8], Self)> {
+        let len = usize::from(*bytes.first()?);
+        let key = bytes.get(1..1 + len)?;
+        let header = bytes.get(1 + len..4 + len)?;
+        let flags = header[0];
+        let count = u16::from_le_bytes([header[1], header[2]]);
+        let mut rest = &bytes[4 + len..];
+        let owner = if flags & NODE_SPELLED != 0 {
+            let owner = rest.get(..len)?;
+            rest = &rest[len..];
+            owner
+        } else {
+            key
+        };
+        Some((
+            key,
+            Self {
+                owner,
+                cut: flags & NODE_CUT != 0,
+                dname: flags & NODE_DNAME != 0,
+                count,
+                rrsets: rest,
+            },
+        ))
+    }
+
+    /// The RRsets, in the node's order.
+    pub fn rrsets(&self) -> impl Iterator<Item = WireRrset<'a>> + 'a {
+        let mut rest = self.rrsets;
+        (0..self.count).map_while(move |_| {
+            let (rrset, tail) = WireRrset::read(rest)?;
+            rest = tail;
+            Some(rrset)
+        })
+    }
+
     /// The RRset of `rtype`, if any.
-    pub fn rrset(&self, rtype: u16) -> Option<&WireRrset> {
-        self.rrsets.iter().find(|rrset| rrset.rtype == rtype)
+    pub fn rrset(&self, rtype: u16) -> Option<WireRrset<'a>> {
+        self.rrsets().find(|rrset| rrset.rtype == rtype)
     }
 }
 
-/// A zone as the fast path sees it: its nodes by lower-case wire name, and its SOA.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// One node compiled on its own, outside any zone (a synthesized name): the arena's layout
+/// in a buffer of its own.
+pub struct NodeBuf(Vec<u8>);
+
+impl NodeBuf {
+    /// Compiles `node`, owned by the wire name `owner` (lower case or not).
+    pub fn new(owner: &[u8], node: &Node) -> Self {
+        let key = owner.to_ascii_lowercase();
+        let mut out = Vec::with_capacity(64);
+        FastNode::compile(&key, owner, node, &mut out);
+        Self(out)
+    }
+
+    /// The node.
+    pub fn node(&self) -> Option<FastNode<'_>> {
+        FastNode::read(&self.0).map(|(_, node)| node)
+    }
+}
+
+/// A zone as the fast path sees it: its nodes in one arena, found through a hash table of
+/// their offsets keyed by lower-case wire name, and its SOA.
+#[derive(Clone, Debug, Default)]
 pub struct FastZone {
-    nodes: HashMap<Box<[u8]>, FastNode>,
+    arena: Vec<u8>,
+    /// The offset in `arena` of each node, by the hash of its key.
+    index: hashbrown::HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
     /// The apex as the zone spells it (the owner of the negative SOA).
     origin: Box<[u8]>,
     /// The apex in lower case.
     apex: Box<[u8]>,
     /// The apex's label count.
     apex_labels: u8,
-    /// The negative SOA (RFC 2308 §3: the TTL is the lesser of the SOA's TTL and MINIMUM).
-    soa: Option<WireRrset>,
+    /// The negative SOA (RFC 2308 §3: the TTL is the lesser of the SOA's TTL and MINIMUM),
+    /// as the offset of its RRset in the arena.
+    soa: Option<u32>,
     negative_ttl: u32,
 }
 
 impl FastZone {
-    /// Compiles `zone`; None if its apex cannot be written (it always can for a valid zone).
+    /// Compiles `zone`; None if its apex cannot be written (it always can for a valid zone),
+    /// or its data does not fit an arena addressed by 32 bits.
     pub fn build(zone: &Zone) -> Option<Self> {
         let origin = wire_name(zone.origin())?.into_boxed_slice();
-        let mut nodes = HashMap::with_capacity(zone.nodes().size_hint().0);
-        for (key, node) in zone.nodes() {
-            let lower = wire_name(key.as_name())?.into_boxed_slice();
-            let owner = match node.name() {
-                Some(name) => wire_name(name)?.into_boxed_slice(),
-                None => lower.clone(),
-            };
-            nodes.insert(lower, FastNode::new(owner, node));
-        }
-        let soa = zone
-            .node(zone.apex())
-            .and_then(|node| node.rrset(RecordType::SOA))
-            .map(WireRrset::new)
-            .filter(WireRrset::is_compiled);
-        Some(Self {
-            nodes,
+        let apex = wire_name(zone.apex().as_name())?.into_boxed_slice();
+        let mut fast = Self {
+            arena: Vec::new(),
+            index: hashbrown::HashTable::with_capacity(zone.nodes().size_hint().0),
+            hasher: hashbrown::DefaultHashBuilder::default(),
             origin,
-            apex: wire_name(zone.apex().as_name())?.into_boxed_slice(),
+            apex,
             apex_labels: zone.apex().num_labels(),
-            soa,
+            soa: None,
             negative_ttl: zone.negative_ttl(),
-        })
+        };
+        let mut key = Vec::with_capacity(255);
+        let mut owner = Vec::with_capacity(255);
+        for (lower, node) in zone.nodes() {
+            wire_name_into(lower.as_name(), &mut key)?;
+            match node.name() {
+                Some(name) => wire_name_into(name, &mut owner)?,
+                None => owner.clone_from(&key),
+            }
+            fast.insert(&key, &owner, node)?;
+        }
+        fast.arena.shrink_to_fit();
+        Some(fast)
+    }
+
+    /// Appends `node` to the arena and indexes it by `key`, replacing the node indexed by
+    /// that key before (whose octets stay in the arena, unused).
+    fn insert(&mut self, key: &[u8], owner: &[u8], node: &Node) -> Option<()> {
+        let offset = u32::try_from(self.arena.len()).ok()?;
+        FastNode::compile(key, owner, node, &mut self.arena);
+        if self.arena.len() > u32::MAX as usize {
+            return None;
+        }
+        if key == &self.apex[..] {
+            self.soa = self.find_soa(offset);
+        }
+        let hash = self.hasher.hash_one(key);
+        let arena = &self.arena;
+        let hasher = &self.hasher;
+        match self
+            .index
+            .find_mut(hash, |&at| key_at(arena, at) == Some(key))
+        {
+            Some(at) => *at = offset,
+            None => {
+                self.index.insert_unique(hash, offset, |&at| {
+                    hasher.hash_one(key_at(arena, at).unwrap_or_default())
+                });
+            }
+        }
+        Some(())
+    }
+
+    /// The offset of the compiled SOA RRset of the node at `offset`, if it has one.
+    fn find_soa(&self, offset: u32) -> Option<u32> {
+        let start = usize::try_from(offset).ok()?;
+        let (_, node) = FastNode::read(self.arena.get(start..)?)?;
+        let soa = u16::from(RecordType::SOA);
+        let mut rest = node.rrsets;
+        for _ in 0..node.count {
+            let at = self.arena.len() - rest.len();
+            let (rrset, tail) = WireRrset::read(rest)?;
+            if rrset.rtype == soa {
+                return if rrset.is_compiled() {
+                    u32::try_from(at).ok()
+                } else {
+                    None
+                };
+            }
+            rest = tail;
+        }
+        None
     }
 
     /// The same zone with its apex node compiled again from `zone`: signing adds the DNSKEY
@@ -330,21 +510,24 @@ impl FastZone {
     pub fn with_apex_of(mut self, zone: &Zone) -> Self {
         if let (Some(apex), Some(node)) = (wire_name(zone.apex().as_name()), zone.node(zone.apex()))
         {
-            let owner = match node.name() {
-                Some(name) => {
-                    wire_name(name).map_or_else(|| apex.clone().into(), Vec::into_boxed_slice)
-                }
-                None => apex.clone().into_boxed_slice(),
-            };
-            self.nodes
-                .insert(apex.into_boxed_slice(), FastNode::new(owner, node));
+            let owner = node
+                .name()
+                .and_then(wire_name)
+                .unwrap_or_else(|| apex.clone());
+            // Only a zone too big for the arena fails here, and then it was never built.
+            let _ = self.insert(&apex, &owner, node);
         }
         self
     }
 
     /// The node whose lower-case wire name is `key`.
-    pub fn node(&self, key: &[u8]) -> Option<&FastNode> {
-        self.nodes.get(key)
+    pub fn node(&self, key: &[u8]) -> Option<FastNode<'_>> {
+        let hash = self.hasher.hash_one(key);
+        let arena = &self.arena[..];
+        let &at = self
+            .index
+            .find(hash, |&at| key_at(arena, at) == Some(key))?;
+        FastNode::read(arena.get(usize::try_from(at).ok()?..)?).map(|(_, node)| node)
     }
 
     /// The apex as the zone spells it, in wire form.
@@ -361,6 +544,19 @@ impl FastZone {
     pub fn apex_labels(&self) -> u8 {
         self.apex_labels
     }
+
+    /// The negative SOA's RRset.
+    fn soa(&self) -> Option<WireRrset<'_>> {
+        let at = usize::try_from(self.soa?).ok()?;
+        WireRrset::read(self.arena.get(at..)?).map(|(rrset, _)| rrset)
+    }
+}
+
+/// The key of the node at `at` in `arena`.
+fn key_at(arena: &[u8], at: u32) -> Option<&[u8]> {
+    let at = usize::try_from(at).ok()?;
+    let len = usize::from(*arena.get(at)?);
+    arena.get(at + 1..at + 1 + len)
 }
 
 /// A response being laid out: the message, and what names it can point at.
@@ -497,7 +693,7 @@ impl Writer {
     }
 
     /// Writes the records of `rrset` owned by the wire name `owner`; returns how many.
-    pub fn rrset(&mut self, owner: &[u8], rrset: &WireRrset) -> u16 {
+    pub fn rrset(&mut self, owner: &[u8], rrset: WireRrset<'_>) -> u16 {
         for rdata in rrset.records() {
             self.record(owner, rrset.rtype, rrset.ttl, rdata);
         }
@@ -505,7 +701,7 @@ impl Writer {
     }
 
     /// Writes `rrset` with another TTL (the negative SOA).
-    pub fn rrset_with_ttl(&mut self, owner: &[u8], rrset: &WireRrset, ttl: u32) -> u16 {
+    pub fn rrset_with_ttl(&mut self, owner: &[u8], rrset: WireRrset<'_>, ttl: u32) -> u16 {
         for rdata in rrset.records() {
             self.record(owner, rrset.rtype, ttl, rdata);
         }
@@ -531,7 +727,7 @@ impl Writer {
 
     /// Writes the negative SOA of `zone`, owned by its apex; None if the zone has none compiled.
     pub fn negative_soa(&mut self, zone: &FastZone) -> Option<u16> {
-        let soa = zone.soa.as_ref()?;
+        let soa = zone.soa()?;
         Some(self.rrset_with_ttl(&zone.origin, soa, zone.negative_ttl))
     }
 }

@@ -76,9 +76,25 @@ impl LowerName {
 /// RFC 4034 §6.1 canonical order: by labels from the root, each compared as lower-case octets.
 /// A zone's owner names sorted this way put every name right after its ancestors, which is the
 /// order NSEC chains and zone transfers need.
+///
+/// Both names are lower case and fully qualified, so each pair of labels compares as plain
+/// octets (a shorter label that is a prefix first), which is hickory's case-folding order for
+/// such names but a `memcmp` instead of a loop over case-folded octets: building a big zone
+/// compares names millions of times.
 impl Ord for LowerName {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.cmp(&other.0)
+        let (mut left, mut right) = (self.0.iter(), other.0.iter());
+        loop {
+            match (left.next_back(), right.next_back()) {
+                (Some(l), Some(r)) => match l.cmp(r) {
+                    Ordering::Equal => {}
+                    unequal => return unequal,
+                },
+                (None, None) => return Ordering::Equal,
+                (None, Some(_)) => return Ordering::Less,
+                (Some(_), None) => return Ordering::Greater,
+            }
+        }
     }
 }
 
@@ -123,6 +139,44 @@ mod tests {
             LowerName::new(&name("Example.COM.")),
             LowerName::new(&name("example.com."))
         );
+    }
+
+    #[test]
+    fn lower_name_order_is_hickorys_canonical_order() {
+        let mut names: Vec<Name> = [
+            "example.",
+            "a.example.",
+            "ab.example.",
+            "a.b.example.",
+            "b.a.example.",
+            "*.a.example.",
+            "a-b.example.",
+            "x.y.z.",
+            "y.z.",
+            "z.",
+            ".",
+            "1.0.0.2.ip6.arpa.",
+            "0.1.0.0.2.ip6.arpa.",
+            "10.0.0.2.ip6.arpa.",
+        ]
+        .iter()
+        .map(|text| name(text))
+        .collect();
+        // Labels with octets no host name has.
+        for label in [&b"\x00"[..], b"\x00a", b"\xff", b"a\x00", b"-"] {
+            let mut fqdn = Name::from_labels([label, b"a", b"example"]).unwrap();
+            fqdn.set_fqdn(true);
+            names.push(fqdn);
+        }
+        for a in &names {
+            for b in &names {
+                assert_eq!(
+                    LowerName::new(a).cmp(&LowerName::new(b)),
+                    a.cmp(b),
+                    "{a} against {b}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::{join, parse_origin, soa_rdata, unix_now};
 use crate::catalog::Catalog;
 use crate::dnssec::ZoneKey;
 use crate::model::validate_rrset;
-use crate::xfr::{Delta, Journal};
+use crate::xfr::{Delta, Journal, WireRecords};
 use crate::zone::synth::Synth;
 use crate::{Rrset, SharedCatalog, Zone};
 
@@ -299,8 +299,15 @@ pub async fn load_all(
     Ok(stats)
 }
 
+/// A zone built (or not), and how many of its RRsets were skipped.
+type Built = (Result<Zone, ()>, usize);
+
 /// Builds every zone of `data` and makes them the whole catalog (CPU work: call it on the
 /// blocking pool). A zone that cannot be built keeps its previous snapshot, if it had one.
+///
+/// The zones are built on one thread per core (the load is what a restarted node waits for
+/// before it answers), each thread taking the next zone, biggest first, so that one big zone
+/// does not end up last on a thread.
 pub(super) fn build_all(
     data: &[ZoneData],
     mut journals: HashMap<i64, Vec<JournalRow>>,
@@ -308,11 +315,52 @@ pub(super) fn build_all(
 ) -> LoadStats {
     let now = unix_now();
     let previous = catalog.snapshot();
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(data[i].records.len()));
+    // Taken by whichever thread builds the zone.
+    let work: Vec<std::sync::Mutex<Option<Vec<JournalRow>>>> = data
+        .iter()
+        .map(|zone| std::sync::Mutex::new(Some(journals.remove(&zone.zone_id).unwrap_or_default())))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(data.len())
+        .max(1);
+    let build = || {
+        let mut done = Vec::new();
+        loop {
+            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&i) = order.get(at) else {
+                break done;
+            };
+            let rows = work[i]
+                .lock()
+                .map(|mut rows| rows.take().unwrap_or_default())
+                .unwrap_or_default();
+            done.push((i, data[i].build(rows, now, catalog)));
+        }
+    };
+    let results: Vec<(usize, Built)> = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(build)).collect();
+        let mut all = build();
+        for other in others {
+            // A panic while building is a bug; the zones of that thread keep their
+            // previous snapshots, as failed builds do.
+            if let Ok(done) = other.join() {
+                all.extend(done);
+            }
+        }
+        all
+    });
     let mut stats = LoadStats::default();
     let mut built = Vec::with_capacity(data.len());
-    for zone in data {
-        let rows = journals.remove(&zone.zone_id).unwrap_or_default();
-        let (result, skipped) = zone.build(rows, now, catalog);
+    let mut outcome: Vec<Option<Built>> = (0..data.len()).map(|_| None).collect();
+    for (i, result) in results {
+        outcome[i] = Some(result);
+    }
+    for (zone, result) in data.iter().zip(outcome) {
+        let (result, skipped) = result.unwrap_or((Err(()), 0));
         stats.skipped_rrsets += skipped;
         match result {
             Ok(zone) => {
@@ -391,19 +439,18 @@ pub(super) struct JournalRow {
     added: Vec<Vec<u8>>,
 }
 
-/// The journal of `rows` (one zone's, oldest first). An entry whose records cannot be read
-/// back ends the journal there: IXFR from before it becomes a whole transfer.
+/// The journal of `rows` (one zone's, oldest first). An entry whose records are not whole
+/// records ends the journal there, and a record that cannot be decoded ends every chain
+/// through it when an IXFR asks ([`Journal::between`]): IXFR from before it becomes a whole
+/// transfer.
 fn journal(rows: Vec<JournalRow>) -> Journal {
     let mut deltas = Vec::with_capacity(rows.len());
     for row in rows {
-        let decode = |rrs: &[Vec<u8>]| -> Option<Vec<hickory_proto::rr::Record>> {
-            rrs.iter().map(|rr| crate::xfr::decode_record(rr)).collect()
-        };
         let (Some(from), Some(to), Some(removed), Some(added)) = (
             row.old_serial.and_then(|s| u32::try_from(s).ok()),
             row.new_serial.and_then(|s| u32::try_from(s).ok()),
-            decode(&row.removed),
-            decode(&row.added),
+            WireRecords::new(&row.removed),
+            WireRecords::new(&row.added),
         ) else {
             tracing::warn!(
                 zone_id = row.zone_id,

@@ -256,6 +256,11 @@ impl ReversePrefix {
 /// `None` for names outside in-addr.arpa/ip6.arpa or with labels that are not octets/nibbles.
 pub fn parse_reverse(name: &LowerName) -> Option<ReversePrefix> {
     let labels: Vec<&[u8]> = name.as_name().iter().collect();
+    parse_reverse_labels(&labels)
+}
+
+/// [`parse_reverse`] of the name with these labels (lower case, leftmost first).
+pub fn parse_reverse_labels(labels: &[&[u8]]) -> Option<ReversePrefix> {
     let n = labels.len();
     if n >= 2 && labels[n - 1] == b"arpa" && labels[n - 2] == b"in-addr" {
         let octets = &labels[..n - 2];
@@ -760,6 +765,27 @@ impl Synth {
     /// The rules.
     pub fn rules(&self) -> &[SynthRule] {
         &self.rules
+    }
+
+    /// Whether [`Synth::lookup`] surely makes nothing of the name with these labels (lower
+    /// case, leftmost first): every rule is a reverse zone's PTR rule, and the name is no
+    /// reverse name or lies outside each rule's range. Decided on the labels alone, so the
+    /// fast path answers NXDOMAIN in a reverse zone without building a name.
+    pub fn surely_nothing(&self, labels: &[&[u8]]) -> bool {
+        let mut prefix = None;
+        self.rules.iter().all(|rule| match rule {
+            SynthRule::Ptr { range, .. } => {
+                let Some(prefix) = *prefix.get_or_insert_with(|| parse_reverse_labels(labels))
+                else {
+                    return true;
+                };
+                match prefix.address() {
+                    Some(addr) => !range.contains(addr),
+                    None => !prefix.overlaps(range),
+                }
+            }
+            SynthRule::Address { .. } => false,
+        })
     }
 
     /// What `name` (which has no node of its own in the zone) holds, if anything.

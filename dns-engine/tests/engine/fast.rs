@@ -469,9 +469,43 @@ fn synthesized_names_are_answered_as_the_full_path_answers_them() {
         ranges: vec![range],
         ttl: 600,
     }]));
-    let catalog = Catalog::from_zones([reverse, forward]);
+    // An IPv6 /48 zone whose default names cover one /64 of it.
+    let template6 = Arc::new(Template::parse("v6-{ip}.clients.example.net", false).unwrap());
+    let reverse6 = zone(
+        "4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.",
+        "@ 3600 SOA ns1.example.net. hostmaster.example.net. 1 7200 3600 1209600 300\n\
+         @ 3600 NS ns1.example.net.\n\
+         1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 3600 PTR gw.example.net.\n",
+    )
+    .with_synth(Synth::new(vec![SynthRule::Ptr {
+        range: "2001:db8:1234:5::/64".parse().unwrap(),
+        template: template6,
+        ttl: 3600,
+    }]));
+    let catalog = Catalog::from_zones([reverse, forward, reverse6]);
     let mut packets = Vec::new();
     for (name, rtype) in [
+        // In the /64: synthesized; above it: empty non-terminals; outside it: NXDOMAIN.
+        (
+            "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.5.0.0.0.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.",
+            RecordType::PTR,
+        ),
+        (
+            "0.0.0.5.0.0.0.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.",
+            RecordType::PTR,
+        ),
+        (
+            "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.0.0.0.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.",
+            RecordType::PTR,
+        ),
+        (
+            "f.f.f.f.6.0.0.0.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.",
+            RecordType::PTR,
+        ),
+        (
+            "x.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.",
+            RecordType::PTR,
+        ),
         ("7.113.0.203.in-addr.arpa.", RecordType::PTR),
         ("7.113.0.203.IN-ADDR.arpa.", RecordType::PTR),
         ("7.113.0.203.in-addr.arpa.", RecordType::A),
@@ -498,5 +532,18 @@ fn synthesized_names_are_answered_as_the_full_path_answers_them() {
     }
     let (mismatches, taken) = compare(&catalog, &packets);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    assert!(taken.values().sum::<usize>() >= 36, "{taken:?}");
+    assert!(taken.values().sum::<usize>() >= 46, "{taken:?}");
+    // A name outside every range of a reverse zone is NXDOMAIN without a name being built.
+    let mut writer = Writer::new();
+    for name in [
+        "64.113.0.203.in-addr.arpa.",
+        "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.0.0.0.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.",
+    ] {
+        let packet = query(name, RecordType::PTR).to_vec().unwrap();
+        assert!(respond_into(&catalog, &packet, Transport::Udp, &mut writer).is_some());
+        ALLOCATIONS.with(|count| count.set(0));
+        assert!(fast::respond(&catalog, &packet, Transport::Udp, None, &mut writer).is_some());
+        assert_eq!(ALLOCATIONS.with(Cell::get), 0, "allocations for {name}");
+        assert_eq!(writer.bytes()[3] & 0x0F, 3, "NXDOMAIN for {name}");
+    }
 }
