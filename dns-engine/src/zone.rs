@@ -16,9 +16,9 @@
 
 pub mod synth;
 
-use std::collections::BTreeMap;
 #[cfg(feature = "server")]
 use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap};
 #[cfg(feature = "server")]
 use std::sync::Arc;
 
@@ -100,6 +100,23 @@ fn served_target(data: &RData) -> Option<Name> {
     let mut decoder = BinDecoder::new(&rdata.anything);
     let target = Name::read(&mut decoder).ok()?;
     decoder.is_empty().then_some(target)
+}
+
+/// `name`'s labels from the root down, each followed by a 0 octet, with the octets 0 and 1 of
+/// a label written as 1 1 and 1 2: byte order of these keys is the canonical order of the
+/// names (RFC 4034 §6.1), and no two names have the same key.
+fn canonical_key(name: &LowerName) -> Box<[u8]> {
+    let mut key = Vec::with_capacity(64);
+    for label in name.as_name().iter().rev() {
+        for &octet in label {
+            match octet {
+                0 | 1 => key.extend_from_slice(&[1, octet + 1]),
+                _ => key.push(octet),
+            }
+        }
+        key.push(0);
+    }
+    key.into_boxed_slice()
 }
 
 /// One owner name: its RRsets (none for an empty non-terminal), whether it is a delegation, and
@@ -219,7 +236,13 @@ impl Zone {
         let mut origin = origin.clone();
         origin.set_fqdn(true);
         let apex = LowerName::new(&origin);
-        let mut nodes: BTreeMap<LowerName, Node> = BTreeMap::new();
+        // The nodes are gathered in a vector, found through a hash map keyed by their names
+        // in canonical byte order ([`canonical_key`]), then sorted by those keys and made into
+        // the map in one pass: the map's own comparisons walk labels from the root, which
+        // for millions of comparisons of deep reverse names was most of a big load.
+        let mut index: HashMap<Box<[u8]>, usize> = HashMap::new();
+        let mut gathered: Vec<(LowerName, Node)> = Vec::new();
+        let apex_key = canonical_key(&apex);
         let mut record_count = 0;
         for rrset in rrsets {
             let name = rrset.name();
@@ -230,22 +253,34 @@ impl Zone {
                 });
             }
             let key = LowerName::new(name);
-            if !nodes.contains_key(&key) {
-                // Empty non-terminals: every ancestor between this name and the apex exists.
-                // Walked upwards, it stops at the first ancestor already there, whose own
-                // ancestors then are too: one or two lookups per name instead of one per
-                // label (a reverse name of an IPv6 zone has 20 or more below the apex).
-                let mut labels = key.num_labels();
-                while labels > apex.num_labels() {
-                    labels -= 1;
-                    let ancestor = key.trim_to(labels);
-                    if nodes.contains_key(&ancestor) {
-                        break;
+            let ckey = canonical_key(&key);
+            let at = match index.get(&ckey[..]) {
+                Some(&at) => at,
+                None => {
+                    // Empty non-terminals: every ancestor between this name and the apex
+                    // exists. Walked upwards, it stops at the first ancestor already there,
+                    // whose own ancestors then are too. An ancestor's canonical key is a
+                    // prefix of the name's, ending after one of its label separators.
+                    let mut labels = key.num_labels();
+                    let mut end = ckey.len();
+                    while labels > apex.num_labels() {
+                        labels -= 1;
+                        end = ckey[..end - 1]
+                            .iter()
+                            .rposition(|&octet| octet == 0)
+                            .map_or(0, |at| at + 1);
+                        if end < apex_key.len() || index.contains_key(&ckey[..end]) {
+                            break;
+                        }
+                        index.insert(ckey[..end].into(), gathered.len());
+                        gathered.push((key.trim_to(labels), Node::default()));
                     }
-                    nodes.insert(ancestor, Node::default());
+                    index.insert(ckey, gathered.len());
+                    gathered.push((key, Node::default()));
+                    gathered.len() - 1
                 }
-            }
-            let node = nodes.entry(key).or_default();
+            };
+            let node = &mut gathered[at].1;
             node.name.get_or_insert_with(|| name.clone());
             let rtype = rrset.record_type();
             if rtype == RecordType::DNAME && node.dname.is_none() {
@@ -257,7 +292,12 @@ impl Zone {
                         .map(Box::new)
                 });
             }
-            let data: Vec<RData> = rrset.records().iter().map(|r| r.data().clone()).collect();
+            let ttl = rrset.ttl();
+            let data: Vec<RData> = rrset
+                .into_records()
+                .into_iter()
+                .map(crate::model::Rdata::into_data)
+                .collect();
             record_count += data.len();
             match node.rrsets.iter_mut().find(|served| served.rtype == rtype) {
                 Some(served) => {
@@ -267,9 +307,17 @@ impl Zone {
                         }
                     }
                 }
-                None => node.rrsets.push(ServedRrset::new(rtype, rrset.ttl(), data)),
+                None => node.rrsets.push(ServedRrset::new(rtype, ttl, data)),
             }
         }
+        let mut order: Vec<(Box<[u8]>, usize)> = index.into_iter().collect();
+        order.sort_unstable();
+        let mut gathered: Vec<Option<(LowerName, Node)>> = gathered.into_iter().map(Some).collect();
+        // Already in order, so building the map compares each name with its neighbour only.
+        let mut nodes: BTreeMap<LowerName, Node> = order
+            .into_iter()
+            .filter_map(|(_, at)| gathered.get_mut(at).and_then(Option::take))
+            .collect();
         let soa = nodes
             .get(&apex)
             .and_then(|node| node.rrset(RecordType::SOA))
