@@ -102,21 +102,19 @@ fn served_target(data: &RData) -> Option<Name> {
     decoder.is_empty().then_some(target)
 }
 
-/// `name`'s labels from the root down, each followed by a 0 octet, with the octets 0 and 1 of
-/// a label written as 1 1 and 1 2: byte order of these keys is the canonical order of the
-/// names (RFC 4034 §6.1), and no two names have the same key.
-fn canonical_key(name: &LowerName) -> Box<[u8]> {
-    let mut key = Vec::with_capacity(64);
-    for label in name.as_name().iter().rev() {
+/// Appends `name`'s labels from the root down in lower case, each followed by a 0 octet, with
+/// the octets 0 and 1 of a label written as 1 1 and 1 2: byte order of these keys is the
+/// canonical order of the names (RFC 4034 §6.1), and no two names have the same key.
+fn push_canonical_key(name: &Name, key: &mut Vec<u8>) {
+    for label in name.iter().rev() {
         for &octet in label {
             match octet {
                 0 | 1 => key.extend_from_slice(&[1, octet + 1]),
-                _ => key.push(octet),
+                _ => key.push(octet.to_ascii_lowercase()),
             }
         }
         key.push(0);
     }
-    key.into_boxed_slice()
 }
 
 /// One owner name: its RRsets (none for an empty non-terminal), whether it is a delegation, and
@@ -237,14 +235,16 @@ impl Zone {
         origin.set_fqdn(true);
         let apex = LowerName::new(&origin);
         // The nodes are gathered in a vector, found through a hash map keyed by their names
-        // in canonical byte order ([`canonical_key`]), then sorted by those keys and made into
-        // the map in one pass: the map's own comparisons walk labels from the root, which
-        // for millions of comparisons of deep reverse names was most of a big load.
-        let mut index: HashMap<Box<[u8]>, usize> = HashMap::new();
-        let mut gathered: Vec<(LowerName, Node)> = Vec::new();
-        let apex_key = canonical_key(&apex);
-        let mut record_count = 0;
-        for rrset in rrsets {
+        // in canonical byte order ([`push_canonical_key`]), then sorted by those keys and made
+        // into the map in one pass: the map's own comparisons walk labels from the root,
+        // which for millions of comparisons of deep reverse names was most of a big load.
+        // The keys are laid out in one buffer first (an ancestor's key is a prefix of its
+        // descendant's), so that the build does not interleave short-lived allocations with
+        // the snapshot's: holes left between live data keep pages resident after a load.
+        let rrsets: Vec<Rrset> = rrsets.into_iter().collect();
+        let mut keys: Vec<u8> = Vec::new();
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(rrsets.len());
+        for rrset in &rrsets {
             let name = rrset.name();
             if !origin.zone_of(name) {
                 return Err(ZoneError::OutsideZone {
@@ -252,11 +252,22 @@ impl Zone {
                     origin: origin.to_string(),
                 });
             }
-            let key = LowerName::new(name);
-            let ckey = canonical_key(&key);
-            let at = match index.get(&ckey[..]) {
+            let start = keys.len();
+            push_canonical_key(name, &mut keys);
+            spans.push((start, keys.len()));
+        }
+        let mut apex_key = Vec::new();
+        push_canonical_key(&origin, &mut apex_key);
+        let mut index: HashMap<&[u8], usize> = HashMap::with_capacity(rrsets.len());
+        let mut gathered: Vec<(LowerName, Node)> = Vec::with_capacity(rrsets.len());
+        let mut record_count = 0;
+        for (rrset, &(start, end)) in rrsets.iter().zip(&spans) {
+            let name = rrset.name();
+            let ckey = &keys[start..end];
+            let at = match index.get(ckey) {
                 Some(&at) => at,
                 None => {
+                    let key = LowerName::new(name);
                     // Empty non-terminals: every ancestor between this name and the apex
                     // exists. Walked upwards, it stops at the first ancestor already there,
                     // whose own ancestors then are too. An ancestor's canonical key is a
@@ -272,7 +283,7 @@ impl Zone {
                         if end < apex_key.len() || index.contains_key(&ckey[..end]) {
                             break;
                         }
-                        index.insert(ckey[..end].into(), gathered.len());
+                        index.insert(&ckey[..end], gathered.len());
                         gathered.push((key.trim_to(labels), Node::default()));
                     }
                     index.insert(ckey, gathered.len());
@@ -292,12 +303,9 @@ impl Zone {
                         .map(Box::new)
                 });
             }
-            let ttl = rrset.ttl();
-            let data: Vec<RData> = rrset
-                .into_records()
-                .into_iter()
-                .map(crate::model::Rdata::into_data)
-                .collect();
+            // Cloned rather than moved out of the records: the copies are made together and
+            // lie together, where the parsed ones lie among the texts freed with the RRsets.
+            let data: Vec<RData> = rrset.records().iter().map(|r| r.data().clone()).collect();
             record_count += data.len();
             match node.rrsets.iter_mut().find(|served| served.rtype == rtype) {
                 Some(served) => {
@@ -307,10 +315,15 @@ impl Zone {
                         }
                     }
                 }
-                None => node.rrsets.push(ServedRrset::new(rtype, ttl, data)),
+                None => {
+                    // Most nodes hold one or two RRsets: grown one at a time, not to the four
+                    // a first push would reserve.
+                    node.rrsets.reserve_exact(1);
+                    node.rrsets.push(ServedRrset::new(rtype, rrset.ttl(), data));
+                }
             }
         }
-        let mut order: Vec<(Box<[u8]>, usize)> = index.into_iter().collect();
+        let mut order: Vec<(&[u8], usize)> = index.into_iter().collect();
         order.sort_unstable();
         let mut gathered: Vec<Option<(LowerName, Node)>> = gathered.into_iter().map(Some).collect();
         // Already in order, so building the map compares each name with its neighbour only.

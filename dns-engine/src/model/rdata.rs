@@ -552,11 +552,6 @@ impl Rdata {
         &self.data
     }
 
-    /// The data as hickory sends it, taken.
-    pub fn into_data(self) -> RData {
-        self.data
-    }
-
     /// The record type.
     pub fn record_type(&self) -> RecordType {
         self.data.record_type()

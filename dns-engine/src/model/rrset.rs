@@ -79,11 +79,6 @@ impl Rrset {
         &self.records
     }
 
-    /// The records, taken.
-    pub fn into_records(self) -> Vec<Rdata> {
-        self.records
-    }
-
     /// The type's mnemonic, or `TYPEnnn` for a type known only by number (RFC 3597 §5).
     pub fn type_name(&self) -> String {
         type_name(self.rtype)
