@@ -14,7 +14,7 @@
 //! condensed into one difference (RFC 1995 §3 allows this); when the journal does not reach
 //! back to the client's serial, the whole zone is sent instead (RFC 1995 §4).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -184,8 +184,8 @@ impl Journal {
     pub fn between(&self, from: u32, to: u32) -> Option<(Vec<Record>, Vec<Record>)> {
         let start = self.deltas.iter().rposition(|d| d.from == from)?;
         // Keyed by wire form, which is what makes two records the same one.
-        let mut removed: HashMap<&[u8], ()> = HashMap::new();
-        let mut added: HashMap<&[u8], ()> = HashMap::new();
+        let mut removed: HashSet<&[u8]> = HashSet::new();
+        let mut added: HashSet<&[u8]> = HashSet::new();
         let mut serial = from;
         for delta in &self.deltas[start..] {
             if delta.from != serial {
@@ -193,20 +193,20 @@ impl Journal {
             }
             // A record added and then removed again is no change; so is the reverse.
             for record in delta.removed.iter() {
-                if added.remove(record).is_none() {
-                    removed.insert(record, ());
+                if !added.remove(record) {
+                    removed.insert(record);
                 }
             }
             for record in delta.added.iter() {
-                if removed.remove(record).is_none() {
-                    added.insert(record, ());
+                if !removed.remove(record) {
+                    added.insert(record);
                 }
             }
             serial = delta.to;
             if serial == to {
-                let decode = |set: HashMap<&[u8], ()>| -> Option<Vec<Record>> {
+                let decode = |set: HashSet<&[u8]>| -> Option<Vec<Record>> {
                     let mut records = set
-                        .into_keys()
+                        .into_iter()
                         .map(decode_record)
                         .collect::<Option<Vec<Record>>>()?;
                     records.sort_by_key(|r| (r.name.to_lowercase(), u16::from(r.record_type())));

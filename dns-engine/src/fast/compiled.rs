@@ -516,6 +516,8 @@ impl FastZone {
                 .unwrap_or_else(|| apex.clone());
             // Only a zone too big for the arena fails here, and then it was never built.
             let _ = self.insert(&apex, &owner, node);
+            // The push grew the arena's capacity to twice its size: give that back.
+            self.arena.shrink_to_fit();
         }
         self
     }
