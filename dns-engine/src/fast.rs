@@ -24,6 +24,7 @@ use crate::cookie::{unix_now, CookieSecret, RequestCookie, ResponseCookie};
 use crate::lookup::{MAX_CNAME_CHAIN, MAX_HOSTS};
 use crate::rrl::{ResponseClass, ResponseKind};
 use crate::wire::{ClientEdns, Transport, UDP_PAYLOAD};
+use crate::zone::synth::MadePtr;
 use compiled::{FastNode, FastZone, NodeBuf, WireRrset, Writer};
 
 /// RFC 1035 §4.1.1: the header is 12 octets.
@@ -37,6 +38,7 @@ const TYPE_AAAA: u16 = 28;
 const TYPE_OPT: u16 = 41;
 const TYPE_DS: u16 = 43;
 const TYPE_ANY: u16 = 255;
+const TYPE_PTR: u16 = 12;
 const CLASS_IN: u16 = 1;
 /// RFC 7873 §4: the COOKIE option.
 const OPTION_COOKIE: u16 = 10;
@@ -431,8 +433,28 @@ fn walk<'z>(
                     *synthesized = Some(closest_encloser(fast, &key));
                 }
                 // A default reverse name, the address of one, or an empty non-terminal above
-                // them (crate::zone::synth): computed, so this costs allocations.
-                let made = synthesize(zone, &key);
+                // them (crate::zone::synth).
+                let mut target = [0; 255];
+                let made = synthesize(zone, &key, &mut target);
+                if let Made::Ptr { ttl, len } = made {
+                    // One PTR: nothing to follow or add.
+                    if qtype == TYPE_PTR || qtype == TYPE_ANY {
+                        let mut parts = [0; 258];
+                        let rrset = WireRrset::one_name(TYPE_PTR, ttl, &target[..len], &mut parts);
+                        counts.answers += out.rrset(name, rrset);
+                        return Some(Kind::Answer);
+                    }
+                    counts.authority += out.negative_soa(fast)?;
+                    return Some(Kind::NoData);
+                }
+                if let Made::Empty = made {
+                    counts.authority += out.negative_soa(fast)?;
+                    return Some(Kind::NoData);
+                }
+                let made = match made {
+                    Made::Node(node) => Some(node),
+                    _ => None,
+                };
                 match made.as_ref().and_then(NodeBuf::node) {
                     // One PTR, A or AAAA RRset, or none (an empty non-terminal); never a
                     // CNAME, NS, MX or SRV, so nothing to follow or add.
@@ -546,12 +568,25 @@ fn wildcard<'z>(zone: &crate::zone::Zone, fast: &'z FastZone, key: &Key) -> Opti
     fast.node(target)
 }
 
-/// The node [`crate::zone::Zone::synthesize`] makes up for `key`, compiled; None if the
-/// zone synthesizes nothing there. Unlike the rest of the fast path this allocates when the
-/// name may be synthesized: the synthesis works on hickory names.
-fn synthesize(zone: &crate::zone::Zone, key: &Key) -> Option<NodeBuf> {
+/// What [`crate::zone::Zone::synthesize`] makes up for a name without a node.
+enum Made {
+    /// Nothing: the name does not exist (or a wildcard covers it).
+    Nothing,
+    /// An empty non-terminal above default reverse names.
+    Empty,
+    /// A default PTR (the rules of a reverse zone), its target in `Synthesized::target`:
+    /// answered without allocating.
+    Ptr { ttl: u32, len: usize },
+    /// Any other node (an empty non-terminal has no RRsets), compiled: the synthesis of
+    /// forward addresses works on hickory names, so this allocates.
+    Node(NodeBuf),
+}
+
+/// The node [`crate::zone::Zone::synthesize`] makes up for `key`; `target` receives the
+/// target of a default PTR.
+fn synthesize(zone: &crate::zone::Zone, key: &Key, target: &mut [u8; 255]) -> Made {
     if zone.synth().is_empty() {
-        return None;
+        return Made::Nothing;
     }
     let mut labels: [&[u8]; 128] = [&[]; 128];
     for (slot, &at) in labels.iter_mut().zip(&key.labels[..key.count]) {
@@ -560,14 +595,20 @@ fn synthesize(zone: &crate::zone::Zone, key: &Key) -> Option<NodeBuf> {
         *slot = &key.bytes[at + 1..at + 1 + len];
     }
     let labels = &labels[..key.count];
-    // Most names without a node of a reverse zone are outside its ranges: NXDOMAIN, decided
-    // without allocating.
-    if zone.synth().surely_nothing(labels) {
-        return None;
+    // A reverse zone's rules (the usual case) are decided on the labels alone.
+    match zone.synth().lookup_ptr(labels, target) {
+        Some(MadePtr::Nothing) => return Made::Nothing,
+        Some(MadePtr::Empty) => return Made::Empty,
+        Some(MadePtr::Ptr { ttl, len }) => return Made::Ptr { ttl, len },
+        None => {}
     }
-    let name = hickory_proto::rr::Name::from_labels(labels.iter().copied()).ok()?;
-    let node = zone.synthesize(&crate::model::LowerName::new(&name))?;
-    Some(NodeBuf::new(key.bytes(), &node))
+    let Ok(name) = hickory_proto::rr::Name::from_labels(labels.iter().copied()) else {
+        return Made::Nothing;
+    };
+    match zone.synthesize(&crate::model::LowerName::new(&name)) {
+        Some(node) => Made::Node(NodeBuf::new(key.bytes(), &node)),
+        None => Made::Nothing,
+    }
 }
 
 /// The delegation at or above `key` on the walk down from the apex, or None; declines (the

@@ -118,8 +118,8 @@ fn answer(zone: &Zone, qname: &Name, qtype: RecordType, signer: Option<&Signer>)
     for hop in 0..=MAX_CNAME_CHAIN {
         let key = LowerName::new(&name);
         match on_the_way(zone, &key, qtype) {
-            Some(Met::Cut(cut)) => {
-                referral(zone, cut, &mut sections, signer);
+            Some(Met::Cut(at, cut)) => {
+                referral(zone, at, cut, &mut sections, signer);
                 return Outcome::Referral(sections);
             }
             Some(Met::Dname(dname)) => {
@@ -215,15 +215,15 @@ fn answer(zone: &Zone, qname: &Name, qtype: RecordType, signer: Option<&Signer>)
                 .answers
                 .extend(signature(signer, &name, cname, online));
         }
-        let Some(RData::CNAME(CNAME(target))) = cname.data().first() else {
+        let Some(RData::CNAME(CNAME(target))) = cname.data().next() else {
             return Outcome::Answer(sections);
         };
-        if !follow(zone, target, &sections) {
+        if !follow(zone, &target, &sections) {
             return Outcome::Answer(sections);
         }
         // RFC 1034 §4.3.2 step 3a: "change QNAME to the canonical name in the CNAME RR, and go
         // back to step 1" — within this zone.
-        name = target.clone();
+        name = target;
     }
     Outcome::Answer(sections)
 }
@@ -244,8 +244,8 @@ fn follow(zone: &Zone, target: &Name, sections: &Sections) -> bool {
 
 /// What the walk from the apex down to a name meets first, if anything.
 enum Met<'z> {
-    /// A delegation point at or above the name (RFC 1034 §4.3.2 step 3b).
-    Cut(&'z Node),
+    /// A delegation point at or above the name (RFC 1034 §4.3.2 step 3b), and its key.
+    Cut(&'z LowerName, &'z Node),
     /// A DNAME strictly above the name (RFC 6672 §3.2 step 3c).
     Dname(Dname<'z>),
 }
@@ -280,12 +280,12 @@ fn on_the_way<'z>(zone: &'z Zone, key: &LowerName, qtype: RecordType) -> Option<
     let deepest = key.num_labels();
     for labels in apex..=deepest {
         // Ancestors of every node are nodes, so a missing one means nothing deeper exists.
-        let node = zone.node(&key.trim_to(labels))?;
+        let (at, node) = zone.node_with_key(&key.trim_to(labels))?;
         if labels > apex && node.is_cut() && !(labels == deepest && qtype == RecordType::DS) {
-            return Some(Met::Cut(node));
+            return Some(Met::Cut(at, node));
         }
         if labels < deepest {
-            if let (Some(owner), Some((rrset, target))) = (node.name(), node.dname()) {
+            if let (Some(owner), Some((rrset, target))) = (node.name(at), node.dname()) {
                 return Some(Met::Dname(Dname {
                     owner,
                     labels,
@@ -364,11 +364,17 @@ fn wildcard<'z>(zone: &'z Zone, key: &LowerName) -> Option<&'z Node> {
 /// RFC 4035 §3.1.4: with DNSSEC, the referral also carries the signed DS RRset, or, without
 /// one, the signed NSEC proving that the child is not signed (an insecure delegation). The NS
 /// RRset itself is the child's and is never signed by the parent.
-fn referral(zone: &Zone, cut: &Node, sections: &mut Sections, signer: Option<&Signer>) {
+fn referral(
+    zone: &Zone,
+    at: &LowerName,
+    cut: &Node,
+    sections: &mut Sections,
+    signer: Option<&Signer>,
+) {
     let Some(ns) = cut.rrset(RecordType::NS) else {
         return;
     };
-    let owner = cut.name().cloned().unwrap_or_default();
+    let owner = cut.name(at).cloned().unwrap_or_default();
     sections.authority.extend(ns.records(&owner));
     if let Some(signer) = signer {
         match cut.rrset(RecordType::DS) {
@@ -513,7 +519,7 @@ fn signature(signer: &Signer, owner: &Name, rrset: &ServedRrset, online: bool) -
             owner,
             rrset.record_type(),
             rrset.ttl(),
-            rrset.data(),
+            &rrset.data().collect::<Vec<_>>(),
         )?
     } else {
         rrset.rrsig()?.clone()
@@ -567,8 +573,8 @@ pub(crate) const MAX_HOSTS: usize = 32;
 /// With `dnssec`, addresses the zone holds signed carry their RRSIG (RFC 4035 §3.1.1); glue and
 /// wildcard addresses go without, which is what validators expect of additional data.
 fn add_addresses(zone: &Zone, rrset: &ServedRrset, sections: &mut Sections, dnssec: bool) {
-    for data in rrset.data().iter().take(MAX_HOSTS) {
-        let target = match data {
+    for data in rrset.data().take(MAX_HOSTS) {
+        let target = match &data {
             RData::NS(NS(target)) => target,
             RData::MX(mx) => &mx.exchange,
             RData::SRV(srv) => &srv.target,

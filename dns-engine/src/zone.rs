@@ -28,14 +28,14 @@ use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 
 #[cfg(feature = "server")]
 use crate::dnssec::{DnssecError, Signer, ZoneKey};
-use crate::model::{LowerName, Rrset};
+use crate::model::{rdata_from_wire, LowerName, Rrset};
 
 /// The records of one RRset as served: TTL and data, the owner being the node's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServedRrset {
     rtype: RecordType,
     ttl: u32,
-    data: Vec<RData>,
+    data: Data,
     /// The RRSIG over this RRset at its own owner, in a signed zone (RFC 4035 §2.2). None for
     /// what the zone is not authoritative for (delegation NS, glue) and for data made up per
     /// query (wildcard expansions, synthesized names), which is signed online instead.
@@ -43,14 +43,75 @@ pub struct ServedRrset {
     rrsig: Option<Box<RData>>,
 }
 
+/// How an RRset's data is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Data {
+    /// The data of records read through the model, each as its length (u16, big-endian) and
+    /// its uncompressed wire form ([`crate::model::Rdata::wire`]), one after another: one
+    /// allocation of a few octets per record, where hickory's [`RData`] takes about 200 on its
+    /// own. Read back with [`rdata_from_wire`], the model's own reading of wire data, so what
+    /// is read is exactly the data the model made. The fast path answers from its compiled
+    /// form; what reads this is the full path, transfers and signing.
+    Wire(Box<[u8]>),
+    /// Data made here (a signed zone's DNSKEY, synthesized records) and the SOA, whose fields
+    /// are read for every negative answer.
+    Typed(Vec<RData>),
+}
+
 impl ServedRrset {
     fn new(rtype: RecordType, ttl: u32, data: Vec<RData>) -> Self {
         Self {
             rtype,
             ttl,
-            data,
+            data: Data::Typed(data),
             #[cfg(feature = "server")]
             rrsig: None,
+        }
+    }
+
+    /// The RRset of the model's `records`, kept in wire form (the SOA typed).
+    fn from_model(rtype: RecordType, ttl: u32, records: &[crate::model::Rdata]) -> Self {
+        if rtype == RecordType::SOA {
+            return Self::new(
+                rtype,
+                ttl,
+                records.iter().map(|r| r.data().clone()).collect(),
+            );
+        }
+        let mut bytes = Vec::with_capacity(records.iter().map(|r| 2 + r.wire_len()).sum());
+        for record in records {
+            push_wire(&mut bytes, record.wire());
+        }
+        Self {
+            rtype,
+            ttl,
+            data: Data::Wire(bytes.into_boxed_slice()),
+            #[cfg(feature = "server")]
+            rrsig: None,
+        }
+    }
+
+    /// Adds those of `records` whose data is not in the set yet (compared as [`RData`]).
+    fn merge(&mut self, records: &[crate::model::Rdata]) {
+        let mut present: Vec<RData> = self.data().collect();
+        match &mut self.data {
+            Data::Typed(data) => {
+                for record in records {
+                    if !data.contains(record.data()) {
+                        data.push(record.data().clone());
+                    }
+                }
+            }
+            Data::Wire(wire) => {
+                let mut bytes = std::mem::take(wire).into_vec();
+                for record in records {
+                    if !present.contains(record.data()) {
+                        present.push(record.data().clone());
+                        push_wire(&mut bytes, record.wire());
+                    }
+                }
+                *wire = bytes.into_boxed_slice();
+            }
         }
     }
 
@@ -64,17 +125,38 @@ impl ServedRrset {
         self.ttl
     }
 
-    /// The records' data.
-    pub fn data(&self) -> &[RData] {
-        &self.data
+    /// How many records the set holds.
+    pub fn len(&self) -> usize {
+        match &self.data {
+            Data::Typed(data) => data.len(),
+            Data::Wire(wire) => wire_records(wire).count(),
+        }
+    }
+
+    /// Whether the set holds no record (never, for a set of a zone).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The records' data, in order.
+    pub fn data(&self) -> impl Iterator<Item = RData> + '_ {
+        let (typed, wire): (&[RData], &[u8]) = match &self.data {
+            Data::Typed(data) => (data, &[]),
+            Data::Wire(wire) => (&[], wire),
+        };
+        let rtype = self.rtype;
+        typed.iter().cloned().chain(
+            // The model made this data from these octets, so it reads them again.
+            wire_records(wire).filter_map(move |bytes| rdata_from_wire(rtype, bytes).ok()),
+        )
     }
 
     /// The records with `owner` as their name.
     pub fn records(&self, owner: &Name) -> impl Iterator<Item = Record> + '_ {
         let owner = owner.clone();
-        self.data
-            .iter()
-            .map(move |data| Record::from_rdata(owner.clone(), self.ttl, data.clone()))
+        let ttl = self.ttl;
+        self.data()
+            .map(move |data| Record::from_rdata(owner.clone(), ttl, data))
     }
 
     /// The precomputed RRSIG record data, in a signed zone.
@@ -82,6 +164,25 @@ impl ServedRrset {
     pub fn rrsig(&self) -> Option<&RData> {
         self.rrsig.as_deref()
     }
+}
+
+/// Appends one record's wire data to an RRset's [`Data::Wire`] octets.
+fn push_wire(bytes: &mut Vec<u8>, wire: &[u8]) {
+    // Record data is at most 65535 octets (the model refuses longer data).
+    let len = u16::try_from(wire.len()).unwrap_or(u16::MAX);
+    bytes.extend_from_slice(&len.to_be_bytes());
+    bytes.extend_from_slice(&wire[..usize::from(len)]);
+}
+
+/// The records of [`Data::Wire`] octets, each record's data.
+fn wire_records(mut bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::from_fn(move || {
+        let (len, rest) = bytes.split_first_chunk::<2>()?;
+        let len = usize::from(u16::from_be_bytes(*len));
+        let (record, rest) = rest.split_at_checked(len)?;
+        bytes = rest;
+        Some(record)
+    })
 }
 
 /// The target of a DNAME as it is served: the record data is one uncompressed name (RFC 6672
@@ -117,11 +218,19 @@ fn push_canonical_key(name: &Name, key: &mut Vec<u8>) {
     }
 }
 
+/// Whether `name` is spelled exactly as `key` (octet for octet, not ignoring case).
+fn spelled_as(key: &LowerName, name: &Name) -> bool {
+    let key = key.as_name();
+    key.is_fqdn() == name.is_fqdn() && key.iter().eq(name.iter())
+}
+
 /// One owner name: its RRsets (none for an empty non-terminal), whether it is a delegation, and
 /// the target of its DNAME, if it has one.
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    name: Option<Name>,
+    /// The owner as the zone spells it, where that is not its key's lower-case spelling:
+    /// most owners are written in lower case, and their name is then the key's.
+    spelled: Option<Box<Name>>,
     rrsets: Vec<ServedRrset>,
     cut: bool,
     /// The target of the DNAME at this name, if it holds one (RFC 6672 §2.1).
@@ -153,9 +262,13 @@ impl Node {
         self.cut
     }
 
-    /// The owner name as spelled in the zone data (`None` for an empty non-terminal).
-    pub fn name(&self) -> Option<&Name> {
-        self.name.as_ref()
+    /// The owner name as spelled in the zone data (`None` for an empty non-terminal), for
+    /// the node at `key`.
+    pub fn name<'a>(&'a self, key: &'a LowerName) -> Option<&'a Name> {
+        if self.rrsets.is_empty() {
+            return None;
+        }
+        Some(self.spelled.as_deref().unwrap_or_else(|| key.as_name()))
     }
 
     /// The DNAME RRset at this name and its target, if the name holds one: every name below
@@ -291,8 +404,10 @@ impl Zone {
                     gathered.len() - 1
                 }
             };
-            let node = &mut gathered[at].1;
-            node.name.get_or_insert_with(|| name.clone());
+            let (key, node) = &mut gathered[at];
+            if node.rrsets.is_empty() && node.spelled.is_none() && !spelled_as(key, name) {
+                node.spelled = Some(Box::new(name.clone()));
+            }
             let rtype = rrset.record_type();
             if rtype == RecordType::DNAME && node.dname.is_none() {
                 // RFC 6672 §2.4: DNAME is a singleton type. Should a zone hold two all the
@@ -303,23 +418,17 @@ impl Zone {
                         .map(Box::new)
                 });
             }
-            // Cloned rather than moved out of the records: the copies are made together and
-            // lie together, where the parsed ones lie among the texts freed with the RRsets.
-            let data: Vec<RData> = rrset.records().iter().map(|r| r.data().clone()).collect();
-            record_count += data.len();
+            // Copied out of the records in wire form: the copies are made together and lie
+            // together, where the parsed data lies among the texts freed with the RRsets.
+            record_count += rrset.records().len();
             match node.rrsets.iter_mut().find(|served| served.rtype == rtype) {
-                Some(served) => {
-                    for data in data {
-                        if !served.data.contains(&data) {
-                            served.data.push(data);
-                        }
-                    }
-                }
+                Some(served) => served.merge(rrset.records()),
                 None => {
                     // Most nodes hold one or two RRsets: grown one at a time, not to the four
                     // a first push would reserve.
                     node.rrsets.reserve_exact(1);
-                    node.rrsets.push(ServedRrset::new(rtype, rrset.ttl(), data));
+                    node.rrsets
+                        .push(ServedRrset::from_model(rtype, rrset.ttl(), rrset.records()));
                 }
             }
         }
@@ -334,7 +443,7 @@ impl Zone {
         let soa = nodes
             .get(&apex)
             .and_then(|node| node.rrset(RecordType::SOA))
-            .filter(|soa| soa.data.len() == 1)
+            .filter(|soa| soa.len() == 1)
             .cloned()
             .ok_or_else(|| ZoneError::MissingSoa(origin.to_string()))?;
         let mut has_cuts = false;
@@ -440,11 +549,12 @@ impl Zone {
                 if node.cut && rrset.rtype != RecordType::DS {
                     continue;
                 }
+                let data: Vec<RData> = rrset.data().collect();
                 rrset.rrsig = Some(Box::new(signer.rrsig(
                     owner,
                     rrset.rtype,
                     rrset.ttl,
-                    &rrset.data,
+                    &data,
                 )?));
             }
             if node.cut && node.rrset(RecordType::DS).is_none() {
@@ -517,7 +627,7 @@ impl Zone {
         let chain = self.signer.as_ref().map(|signer| self.nsec_chain(signer));
         let negative_ttl = self.negative_ttl();
         self.nodes.iter().flat_map(move |(key, node)| {
-            let owner = node.name.clone().unwrap_or_else(|| key.as_name().clone());
+            let owner = node.spelled.as_deref().unwrap_or(key.as_name()).clone();
             let at_apex = *key == self.apex;
             let mut out: Vec<Record> = Vec::new();
             for rrset in &node.rrsets {
@@ -577,7 +687,7 @@ impl Zone {
             for (i, (key, node)) in owners.iter().enumerate() {
                 let next = owners.get(i + 1).map_or_else(
                     || self.origin.clone(),
-                    |(k, n)| n.name.clone().unwrap_or_else(|| k.as_name().clone()),
+                    |(k, n)| n.spelled.as_deref().unwrap_or(k.as_name()).clone(),
                 );
                 let types: Vec<RecordType> = node
                     .rrsets
@@ -667,15 +777,24 @@ impl Zone {
         self.nodes.get(name)
     }
 
+    /// The node at `name` with its key as the zone holds it (which the node's
+    /// [`Node::name`] may borrow), if it exists.
+    pub fn node_with_key(&self, name: &LowerName) -> Option<(&LowerName, &Node)> {
+        self.nodes.get_key_value(name)
+    }
+
     /// Every node in canonical order, with its key.
     pub fn nodes(&self) -> impl Iterator<Item = (&LowerName, &Node)> {
         self.nodes.iter()
     }
 
     fn soa_data(&self) -> Option<&SOA> {
-        match self.soa.data.first() {
-            Some(RData::SOA(soa)) => Some(soa),
-            _ => None,
+        match &self.soa.data {
+            Data::Typed(data) => match data.first() {
+                Some(RData::SOA(soa)) => Some(soa),
+                _ => None,
+            },
+            Data::Wire(_) => None,
         }
     }
 
@@ -742,6 +861,70 @@ mod tests {
         assert_eq!(zone.serial(), 7);
         assert_eq!(zone.record_count(), 3);
         assert_eq!(zone.negative_soa().unwrap().ttl, 300);
+    }
+
+    #[test]
+    fn record_data_kept_in_wire_form_reads_back_as_the_models() {
+        use hickory_proto::serialize::binary::{BinEncodable, BinEncoder, NameEncoding};
+        let sets = [
+            rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]),
+            rrset("@", "MX", &["10 Mail.Example.COM.", "20 mx2"]),
+            rrset("@", "TXT", &["\"v=spf1 -all\"", "\"a\" \"b\""]),
+            rrset("@", "CAA", &["0 issue \"letsencrypt.org\""]),
+            rrset("svc", "HTTPS", &["1 . alpn=h2"]),
+            rrset("Old", "DNAME", &["New.Example.NET."]),
+            rrset("x", "TYPE65400", &["\\# 3 010203"]),
+            rrset("e", "TYPE65401", &["\\# 0"]),
+            rrset(
+                "ds",
+                "DS",
+                &["12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"],
+            ),
+        ];
+        let zone = Zone::new(&origin(), sets.clone()).unwrap();
+        let octets = |data: &RData| {
+            let mut out = Vec::new();
+            let mut encoder = BinEncoder::new(&mut out);
+            encoder.set_name_encoding(NameEncoding::Uncompressed);
+            data.emit(&mut encoder).unwrap();
+            out
+        };
+        for set in &sets {
+            let served = zone
+                .node(&LowerName::new(set.name()))
+                .unwrap()
+                .rrset(set.record_type())
+                .unwrap();
+            let read: Vec<RData> = served.data().collect();
+            let made: Vec<RData> = set.records().iter().map(|r| r.data().clone()).collect();
+            assert_eq!(read, made, "{}", set.type_name());
+            // Octet for octet too: RData's equality ignores the case of names.
+            let read: Vec<Vec<u8>> = read.iter().map(octets).collect();
+            let made: Vec<Vec<u8>> = made.iter().map(octets).collect();
+            assert_eq!(read, made, "{}", set.type_name());
+            assert_eq!(served.len(), set.records().len());
+        }
+        // RRsets of one name and type are merged, each record once.
+        let merged = Zone::new(
+            &origin(),
+            [
+                rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]),
+                rrset("www", "A", &["192.0.2.1", "192.0.2.2"]),
+                rrset("WWW", "A", &["192.0.2.2", "192.0.2.3"]),
+            ],
+        )
+        .unwrap();
+        let www = LowerName::new(&Name::from_ascii("www.example.com.").unwrap());
+        let node = merged.node(&www).unwrap();
+        let a: Vec<RData> = node.rrset(RecordType::A).unwrap().data().collect();
+        assert_eq!(a.len(), 3);
+        // The owner keeps the first spelling; a lower-case one is the key itself.
+        assert_eq!(node.name(&www).unwrap().to_string(), "www.example.com.");
+        let old = LowerName::new(&Name::from_ascii("old.example.com.").unwrap());
+        assert_eq!(
+            zone.node(&old).unwrap().name(&old).unwrap().to_string(),
+            "Old.example.com."
+        );
     }
 
     #[test]

@@ -60,12 +60,12 @@ impl<'a> WireRrset<'a> {
         let header = out.len();
         out.extend_from_slice(&u16::from(rrset.record_type()).to_le_bytes());
         out.extend_from_slice(&rrset.ttl().to_le_bytes());
-        let count = u16::try_from(rrset.data().len()).unwrap_or(u16::MAX);
+        let count = u16::try_from(rrset.len()).unwrap_or(u16::MAX);
         out.extend_from_slice(&count.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
         let start = out.len();
-        let compiled = rrset.data().iter().all(|data| compile_record(data, out));
-        let len = if compiled && !rrset.data().is_empty() {
+        let compiled = rrset.data().all(|data| compile_record(&data, out));
+        let len = if compiled && count > 0 {
             u32::try_from(out.len() - start).unwrap_or(NOT_COMPILED)
         } else {
             out.truncate(start);
@@ -97,6 +97,22 @@ impl<'a> WireRrset<'a> {
             },
             rest,
         ))
+    }
+
+    /// One record of `rtype` whose data is the compressed name `name` (wire form, at most 255
+    /// octets), as [`WireRrset::compile`] lays out a PTR: its parts are written to `parts`.
+    pub fn one_name(rtype: u16, ttl: u32, name: &[u8], parts: &'a mut [u8; 258]) -> Self {
+        let len = name.len().min(255);
+        parts[0] = PART_NAME;
+        parts[1] = len as u8;
+        parts[2..2 + len].copy_from_slice(&name[..len]);
+        parts[2 + len] = PART_END;
+        Self {
+            rtype,
+            ttl,
+            count: 1,
+            parts: Some(&parts[..3 + len]),
+        }
     }
 
     /// The type.
@@ -327,7 +343,7 @@ impl<'a> FastNode<'a> {
         out.push(key.len() as u8);
         out.extend_from_slice(key);
         let spelled = owner != key && owner.len() == key.len();
-        let dname = node.name().is_some() && node.dname().is_some();
+        let dname = !node.is_empty() && node.dname().is_some();
         out.push(
             (u8::from(node.is_cut()) * NODE_CUT)
                 | (u8::from(dname) * NODE_DNAME)
@@ -445,7 +461,7 @@ impl FastZone {
         let mut owner = Vec::with_capacity(255);
         for (lower, node) in zone.nodes() {
             wire_name_into(lower.as_name(), &mut key)?;
-            match node.name() {
+            match node.name(lower) {
                 Some(name) => wire_name_into(name, &mut owner)?,
                 None => owner.clone_from(&key),
             }
@@ -511,7 +527,7 @@ impl FastZone {
         if let (Some(apex), Some(node)) = (wire_name(zone.apex().as_name()), zone.node(zone.apex()))
         {
             let owner = node
-                .name()
+                .name(zone.apex())
                 .and_then(wire_name)
                 .unwrap_or_else(|| apex.clone());
             // Only a zone too big for the arena fails here, and then it was never built.

@@ -24,7 +24,7 @@ pub use name::{
     owner_warning, parse_name, relative_name, HostName, NameRole, ZoneName, MAX_LABEL_LEN,
     MAX_NAME_LEN,
 };
-pub use rdata::{parse_type, type_name, Rdata, Syntax, SUPPORTED_TYPES};
+pub use rdata::{parse_type, rdata_from_wire, type_name, Rdata, Syntax, SUPPORTED_TYPES};
 pub use rrset::{assemble_rrset, validate_rrset, FieldError, Rrset, MAX_TTL, MIN_TTL};
 
 /// RFC 1982 §3.2: `a > b` in serial number arithmetic with SERIAL_BITS = 32.

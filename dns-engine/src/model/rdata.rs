@@ -476,8 +476,8 @@ pub struct Rdata {
     /// The name the record points at, for types whose data is one (kept apart so that types
     /// hickory serves opaquely, such as DNAME, still have it).
     target: Option<Name>,
-    /// The length of the data in uncompressed wire form.
-    wire_len: usize,
+    /// The data in uncompressed wire form, names spelled as given: what `data` reads from.
+    wire: Box<[u8]>,
 }
 
 impl Rdata {
@@ -530,13 +530,12 @@ impl Rdata {
             Layout::Loc => loc::parse(&tokenize(text)?).map(|(wire, text)| (wire, text, None))?,
             Layout::Apl => apl::parse(&tokenize(text)?).map(|(wire, text)| (wire, text, None))?,
         };
-        let wire_len = wire.len();
         Ok((
             Rdata {
                 text,
-                data: from_wire(rtype, wire)?,
+                data: from_wire(rtype, &wire)?,
                 target,
-                wire_len,
+                wire: wire.into_boxed_slice(),
             },
             warnings,
         ))
@@ -565,7 +564,13 @@ impl Rdata {
 
     /// The length of the data on the wire, names uncompressed.
     pub fn wire_len(&self) -> usize {
-        self.wire_len
+        self.wire.len()
+    }
+
+    /// The data on the wire, names uncompressed and spelled as given: [`rdata_from_wire`]
+    /// reads it back into [`Rdata::data`].
+    pub fn wire(&self) -> &[u8] {
+        &self.wire
     }
 
     /// The SOA MINIMUM field, when this is an SOA record (RFC 2308 §4: the negative TTL).
@@ -627,12 +632,11 @@ fn from_generic(rtype: RecordType, wire: Vec<u8>) -> Result<Rdata, String> {
         } else {
             format!("\\# {} {}", wire.len(), upper_hex(&wire))
         };
-        let wire_len = wire.len();
         return Ok(Rdata {
             text,
-            data: from_wire(rtype, wire)?,
+            data: from_wire(rtype, &wire)?,
             target: None,
-            wire_len,
+            wire: wire.into_boxed_slice(),
         });
     };
     let bad = |err: String| format!("the generic data is not a valid {name} record: {err}");
@@ -675,12 +679,11 @@ fn from_generic(rtype: RecordType, wire: Vec<u8>) -> Result<Rdata, String> {
     } else {
         text
     };
-    let wire_len = again.len();
     Ok(Rdata {
         text,
-        data: from_wire(rtype, again)?,
+        data: from_wire(rtype, &again)?,
         target,
-        wire_len,
+        wire: again.into_boxed_slice(),
     })
 }
 
@@ -1405,16 +1408,19 @@ fn check_caa(_flags: u64, tag: &[u8], value: &[u8]) -> Result<(), String> {
 /// back exactly the same ones, and as opaque data (RFC 3597) otherwise — so what is served is
 /// always exactly what was parsed. The DNSSEC types stay opaque on every build, so that the
 /// server and the browser (built without hickory's DNSSEC support) agree.
-fn from_wire(rtype: RecordType, bytes: Vec<u8>) -> Result<RData, String> {
+///
+/// [`rdata_from_wire`] is the same function, for what keeps record data in wire form (the
+/// zone snapshot): the wire form of data this made reads back as that very data.
+fn from_wire(rtype: RecordType, bytes: &[u8]) -> Result<RData, String> {
     let len = u16::try_from(bytes.len()).map_err(|_| "record data longer than 65535 octets")?;
     let opaque_always = matches!(
         rtype,
         RecordType::DS | RecordType::CDS | RecordType::DNSKEY | RecordType::CDNSKEY
     ) || matches!(rtype, RecordType::Unknown(_));
     if !opaque_always {
-        let mut decoder = BinDecoder::new(&bytes);
+        let mut decoder = BinDecoder::new(bytes);
         if let Ok(data) = RData::read(&mut decoder, rtype, Restrict::new(len)) {
-            if decoder.is_empty() && uncompressed(&data).as_deref() == Some(bytes.as_slice()) {
+            if decoder.is_empty() && uncompressed(&data).as_deref() == Some(bytes) {
                 return Ok(data);
             }
         }
@@ -1426,8 +1432,14 @@ fn from_wire(rtype: RecordType, bytes: Vec<u8>) -> Result<RData, String> {
     }
     Ok(RData::Unknown {
         code: rtype,
-        rdata: NULL::with(bytes),
+        rdata: NULL::with(bytes.to_vec()),
     })
+}
+
+/// The record data of `rtype` whose uncompressed wire form is `wire`, as the model holds it:
+/// for the wire form of an [`Rdata`] (its [`Rdata::wire`]), exactly its [`Rdata::data`].
+pub fn rdata_from_wire(rtype: RecordType, wire: &[u8]) -> Result<RData, String> {
+    from_wire(rtype, wire)
 }
 
 /// `data` in wire form with names uncompressed and their case kept.

@@ -440,6 +440,38 @@ impl Template {
             .flatten()
     }
 
+    /// [`Template::render`] in wire form (lower case, with the root label) into `out`, without
+    /// allocating: its length, or None where `render` gives None. The labels are the same:
+    /// literal text is letters, digits and hyphens, already in lower case (checked by
+    /// [`Template::parse`]), and placeholders render as in `render_part`.
+    pub fn render_wire(&self, addr: IpAddr, out: &mut [u8; 255]) -> Option<usize> {
+        if addr.is_ipv4() != self.v4 {
+            return None;
+        }
+        let mut at = 0;
+        for pieces in &self.labels {
+            let start = at;
+            at += 1;
+            for piece in pieces {
+                match piece {
+                    Piece::Text(text) => {
+                        out.get_mut(at..at + text.len())?
+                            .copy_from_slice(text.as_bytes());
+                        at += text.len();
+                    }
+                    Piece::Var(part) => at = render_part_wire(*part, addr, out, at)?,
+                }
+            }
+            let len = at - start - 1;
+            if len == 0 || len > 63 {
+                return None;
+            }
+            out[start] = len as u8;
+        }
+        *out.get_mut(at)? = 0;
+        Some(at + 1)
+    }
+
     /// The address whose default name is `name`, if the template produces it.
     pub fn address_of(&self, name: &LowerName) -> Option<IpAddr> {
         match self.match_name(name)? {
@@ -607,6 +639,54 @@ fn render_part(part: Part, addr: IpAddr) -> String {
     }
 }
 
+/// [`render_part`] written into `out` from `at`: where the text ends, or None if it does not
+/// fit.
+fn render_part_wire(part: Part, addr: IpAddr, out: &mut [u8; 255], at: usize) -> Option<usize> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    fn put(out: &mut [u8; 255], at: &mut usize, octet: u8) -> Option<()> {
+        *out.get_mut(*at)? = octet;
+        *at += 1;
+        Some(())
+    }
+    fn decimal(out: &mut [u8; 255], at: &mut usize, value: u8) -> Option<()> {
+        if value >= 100 {
+            put(out, at, b'0' + value / 100)?;
+        }
+        if value >= 10 {
+            put(out, at, b'0' + value / 10 % 10)?;
+        }
+        put(out, at, b'0' + value % 10)
+    }
+    let mut at = at;
+    match (part, addr) {
+        (Part::Octet(i), IpAddr::V4(v4)) => decimal(out, &mut at, v4.octets()[usize::from(i)])?,
+        (Part::Nibble(i), IpAddr::V6(v6)) => {
+            let nibble = (u128::from(v6) >> (124 - 4 * u32::from(i))) & 0xf;
+            put(out, &mut at, HEX[nibble as usize])?;
+        }
+        (Part::Ip, IpAddr::V4(v4)) => {
+            for (n, octet) in v4.octets().into_iter().enumerate() {
+                if n > 0 {
+                    put(out, &mut at, b'-')?;
+                }
+                decimal(out, &mut at, octet)?;
+            }
+        }
+        (Part::Ip, IpAddr::V6(v6)) => {
+            for (n, segment) in v6.segments().into_iter().enumerate() {
+                if n > 0 {
+                    put(out, &mut at, b'-')?;
+                }
+                for shift in [12, 8, 4, 0] {
+                    put(out, &mut at, HEX[usize::from((segment >> shift) & 0xf)])?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Some(at)
+}
+
 /// The address bits placeholders have matched so far.
 #[derive(Default)]
 struct Bound {
@@ -745,6 +825,17 @@ pub enum Synthesized {
     Empty,
 }
 
+/// What [`Synth::lookup_ptr`] made of a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MadePtr {
+    /// Nothing: the name does not exist.
+    Nothing,
+    /// An empty non-terminal above default reverse names.
+    Empty,
+    /// A default PTR with this TTL, whose target is the first `len` octets written.
+    Ptr { ttl: u32, len: usize },
+}
+
 /// The synthesis rules of one zone.
 #[derive(Clone, Debug, Default)]
 pub struct Synth {
@@ -767,24 +858,47 @@ impl Synth {
         &self.rules
     }
 
-    /// Whether [`Synth::lookup`] surely makes nothing of the name with these labels (lower
-    /// case, leftmost first): every rule is a reverse zone's PTR rule, and the name is no
-    /// reverse name or lies outside each rule's range. Decided on the labels alone, so the
-    /// fast path answers NXDOMAIN in a reverse zone without building a name.
-    pub fn surely_nothing(&self, labels: &[&[u8]]) -> bool {
-        let mut prefix = None;
-        self.rules.iter().all(|rule| match rule {
-            SynthRule::Ptr { range, .. } => {
-                let Some(prefix) = *prefix.get_or_insert_with(|| parse_reverse_labels(labels))
-                else {
-                    return true;
-                };
-                match prefix.address() {
-                    Some(addr) => !range.contains(addr),
-                    None => !prefix.overlaps(range),
+    /// [`Synth::lookup`] of the name with these labels (lower case, leftmost first) without
+    /// allocating, when every rule is a reverse zone's PTR rule: a default PTR's target is
+    /// written to `target` in wire form. None when a rule is of another kind, which only
+    /// `lookup` decides.
+    pub fn lookup_ptr(&self, labels: &[&[u8]], target: &mut [u8; 255]) -> Option<MadePtr> {
+        if !self
+            .rules
+            .iter()
+            .all(|rule| matches!(rule, SynthRule::Ptr { .. }))
+        {
+            return None;
+        }
+        let Some(prefix) = parse_reverse_labels(labels) else {
+            return Some(MadePtr::Nothing);
+        };
+        let mut empty = false;
+        for rule in &self.rules {
+            let SynthRule::Ptr {
+                range,
+                template,
+                ttl,
+            } = rule
+            else {
+                continue;
+            };
+            match prefix.address() {
+                Some(addr) if range.contains(addr) => {
+                    return Some(match template.render_wire(addr, target) {
+                        Some(len) => MadePtr::Ptr { ttl: *ttl, len },
+                        // As `lookup`, which gives up on a name it cannot render.
+                        None => MadePtr::Nothing,
+                    });
                 }
+                Some(_) => {}
+                None => empty |= prefix.overlaps(range),
             }
-            SynthRule::Address { .. } => false,
+        }
+        Some(if empty {
+            MadePtr::Empty
+        } else {
+            MadePtr::Nothing
         })
     }
 
@@ -845,6 +959,53 @@ impl Synth {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_render_the_same_name_in_wire_form() {
+        let templates = [
+            ("static.{ip-reversed}.clients.example.net", true),
+            ("{a}-{b}.x{c}y.{d}.example.net", true),
+            ("host-{ip}.example.net", true),
+            ("v6-{ip}.clients.example.net", false),
+            ("{ip-reversed}.six.example.net", false),
+        ];
+        let addrs: Vec<IpAddr> = [
+            "0.0.0.0",
+            "203.0.113.7",
+            "10.99.100.255",
+            "1.20.3.199",
+            "::",
+            "2001:db8::7",
+            "2001:db8:1234:5:abcd:ef01:2:3",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        ]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+        for (text, v4) in templates {
+            let template = Template::parse(text, v4).unwrap();
+            for &addr in &addrs {
+                let mut wire = [0; 255];
+                let rendered = template.render_wire(addr, &mut wire);
+                match template.render(addr) {
+                    Some(name) => {
+                        let mut expected = Vec::new();
+                        for label in name.iter() {
+                            expected.push(label.len() as u8);
+                            expected.extend_from_slice(label);
+                        }
+                        expected.push(0);
+                        assert_eq!(
+                            rendered.map(|len| &wire[..len]),
+                            Some(&expected[..]),
+                            "{text} {addr}"
+                        );
+                    }
+                    None => assert_eq!(rendered, None, "{text} {addr}"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn patterns_fill_one_address_without_a_templates_rules() {

@@ -546,4 +546,41 @@ fn synthesized_names_are_answered_as_the_full_path_answers_them() {
         assert_eq!(ALLOCATIONS.with(Cell::get), 0, "allocations for {name}");
         assert_eq!(writer.bytes()[3] & 0x0F, 3, "NXDOMAIN for {name}");
     }
+    // Default PTRs, and the empty non-terminals above them, of a reverse zone are answered
+    // without allocating too: the target is written from the template. (The forward zone's
+    // addresses of default names still build hickory names.)
+    for (name, rtype, rcode, answers) in [
+        ("7.113.0.203.in-addr.arpa.", RecordType::PTR, 0, 1),
+        ("7.113.0.203.in-addr.arpa.", RecordType::ANY, 0, 1),
+        ("7.113.0.203.in-addr.arpa.", RecordType::A, 0, 0),
+        (
+            "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.5.0.0.0.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.",
+            RecordType::PTR,
+            0,
+            1,
+        ),
+        (
+            "0.0.0.5.0.0.0.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.",
+            RecordType::PTR,
+            0,
+            0,
+        ),
+    ] {
+        let packet = query(name, rtype).to_vec().unwrap();
+        assert!(respond_into(&catalog, &packet, Transport::Udp, &mut writer).is_some());
+        ALLOCATIONS.with(|count| count.set(0));
+        assert!(fast::respond(&catalog, &packet, Transport::Udp, None, &mut writer).is_some());
+        assert_eq!(
+            ALLOCATIONS.with(Cell::get),
+            0,
+            "allocations for {name} {rtype}"
+        );
+        let bytes = writer.bytes();
+        assert_eq!(bytes[3] & 0x0F, rcode, "RCODE for {name} {rtype}");
+        assert_eq!(
+            u16::from_be_bytes([bytes[6], bytes[7]]),
+            answers,
+            "answers for {name} {rtype}"
+        );
+    }
 }
