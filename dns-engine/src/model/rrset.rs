@@ -189,7 +189,9 @@ pub fn assemble_rrset(
         }
     }
 
-    let mut parsed: Vec<Rdata> = Vec::new();
+    // Sized exactly: most RRsets hold one record, and a zone's load holds every RRset's
+    // records at once (four slots a first push reserves would be most of that memory).
+    let mut parsed: Vec<Rdata> = Vec::with_capacity(records.len());
     if empty {
         errors.push(FieldError::new(
             "records",
@@ -197,10 +199,10 @@ pub fn assemble_rrset(
         ));
     }
     if let Some(rtype) = rtype {
-        let mut first_index: Vec<usize> = Vec::new();
+        let mut first_index: Vec<usize> = Vec::with_capacity(records.len());
         let count = records.len();
         for (index, record) in records.into_iter().enumerate() {
-            let field = format!("records[{index}]");
+            let field = || format!("records[{index}]");
             match record {
                 Ok(rdata) => {
                     // RFC 2181 §5: "the RRs in a set may not all be identical" — a second copy
@@ -208,7 +210,7 @@ pub fn assemble_rrset(
                     if let Some(pos) = parsed.iter().position(|seen| seen.data() == rdata.data()) {
                         let earlier = first_index.get(pos).copied().unwrap_or_default();
                         errors.push(FieldError::new(
-                            field,
+                            field(),
                             format!(
                                 "\"{}\" duplicates records[{earlier}]; an RRset may hold each \
                                  record only once (RFC 2181 §5)",
@@ -220,7 +222,7 @@ pub fn assemble_rrset(
                         first_index.push(index);
                     }
                 }
-                Err(message) => errors.push(FieldError::new(field, message)),
+                Err(message) => errors.push(FieldError::new(field(), message)),
             }
         }
         if count > MAX_RRSET_RECORDS {

@@ -375,6 +375,7 @@ impl Progress {
             failed_zones = stats.failed_zones,
             change_id = stats.position.last,
             elapsed_ms = stats.elapsed.as_secs_f64() * 1000.0,
+            read_ms = stats.read.as_secs_f64() * 1000.0,
             "DNS engine loaded all zones"
         );
         self.last = stats.position.last;

@@ -38,6 +38,8 @@ pub struct LoadStats {
     pub removed_zones: usize,
     /// Wall time of the load: queries, building, swap.
     pub elapsed: Duration,
+    /// The part of it spent reading the store (the queries and their rows).
+    pub read: Duration,
     /// The change log's position in the snapshot the load read.
     pub position: LogPosition,
 }
@@ -240,6 +242,7 @@ pub async fn load_all(
     }
     let journals = read_journals(&mut tx).await?;
     tx.commit().await?;
+    let read = started.elapsed();
 
     let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
     for row in ptrs {
@@ -295,6 +298,7 @@ pub async fn load_all(
     .await
     .map_err(|e| sqlx::Error::Protocol(format!("building the zones failed: {e}")))?;
     stats.elapsed = started.elapsed();
+    stats.read = read;
     stats.position = position;
     Ok(stats)
 }
