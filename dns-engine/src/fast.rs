@@ -39,6 +39,8 @@ const TYPE_OPT: u16 = 41;
 const TYPE_DS: u16 = 43;
 const TYPE_ANY: u16 = 255;
 const TYPE_PTR: u16 = 12;
+const TYPE_RRSIG: u16 = 46;
+const TYPE_NSEC: u16 = 47;
 const CLASS_IN: u16 = 1;
 /// RFC 7873 §4: the COOKIE option.
 const OPTION_COOKIE: u16 = 10;
@@ -310,10 +312,13 @@ pub fn respond<'a>(
         return None;
     };
     let dnssec_ok = question.edns.is_some_and(|(_, dnssec_ok)| dnssec_ok);
-    if dnssec_ok && zone.is_signed() {
+    let fast = zone.fast();
+    // With DO, a signed zone's answers carry the RRSIGs stored with their RRsets (RFC 4035
+    // §3.1.1); what needs a signature made per query, or a denial, goes the full path.
+    let signed = dnssec_ok && zone.is_signed();
+    if signed && !fast.has_signatures() {
         return None;
     }
-    let fast = zone.fast();
 
     // Header (flags and counts are filled in at the end) and the question, as sent.
     out.put(&question.id);
@@ -332,6 +337,7 @@ pub fn respond<'a>(
         fast,
         &question,
         key,
+        signed,
         &mut counts,
         &mut synthesized,
         out,
@@ -397,17 +403,26 @@ pub fn respond<'a>(
 
 /// [`crate::lookup`]'s answer: the CNAME chain, then the data, NODATA, NXDOMAIN or a
 /// referral. None declines.
+///
+/// `signed`: a signed zone asked with DO. Then only data at names that exist is answered,
+/// each RRset with its stored RRSIG; denials (NODATA, NXDOMAIN, the NSEC of an insecure
+/// referral), wildcard expansions and synthesized names are signed per query, and questions
+/// for NSEC and RRSIG are answered from the signatures: the full path does those.
 #[allow(clippy::too_many_arguments)]
 fn walk<'z>(
     zone: &crate::zone::Zone,
     fast: &'z FastZone,
     question: &Question<'_>,
     key: Key,
+    signed: bool,
     counts: &mut Counts,
     synthesized: &mut Option<usize>,
     out: &mut Writer,
 ) -> Option<Kind<'z>> {
     let qtype = question.qtype;
+    if signed && matches!(qtype, TYPE_NSEC | TYPE_RRSIG) {
+        return None;
+    }
     let mut name: &[u8] = question.qname;
     let mut key = key;
     // The owners (lower case) of the CNAMEs in the answer, for the loop check.
@@ -415,17 +430,21 @@ fn walk<'z>(
     for hop in 0..=MAX_CNAME_CHAIN {
         if zone.has_cuts() || zone.has_dnames() {
             if let Some(cut) = cut_on_the_way(fast, &key, qtype)? {
+                if signed {
+                    return None;
+                }
                 let ns = cut.rrset(TYPE_NS)?;
                 if !ns.is_compiled() {
                     return None;
                 }
                 counts.authority += out.rrset(cut.owner, ns);
-                add_addresses(zone, fast, ns, counts, out)?;
+                add_addresses(zone, fast, ns, false, counts, out)?;
                 return Some(Kind::Referral(cut.owner));
             }
         }
         let node = match fast.node(key.bytes()) {
             Some(node) => node,
+            None if signed => return None,
             None => {
                 if hop == 0 {
                     // Rate limiting counts data made up for a name that does not exist
@@ -497,12 +516,18 @@ fn walk<'z>(
                 return None;
             }
             counts.answers += out.rrset(name, rrset);
+            if signed {
+                counts.answers += signature(rrset, name, out)?;
+            }
             if matches!(rrset.rtype(), TYPE_NS | TYPE_MX | TYPE_SRV) {
-                add_addresses(zone, fast, rrset, counts, out)?;
+                add_addresses(zone, fast, rrset, signed, counts, out)?;
             }
             return Some(Kind::Answer);
         }
         let Some(cname) = node.rrset(TYPE_CNAME) else {
+            if signed {
+                return None;
+            }
             counts.authority += out.negative_soa(fast)?;
             return Some(Kind::NoData);
         };
@@ -513,6 +538,9 @@ fn walk<'z>(
             return None;
         }
         counts.answers += out.rrset(name, cname);
+        if signed {
+            counts.answers += signature(cname, name, out)?;
+        }
         let target = cname.records().next()?.first_name()?;
         let target_key = Key::new(target)?;
         chain[hop] = name;
@@ -630,13 +658,23 @@ fn cut_on_the_way<'z>(fast: &'z FastZone, key: &Key, qtype: u16) -> Option<Optio
     Some(None)
 }
 
+/// Writes the RRSIG stored with `rrset`, owned by `owner`: how many records that is (none
+/// when the set has no signature, as glue has not); None declines.
+fn signature(rrset: WireRrset<'_>, owner: &[u8], out: &mut Writer) -> Option<u16> {
+    match rrset.rrsig() {
+        None => Some(0),
+        Some(rrsig) => Some(out.rrset(owner, rrsig?)),
+    }
+}
+
 /// Adds the addresses the zone holds for the host names in `rrset`'s data, each RRset once
-/// ([`crate::lookup`]'s `add_addresses`, without DNSSEC); declines where a wildcard could
-/// supply them.
+/// ([`crate::lookup`]'s `add_addresses`); with `signed`, each stored RRset with its RRSIG
+/// (addresses a wildcard supplies go without, RFC 4035 §3.1.1).
 fn add_addresses(
     zone: &crate::zone::Zone,
     fast: &FastZone,
     rrset: WireRrset<'_>,
+    signed: bool,
     counts: &mut Counts,
     out: &mut Writer,
 ) -> Option<()> {
@@ -653,11 +691,12 @@ fn add_addresses(
             continue;
         }
         // A host covered by a wildcard gets the wildcard's addresses under its own name.
-        let Some(node) = fast
-            .node(key.bytes())
-            .or_else(|| wildcard(zone, fast, &key))
-        else {
-            continue;
+        let (node, stored) = match fast.node(key.bytes()) {
+            Some(node) => (node, true),
+            None => match wildcard(zone, fast, &key) {
+                Some(node) => (node, false),
+                None => continue,
+            },
         };
         for rtype in [TYPE_A, TYPE_AAAA] {
             let Some(addresses) = node.rrset(rtype) else {
@@ -675,6 +714,9 @@ fn add_addresses(
             }
             // Owned by the host name as the data spells it.
             counts.additional += out.rrset(target, addresses);
+            if signed && stored {
+                counts.additional += signature(addresses, target, out)?;
+            }
             if let Some(slot) = added.get_mut(added_count) {
                 *slot = id;
                 added_count += 1;

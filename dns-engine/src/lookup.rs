@@ -119,7 +119,7 @@ fn answer(zone: &Zone, qname: &Name, qtype: RecordType, signer: Option<&Signer>)
         let key = LowerName::new(&name);
         match on_the_way(zone, &key, qtype) {
             Some(Met::Cut(at, cut)) => {
-                referral(zone, at, cut, &mut sections, signer);
+                referral(zone, &at, cut, &mut sections, signer);
                 return Outcome::Referral(sections);
             }
             Some(Met::Dname(dname)) => {
@@ -245,7 +245,7 @@ fn follow(zone: &Zone, target: &Name, sections: &Sections) -> bool {
 /// What the walk from the apex down to a name meets first, if anything.
 enum Met<'z> {
     /// A delegation point at or above the name (RFC 1034 §4.3.2 step 3b), and its key.
-    Cut(&'z LowerName, &'z Node),
+    Cut(LowerName, &'z Node),
     /// A DNAME strictly above the name (RFC 6672 §3.2 step 3c).
     Dname(Dname<'z>),
 }
@@ -253,7 +253,7 @@ enum Met<'z> {
 /// A DNAME met on the way down to a name.
 struct Dname<'z> {
     /// The owner, as the zone spells it.
-    owner: &'z Name,
+    owner: Name,
     /// How many labels the owner has.
     labels: u8,
     /// The DNAME RRset.
@@ -280,12 +280,13 @@ fn on_the_way<'z>(zone: &'z Zone, key: &LowerName, qtype: RecordType) -> Option<
     let deepest = key.num_labels();
     for labels in apex..=deepest {
         // Ancestors of every node are nodes, so a missing one means nothing deeper exists.
-        let (at, node) = zone.node_with_key(&key.trim_to(labels))?;
+        let at = key.trim_to(labels);
+        let node = zone.node(&at)?;
         if labels > apex && node.is_cut() && !(labels == deepest && qtype == RecordType::DS) {
             return Some(Met::Cut(at, node));
         }
         if labels < deepest {
-            if let (Some(owner), Some((rrset, target))) = (node.name(at), node.dname()) {
+            if let (Some(owner), Some((rrset, target))) = (node.name(&at), node.dname()) {
                 return Some(Met::Dname(Dname {
                     owner,
                     labels,
@@ -316,13 +317,13 @@ fn redirect(
     let present = sections
         .answers
         .iter()
-        .any(|record| record.record_type() == RecordType::DNAME && record.name == *dname.owner);
+        .any(|record| record.record_type() == RecordType::DNAME && record.name == dname.owner);
     if !present {
-        sections.answers.extend(dname.rrset.records(dname.owner));
+        sections.answers.extend(dname.rrset.records(&dname.owner));
         if let Some(signer) = signer {
             sections
                 .answers
-                .extend(signature(signer, dname.owner, dname.rrset, false));
+                .extend(signature(signer, &dname.owner, dname.rrset, false));
         }
     }
     let target = substitute(name, dname.labels, dname.target)?;
@@ -374,7 +375,7 @@ fn referral(
     let Some(ns) = cut.rrset(RecordType::NS) else {
         return;
     };
-    let owner = cut.name(at).cloned().unwrap_or_default();
+    let owner = cut.name(at).unwrap_or_default();
     sections.authority.extend(ns.records(&owner));
     if let Some(signer) = signer {
         match cut.rrset(RecordType::DS) {

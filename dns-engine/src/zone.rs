@@ -1,9 +1,10 @@
 //! A zone snapshot: the immutable, indexed form of one zone that lookup answers from.
 //!
-//! Owner names are kept in a [`BTreeMap`] in canonical order (RFC 4034 §6.1), and every empty
-//! non-terminal (a name with no data but with names below it, RFC 4592 §2.2.2) is inserted as an
-//! empty node. Whether a name exists, is empty, or is covered by a wildcard is therefore decided
-//! by map lookups — O(log n) each, at most one per label of the query — never by a scan.
+//! Owner names are kept in canonical order (RFC 4034 §6.1), as keys whose octets sort as the
+//! names do, laid out one after another in one buffer; and every empty non-terminal (a name with
+//! no data but with names below it, RFC 4592 §2.2.2) is an empty node. Whether a name exists, is
+//! empty, or is covered by a wildcard is therefore decided by binary searches — O(log n) each,
+//! at most one per label of the query — never by a scan.
 //! Delegation points are marked once at build time, and the target of every DNAME (RFC 6672) is
 //! read then too: lookup needs it as a name, and hickory keeps the type's data as opaque octets.
 //! Default reverse names and their forward addresses are not nodes at all: [`synth`]
@@ -17,8 +18,10 @@
 pub mod synth;
 
 #[cfg(feature = "server")]
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+#[cfg(feature = "server")]
 use std::collections::HashSet;
-use std::collections::{BTreeMap, HashMap};
 #[cfg(feature = "server")]
 use std::sync::Arc;
 
@@ -218,16 +221,107 @@ fn push_canonical_key(name: &Name, key: &mut Vec<u8>) {
     }
 }
 
-/// Whether `name` is spelled exactly as `key` (octet for octet, not ignoring case).
-fn spelled_as(key: &LowerName, name: &Name) -> bool {
-    let key = key.as_name();
-    key.is_fqdn() == name.is_fqdn() && key.iter().eq(name.iter())
+/// Whether `name` is spelled exactly as its key's name: fully qualified, in lower case.
+fn spelled_lower(name: &Name) -> bool {
+    name.is_fqdn() && !name.iter().flatten().any(u8::is_ascii_uppercase)
+}
+
+/// The longest canonical key: a name of at most 255 octets, each label octet written as at
+/// most two.
+const MAX_KEY: usize = 512;
+
+/// [`push_canonical_key`] into a buffer of its own: the key's length, None if it does not fit.
+fn canonical_key(name: &Name, out: &mut [u8; MAX_KEY]) -> Option<usize> {
+    let mut at = 0;
+    for label in name.iter().rev() {
+        for &octet in label {
+            let (bytes, len): ([u8; 2], usize) = match octet {
+                0 | 1 => ([1, octet + 1], 2),
+                _ => ([octet.to_ascii_lowercase(), 0], 1),
+            };
+            out.get_mut(at..at + len)?.copy_from_slice(&bytes[..len]);
+            at += len;
+        }
+        *out.get_mut(at)? = 0;
+        at += 1;
+    }
+    Some(at)
+}
+
+/// The labels of a canonical key, leftmost (last in the key) first, each still escaped.
+fn key_labels(key: &[u8]) -> impl Iterator<Item = &[u8]> {
+    // Octets 0 only ever separate labels: an escape's second octet is 1 or 2.
+    key.strip_suffix(&[0])
+        .unwrap_or_default()
+        .rsplit(|&octet| octet == 0)
+        .filter(move |_| !key.is_empty())
+}
+
+/// An escaped label of a canonical key, as its octets.
+fn unescape(label: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    let mut rest = label;
+    std::iter::from_fn(move || {
+        let (&first, tail) = rest.split_first()?;
+        if first == 1 {
+            let (&second, tail) = tail.split_first()?;
+            rest = tail;
+            Some(second.wrapping_sub(1))
+        } else {
+            rest = tail;
+            Some(first)
+        }
+    })
+}
+
+/// The name whose canonical key is `key`: lower case and fully qualified.
+pub(crate) fn name_of_key(key: &[u8]) -> Name {
+    let labels: Vec<Vec<u8>> = key_labels(key)
+        .map(|label| unescape(label).collect())
+        .collect();
+    let mut name =
+        Name::from_labels(labels.iter().map(Vec::as_slice)).unwrap_or_else(|_| Name::root());
+    name.set_fqdn(true);
+    name
+}
+
+/// The lower-case wire form of the name whose canonical key is `key`, into `wire` (cleared
+/// first); None if it is no valid name.
+#[cfg(feature = "server")]
+pub(crate) fn wire_of_key(key: &[u8], wire: &mut Vec<u8>) -> Option<()> {
+    wire.clear();
+    for label in key_labels(key) {
+        let at = wire.len();
+        wire.push(0);
+        wire.extend(unescape(label));
+        let len = wire.len() - at - 1;
+        wire[at] = u8::try_from(len)
+            .ok()
+            .filter(|len| (1..=63).contains(len))?;
+    }
+    wire.push(0);
+    (wire.len() <= 255).then_some(())
+}
+
+/// Whether the name with canonical key `key` lies below one of the delegation points `cuts`
+/// of the zone whose apex key is `apex_len` octets long: glue, or data occluded by the cut.
+#[cfg(feature = "server")]
+fn below_cut(key: &[u8], cuts: &HashSet<Vec<u8>>, apex_len: usize) -> bool {
+    // The proper ancestors' keys are the prefixes ending after a label separator.
+    let inner = key.len().saturating_sub(1);
+    key[..inner]
+        .iter()
+        .enumerate()
+        .filter(|&(at, &octet)| octet == 0 && at + 1 > apex_len)
+        .any(|(at, _)| cuts.contains(&key[..=at]))
 }
 
 /// One owner name: its RRsets (none for an empty non-terminal), whether it is a delegation, and
 /// the target of its DNAME, if it has one.
 #[derive(Clone, Debug, Default)]
 pub struct Node {
+    /// Where this node's key ends in its zone's key buffer (it starts where the previous
+    /// node's ends).
+    key_end: u32,
     /// The owner as the zone spells it, where that is not its key's lower-case spelling:
     /// most owners are written in lower case, and their name is then the key's.
     spelled: Option<Box<Name>>,
@@ -264,11 +358,22 @@ impl Node {
 
     /// The owner name as spelled in the zone data (`None` for an empty non-terminal), for
     /// the node at `key`.
-    pub fn name<'a>(&'a self, key: &'a LowerName) -> Option<&'a Name> {
+    pub fn name(&self, key: &LowerName) -> Option<Name> {
         if self.rrsets.is_empty() {
             return None;
         }
-        Some(self.spelled.as_deref().unwrap_or_else(|| key.as_name()))
+        Some(
+            self.spelled
+                .as_deref()
+                .unwrap_or_else(|| key.as_name())
+                .clone(),
+        )
+    }
+
+    /// The owner's spelling, where it is not the key's (lower case).
+    #[cfg(feature = "server")]
+    pub(crate) fn spelled(&self) -> Option<&Name> {
+        self.spelled.as_deref()
     }
 
     /// The DNAME RRset at this name and its target, if the name holds one: every name below
@@ -291,6 +396,9 @@ pub enum ZoneError {
     /// RFC 1035 §5.2: a zone has exactly one SOA, at its apex.
     #[error("zone {0} has no SOA record at its apex")]
     MissingSoa(String),
+    /// More names than one snapshot can index (4 GiB of keys).
+    #[error("the zone has too many names to be served")]
+    TooBig,
     /// An RRset whose owner is not in the zone.
     #[error("{name} is outside the zone {origin}")]
     OutsideZone {
@@ -307,7 +415,12 @@ pub struct Zone {
     origin: Name,
     apex: LowerName,
     soa: ServedRrset,
-    nodes: BTreeMap<LowerName, Node>,
+    /// Every node, empty non-terminals included, in canonical order of the owners.
+    nodes: Vec<Node>,
+    /// The nodes' keys ([`push_canonical_key`]), one after another in the nodes' order: a
+    /// name costs its key's octets and no allocation of its own, and is found by binary
+    /// search.
+    keys: Box<[u8]>,
     record_count: usize,
     /// Whether any name below the apex is a delegation point. Most zones (reverse zones
     /// especially) have none, and then lookup need not walk the query name's ancestors.
@@ -372,7 +485,7 @@ impl Zone {
         let mut apex_key = Vec::new();
         push_canonical_key(&origin, &mut apex_key);
         let mut index: HashMap<&[u8], usize> = HashMap::with_capacity(rrsets.len());
-        let mut gathered: Vec<(LowerName, Node)> = Vec::with_capacity(rrsets.len());
+        let mut gathered: Vec<Node> = Vec::with_capacity(rrsets.len());
         let mut record_count = 0;
         for (rrset, &(start, end)) in rrsets.iter().zip(&spans) {
             let name = rrset.name();
@@ -380,15 +493,12 @@ impl Zone {
             let at = match index.get(ckey) {
                 Some(&at) => at,
                 None => {
-                    let key = LowerName::new(name);
                     // Empty non-terminals: every ancestor between this name and the apex
                     // exists. Walked upwards, it stops at the first ancestor already there,
                     // whose own ancestors then are too. An ancestor's canonical key is a
                     // prefix of the name's, ending after one of its label separators.
-                    let mut labels = key.num_labels();
                     let mut end = ckey.len();
-                    while labels > apex.num_labels() {
-                        labels -= 1;
+                    while end > apex_key.len() {
                         end = ckey[..end - 1]
                             .iter()
                             .rposition(|&octet| octet == 0)
@@ -397,15 +507,15 @@ impl Zone {
                             break;
                         }
                         index.insert(&ckey[..end], gathered.len());
-                        gathered.push((key.trim_to(labels), Node::default()));
+                        gathered.push(Node::default());
                     }
                     index.insert(ckey, gathered.len());
-                    gathered.push((key, Node::default()));
+                    gathered.push(Node::default());
                     gathered.len() - 1
                 }
             };
-            let (key, node) = &mut gathered[at];
-            if node.rrsets.is_empty() && node.spelled.is_none() && !spelled_as(key, name) {
+            let node = &mut gathered[at];
+            if node.rrsets.is_empty() && node.spelled.is_none() && !spelled_lower(name) {
                 node.spelled = Some(Box::new(name.clone()));
             }
             let rtype = rrset.record_type();
@@ -434,32 +544,42 @@ impl Zone {
         }
         let mut order: Vec<(&[u8], usize)> = index.into_iter().collect();
         order.sort_unstable();
-        let mut gathered: Vec<Option<(LowerName, Node)>> = gathered.into_iter().map(Some).collect();
-        // Already in order, so building the map compares each name with its neighbour only.
-        let mut nodes: BTreeMap<LowerName, Node> = order
-            .into_iter()
-            .filter_map(|(_, at)| gathered.get_mut(at).and_then(Option::take))
-            .collect();
-        let soa = nodes
-            .get(&apex)
-            .and_then(|node| node.rrset(RecordType::SOA))
-            .filter(|soa| soa.len() == 1)
-            .cloned()
-            .ok_or_else(|| ZoneError::MissingSoa(origin.to_string()))?;
+        let mut sorted_keys: Vec<u8> =
+            Vec::with_capacity(order.iter().map(|(key, _)| key.len()).sum());
+        let mut gathered: Vec<Option<Node>> = gathered.into_iter().map(Some).collect();
+        let mut nodes: Vec<Node> = Vec::with_capacity(order.len());
         let mut has_cuts = false;
         let mut has_wildcards = false;
         let mut has_dnames = false;
-        for (key, node) in &mut nodes {
-            node.cut = *key != apex && node.rrset(RecordType::NS).is_some();
+        let mut apex_at = None;
+        for (key, at) in order {
+            let Some(mut node) = gathered.get_mut(at).and_then(Option::take) else {
+                continue;
+            };
+            sorted_keys.extend_from_slice(key);
+            node.key_end = u32::try_from(sorted_keys.len()).map_err(|_| ZoneError::TooBig)?;
+            if key == apex_key.as_slice() {
+                apex_at = Some(nodes.len());
+            }
+            node.cut = key != apex_key.as_slice() && node.rrset(RecordType::NS).is_some();
             has_cuts |= node.cut;
-            has_wildcards |= key.as_name().is_wildcard();
+            // RFC 4592 §2.1.1: a wildcard's leftmost label is `*` (the last in its key).
+            has_wildcards |= key.ends_with(&[0, b'*', 0]) || key == b"*\0";
             has_dnames |= node.dname.is_some();
+            nodes.push(node);
         }
+        drop(gathered);
+        let soa = apex_at
+            .and_then(|at| nodes[at].rrset(RecordType::SOA))
+            .filter(|soa| soa.len() == 1)
+            .cloned()
+            .ok_or_else(|| ZoneError::MissingSoa(origin.to_string()))?;
         let zone = Self {
             origin,
             apex,
             soa,
             nodes,
+            keys: sorted_keys.into_boxed_slice(),
             record_count,
             has_cuts,
             has_wildcards,
@@ -510,11 +630,9 @@ impl Zone {
         let signer = Signer::new(key, &self.origin, now_unix);
         self.sign_with(&signer)?;
         self.signer = Some(signer);
-        // Signing added the DNSKEY RRset at the apex and changed no other node's data (the
-        // signatures are not in the compiled form): only the apex is compiled again.
-        let fast = std::mem::take(&mut self.fast);
-        self.fast = Arc::new(Arc::unwrap_or_clone(fast).with_apex_of(&self));
-        Ok(self)
+        // Signing added the DNSKEY RRset at the apex and an RRSIG to every authoritative
+        // RRset: compiled again, with the signatures, which the fast path sends with DO.
+        Ok(self.compiled())
     }
 
     #[cfg(feature = "server")]
@@ -527,24 +645,25 @@ impl Zone {
             )],
         );
         let negative_ttl = self.negative_ttl();
-        let apex = self.nodes.entry(self.apex.clone()).or_default();
+        let apex_at = self
+            .find(&self.apex)
+            .ok_or_else(|| DnssecError::Sign(format!("zone {} has no apex node", self.origin)))?;
+        let apex = &mut self.nodes[apex_at];
         apex.rrsets
             .retain(|rrset| rrset.rtype != RecordType::DNSKEY);
         apex.rrsets.push(dnskey);
-        let cuts: HashSet<LowerName> = self
-            .nodes
-            .iter()
-            .filter(|(_, node)| node.cut)
-            .map(|(key, _)| key.clone())
-            .collect();
-        let apex_labels = self.apex.num_labels();
-        for (key, node) in &mut self.nodes {
-            let below_cut = (apex_labels + 1..key.num_labels())
-                .any(|labels| cuts.contains(&key.trim_to(labels)));
-            if below_cut {
+        let cuts = self.cut_keys();
+        let apex_len = self.key(apex_at).len();
+        let keys = &self.keys;
+        let mut start = 0;
+        for node in &mut self.nodes {
+            let end = node.key_end as usize;
+            let key = &keys[start..end];
+            start = end;
+            if below_cut(key, &cuts, apex_len) {
                 continue;
             }
-            let owner = key.as_name();
+            let owner = &name_of_key(key);
             for rrset in &mut node.rrsets {
                 if node.cut && rrset.rtype != RecordType::DS {
                     continue;
@@ -570,12 +689,19 @@ impl Zone {
                 node.cut_nsec = Some(Box::new((nsec, rrsig)));
             }
         }
-        self.soa.rrsig = self
-            .nodes
-            .get(&self.apex)
-            .and_then(|apex| apex.rrset(RecordType::SOA))
+        self.soa.rrsig = self.nodes[apex_at]
+            .rrset(RecordType::SOA)
             .and_then(|soa| soa.rrsig.clone());
         Ok(())
+    }
+
+    /// The keys of the delegation points.
+    #[cfg(feature = "server")]
+    fn cut_keys(&self) -> HashSet<Vec<u8>> {
+        self.node_keys()
+            .filter(|(_, node)| node.cut)
+            .map(|(key, _)| key.to_vec())
+            .collect()
     }
 
     /// The signer, if the zone is signed.
@@ -626,9 +752,19 @@ impl Zone {
         #[cfg(feature = "server")]
         let chain = self.signer.as_ref().map(|signer| self.nsec_chain(signer));
         let negative_ttl = self.negative_ttl();
-        self.nodes.iter().flat_map(move |(key, node)| {
-            let owner = node.spelled.as_deref().unwrap_or(key.as_name()).clone();
-            let at_apex = *key == self.apex;
+        let apex = self.find(&self.apex);
+        self.nodes.iter().enumerate().flat_map(move |(at, node)| {
+            if node.rrsets.is_empty() {
+                // An empty non-terminal: no records, and no NSEC of its own.
+                return Vec::new();
+            }
+            let key = name_of_key(self.key(at));
+            let owner = node
+                .spelled
+                .as_deref()
+                .cloned()
+                .unwrap_or_else(|| key.clone());
+            let at_apex = Some(at) == apex;
             let mut out: Vec<Record> = Vec::new();
             for rrset in &node.rrsets {
                 if !(at_apex && rrset.rtype == RecordType::SOA) {
@@ -644,7 +780,7 @@ impl Zone {
                 }
             }
             #[cfg(feature = "server")]
-            if let Some((nsec, rrsig)) = chain.and_then(|chain| chain.get(key)) {
+            if let Some((nsec, rrsig)) = chain.and_then(|chain| chain.get(&LowerName::new(&key))) {
                 out.push(Record::from_rdata(
                     owner.clone(),
                     negative_ttl,
@@ -666,28 +802,23 @@ impl Zone {
     #[cfg(feature = "server")]
     fn nsec_chain(&self, signer: &Signer) -> &BTreeMap<LowerName, (RData, RData)> {
         self.nsec_chain.get_or_init(|| {
-            let cuts: Vec<&LowerName> = self
-                .nodes
-                .iter()
-                .filter(|(_, node)| node.cut)
-                .map(|(key, _)| key)
-                .collect();
-            let apex_labels = self.apex.num_labels();
-            let owners: Vec<(&LowerName, &Node)> = self
-                .nodes
-                .iter()
-                .filter(|(key, node)| {
-                    !node.rrsets.is_empty()
-                        && !(apex_labels + 1..key.num_labels())
-                            .any(|labels| cuts.iter().any(|cut| **cut == key.trim_to(labels)))
-                })
+            let cuts = self.cut_keys();
+            let apex_len = self.find(&self.apex).map_or(0, |at| self.key(at).len());
+            let owners: Vec<(&[u8], &Node)> = self
+                .node_keys()
+                .filter(|(key, node)| !node.rrsets.is_empty() && !below_cut(key, &cuts, apex_len))
                 .collect();
             let ttl = self.negative_ttl();
             let mut chain = BTreeMap::new();
             for (i, (key, node)) in owners.iter().enumerate() {
                 let next = owners.get(i + 1).map_or_else(
                     || self.origin.clone(),
-                    |(k, n)| n.spelled.as_deref().unwrap_or(k.as_name()).clone(),
+                    |(k, n)| {
+                        n.spelled
+                            .as_deref()
+                            .cloned()
+                            .unwrap_or_else(|| name_of_key(k))
+                    },
                 );
                 let types: Vec<RecordType> = node
                     .rrsets
@@ -698,10 +829,10 @@ impl Zone {
                 let nsec = RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::NSEC(
                     hickory_proto::dnssec::rdata::NSEC::new_cover_self(next, types),
                 ));
-                let owner = key.as_name();
-                match signer.rrsig(owner, RecordType::NSEC, ttl, std::slice::from_ref(&nsec)) {
+                let owner = name_of_key(key);
+                match signer.rrsig(&owner, RecordType::NSEC, ttl, std::slice::from_ref(&nsec)) {
                     Ok(rrsig) => {
-                        chain.insert((*key).clone(), (nsec, rrsig));
+                        chain.insert(LowerName::new(&owner), (nsec, rrsig));
                     }
                     Err(_) => return BTreeMap::new(),
                 }
@@ -774,18 +905,47 @@ impl Zone {
 
     /// The node at `name`, if it exists (with data, or as an empty non-terminal).
     pub fn node(&self, name: &LowerName) -> Option<&Node> {
-        self.nodes.get(name)
+        self.find(name).map(|at| &self.nodes[at])
     }
 
-    /// The node at `name` with its key as the zone holds it (which the node's
-    /// [`Node::name`] may borrow), if it exists.
-    pub fn node_with_key(&self, name: &LowerName) -> Option<(&LowerName, &Node)> {
-        self.nodes.get_key_value(name)
+    /// Every node in canonical order, with its name (lower case).
+    pub fn nodes(&self) -> impl Iterator<Item = (LowerName, &Node)> {
+        self.node_keys()
+            .map(|(key, node)| (LowerName::new(&name_of_key(key)), node))
     }
 
-    /// Every node in canonical order, with its key.
-    pub fn nodes(&self) -> impl Iterator<Item = (&LowerName, &Node)> {
-        self.nodes.iter()
+    /// Every node in canonical order, with its key ([`push_canonical_key`]).
+    pub(crate) fn node_keys(&self) -> impl Iterator<Item = (&[u8], &Node)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(at, node)| (self.key(at), node))
+    }
+
+    /// The key of the node at index `at`.
+    fn key(&self, at: usize) -> &[u8] {
+        let start = match at.checked_sub(1) {
+            Some(before) => self.nodes[before].key_end as usize,
+            None => 0,
+        };
+        &self.keys[start..self.nodes[at].key_end as usize]
+    }
+
+    /// The index of the node at `name`: a binary search of the keys.
+    fn find(&self, name: &LowerName) -> Option<usize> {
+        let mut buffer = [0; MAX_KEY];
+        let len = canonical_key(name.as_name(), &mut buffer)?;
+        let key = &buffer[..len];
+        let (mut low, mut high) = (0, self.nodes.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            match self.key(middle).cmp(key) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return Some(middle),
+            }
+        }
+        None
     }
 
     fn soa_data(&self) -> Option<&SOA> {
@@ -861,6 +1021,107 @@ mod tests {
         assert_eq!(zone.serial(), 7);
         assert_eq!(zone.record_count(), 3);
         assert_eq!(zone.negative_soa().unwrap().ttl, 300);
+    }
+
+    #[test]
+    fn canonical_keys_give_back_their_names() {
+        let names = [
+            Name::from_ascii("example.com.").unwrap(),
+            Name::from_ascii("Www.EXAMPLE.com.").unwrap(),
+            Name::from_ascii("*.example.com.").unwrap(),
+            Name::from_labels([
+                &b"a\x00b"[..],
+                &b"\x01"[..],
+                &b"x-y"[..],
+                &b"example"[..],
+                &b"com"[..],
+            ])
+            .unwrap(),
+            Name::from_labels([&b"\xff\x02"[..], &b"com"[..]]).unwrap(),
+            Name::root(),
+        ];
+        for name in &names {
+            let mut key = Vec::new();
+            push_canonical_key(name, &mut key);
+            let mut buffer = [0; MAX_KEY];
+            let len = canonical_key(name, &mut buffer).unwrap();
+            assert_eq!(&buffer[..len], key.as_slice(), "{name:?}");
+            let back = name_of_key(&key);
+            let lower = LowerName::new(name);
+            assert_eq!(back, *lower.as_name(), "{name:?}");
+            assert!(
+                back.iter().eq(lower.as_name().iter()),
+                "{name:?}: case kept"
+            );
+            #[cfg(feature = "server")]
+            {
+                let mut wire = Vec::new();
+                wire_of_key(&key, &mut wire).unwrap();
+                let expected = crate::fast::compiled::wire_name(lower.as_name()).unwrap();
+                assert_eq!(wire, expected, "{name:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nodes_are_found_in_canonical_order() {
+        let zone = Zone::new(
+            &origin(),
+            [
+                rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]),
+                rrset("z", "A", &["192.0.2.1"]),
+                rrset("a.b", "A", &["192.0.2.2"]),
+                rrset("*.w", "TXT", &["x"]),
+                rrset("B", "A", &["192.0.2.3"]),
+                rrset("sub", "NS", &["ns.sub"]),
+                rrset("glue.sub", "A", &["192.0.2.4"]),
+            ],
+        )
+        .unwrap();
+        let names: Vec<String> = zone.nodes().map(|(name, _)| name.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "example.com.",
+                "b.example.com.",
+                "a.b.example.com.",
+                "sub.example.com.",
+                "glue.sub.example.com.",
+                "w.example.com.",
+                "*.w.example.com.",
+                "z.example.com.",
+            ]
+        );
+        assert!(zone.has_wildcards());
+        for name in &names {
+            let key = LowerName::new(&Name::from_ascii(name).unwrap());
+            assert!(zone.node(&key).is_some(), "{name}");
+        }
+        let b = LowerName::new(&Name::from_ascii("b.example.com.").unwrap());
+        assert_eq!(
+            zone.node(&b).unwrap().name(&b).unwrap().to_string(),
+            "B.example.com."
+        );
+        for missing in [
+            "c.example.com.",
+            "aa.example.com.",
+            "example.net.",
+            "x.a.b.example.com.",
+        ] {
+            let key = LowerName::new(&Name::from_ascii(missing).unwrap());
+            assert!(zone.node(&key).is_none(), "{missing}");
+        }
+        #[cfg(feature = "server")]
+        {
+            let cuts = zone.cut_keys();
+            let apex_len = zone.key(0).len();
+            let below: Vec<String> = zone
+                .node_keys()
+                .filter(|(key, _)| below_cut(key, &cuts, apex_len))
+                .map(|(key, _)| name_of_key(key).to_string())
+                .collect();
+            assert_eq!(below, ["glue.sub.example.com."]);
+        }
     }
 
     #[test]

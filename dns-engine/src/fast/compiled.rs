@@ -46,13 +46,22 @@ pub struct WireRrset<'a> {
     ttl: u32,
     count: u16,
     parts: Option<&'a [u8]>,
+    /// In a signed zone, the RRSIG stored with the set: its record's parts, or None when the
+    /// writer cannot lay it out.
+    rrsig: Option<Option<&'a [u8]>>,
 }
 
 /// An RRset in the arena: type, TTL, record count and the parts' length (little-endian),
-/// then the parts.
+/// then the parts; when the count has [`SIGNED`] set, the length of its RRSIG's parts and
+/// those parts follow.
 const RRSET_HEADER: usize = 12;
 /// The parts' length of an RRset the writer cannot lay out.
 const NOT_COMPILED: u32 = u32::MAX;
+/// The bit of an RRset's count saying that its RRSIG follows (a set holds at most 4,091
+/// records, [`crate::model::MAX_RRSET_RECORDS`]).
+const SIGNED: u16 = 0x8000;
+/// The type code of RRSIG (RFC 4034 §3).
+const TYPE_RRSIG: u16 = 46;
 
 impl<'a> WireRrset<'a> {
     /// Appends `rrset` compiled to `out`, in the arena's layout.
@@ -61,10 +70,13 @@ impl<'a> WireRrset<'a> {
         out.extend_from_slice(&u16::from(rrset.record_type()).to_le_bytes());
         out.extend_from_slice(&rrset.ttl().to_le_bytes());
         let count = u16::try_from(rrset.len()).unwrap_or(u16::MAX);
-        out.extend_from_slice(&count.to_le_bytes());
+        let fits = count < SIGNED;
+        let count = count.min(SIGNED - 1);
+        let flags = if rrset.rrsig().is_some() { SIGNED } else { 0 };
+        out.extend_from_slice(&(count | flags).to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
         let start = out.len();
-        let compiled = rrset.data().all(|data| compile_record(&data, out));
+        let compiled = fits && rrset.data().all(|data| compile_record(&data, out));
         let len = if compiled && count > 0 {
             u32::try_from(out.len() - start).unwrap_or(NOT_COMPILED)
         } else {
@@ -72,6 +84,18 @@ impl<'a> WireRrset<'a> {
             NOT_COMPILED
         };
         out[header + 8..header + 12].copy_from_slice(&len.to_le_bytes());
+        if let Some(rrsig) = rrset.rrsig() {
+            let at = out.len();
+            out.extend_from_slice(&0u32.to_le_bytes());
+            let start = out.len();
+            let len = if compile_rrsig(rrsig, out) {
+                u32::try_from(out.len() - start).unwrap_or(NOT_COMPILED)
+            } else {
+                out.truncate(start);
+                NOT_COMPILED
+            };
+            out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+        }
     }
 
     /// The RRset at the start of `bytes`, and what follows it.
@@ -82,21 +106,49 @@ impl<'a> WireRrset<'a> {
         let count = u16::from_le_bytes([header[6], header[7]]);
         let len = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
         let rest = &bytes[RRSET_HEADER..];
-        let (parts, rest) = if len == NOT_COMPILED {
-            (None, rest)
+        let (parts, rest) = Self::read_parts(len, rest)?;
+        let (rrsig, rest) = if count & SIGNED != 0 {
+            let (len, rest) = rest.split_first_chunk::<4>()?;
+            let (parts, rest) = Self::read_parts(u32::from_le_bytes(*len), rest)?;
+            (Some(parts), rest)
         } else {
-            let len = usize::try_from(len).ok()?;
-            (Some(rest.get(..len)?), rest.get(len..)?)
+            (None, rest)
         };
         Some((
             Self {
                 rtype,
                 ttl,
-                count,
+                count: count & !SIGNED,
                 parts,
+                rrsig,
             },
             rest,
         ))
+    }
+
+    /// Parts of `len` octets at the start of `rest` (none for [`NOT_COMPILED`]), and what
+    /// follows them.
+    fn read_parts(len: u32, rest: &'a [u8]) -> Option<(Option<&'a [u8]>, &'a [u8])> {
+        if len == NOT_COMPILED {
+            return Some((None, rest));
+        }
+        let len = usize::try_from(len).ok()?;
+        Some((Some(rest.get(..len)?), rest.get(len..)?))
+    }
+
+    /// The RRSIG stored with this RRset, as an RRset of its own with this one's TTL (RFC 4034
+    /// §3: an RRSIG's TTL is its RRset's): None when the set has none, `Some(None)` when the
+    /// writer cannot lay it out.
+    pub fn rrsig(&self) -> Option<Option<WireRrset<'a>>> {
+        self.rrsig.map(|parts| {
+            parts.map(|parts| WireRrset {
+                rtype: TYPE_RRSIG,
+                ttl: self.ttl,
+                count: 1,
+                parts: Some(parts),
+                rrsig: None,
+            })
+        })
     }
 
     /// One record of `rtype` whose data is the compressed name `name` (wire form, at most 255
@@ -112,6 +164,7 @@ impl<'a> WireRrset<'a> {
             ttl,
             count: 1,
             parts: Some(&parts[..3 + len]),
+            rrsig: None,
         }
     }
 
@@ -194,6 +247,37 @@ fn compile_record(data: &RData, parts: &mut Vec<u8>) -> bool {
     };
     parts.push(PART_END);
     ok
+}
+
+/// Appends the parts of an RRSIG record's data (RFC 4034 §3.1), laid out as hickory-proto
+/// writes it: the fixed fields, the signer's name in full (never compressed, RFC 4034 §3.1.7,
+/// but a target later names may point at), and the signature.
+fn compile_rrsig(rrsig: &RData, parts: &mut Vec<u8>) -> bool {
+    let mut bytes = Vec::new();
+    let mut encoder = BinEncoder::new(&mut bytes);
+    if rrsig.emit(&mut encoder).is_err() {
+        return false;
+    }
+    // Type covered, algorithm, labels, original TTL, expiration, inception, key tag.
+    const FIXED: usize = 18;
+    let mut end = FIXED;
+    while let Some(&len) = bytes.get(end) {
+        if len == 0 || len > 63 {
+            break;
+        }
+        end += 1 + usize::from(len);
+    }
+    if bytes.get(end) != Some(&0) || end + 1 - FIXED > 255 {
+        return false;
+    }
+    raw_part(&bytes[..FIXED], parts);
+    parts.push(PART_PLAIN_NAME);
+    // At most 255 octets, checked above.
+    parts.push((end + 1 - FIXED) as u8);
+    parts.extend_from_slice(&bytes[FIXED..=end]);
+    raw_part(&bytes[end + 1..], parts);
+    parts.push(PART_END);
+    true
 }
 
 fn raw_part(bytes: &[u8], parts: &mut Vec<u8>) {
@@ -439,6 +523,8 @@ pub struct FastZone {
     /// as the offset of its RRset in the arena.
     soa: Option<u32>,
     negative_ttl: u32,
+    /// Whether the zone is signed and its RRSIGs are compiled with their RRsets.
+    signed: bool,
 }
 
 impl FastZone {
@@ -449,19 +535,20 @@ impl FastZone {
         let apex = wire_name(zone.apex().as_name())?.into_boxed_slice();
         let mut fast = Self {
             arena: Vec::new(),
-            index: hashbrown::HashTable::with_capacity(zone.nodes().size_hint().0),
+            index: hashbrown::HashTable::with_capacity(zone.node_keys().size_hint().0),
             hasher: hashbrown::DefaultHashBuilder::default(),
             origin,
             apex,
             apex_labels: zone.apex().num_labels(),
             soa: None,
             negative_ttl: zone.negative_ttl(),
+            signed: zone.is_signed(),
         };
         let mut key = Vec::with_capacity(255);
         let mut owner = Vec::with_capacity(255);
-        for (lower, node) in zone.nodes() {
-            wire_name_into(lower.as_name(), &mut key)?;
-            match node.name(lower) {
+        for (canonical, node) in zone.node_keys() {
+            crate::zone::wire_of_key(canonical, &mut key)?;
+            match node.spelled() {
                 Some(name) => wire_name_into(name, &mut owner)?,
                 None => owner.clone_from(&key),
             }
@@ -520,22 +607,9 @@ impl FastZone {
         None
     }
 
-    /// The same zone with its apex node compiled again from `zone`: signing adds the DNSKEY
-    /// RRset there and changes no other node's data.
-    #[must_use]
-    pub fn with_apex_of(mut self, zone: &Zone) -> Self {
-        if let (Some(apex), Some(node)) = (wire_name(zone.apex().as_name()), zone.node(zone.apex()))
-        {
-            let owner = node
-                .name(zone.apex())
-                .and_then(wire_name)
-                .unwrap_or_else(|| apex.clone());
-            // Only a zone too big for the arena fails here, and then it was never built.
-            let _ = self.insert(&apex, &owner, node);
-            // The push grew the arena's capacity to twice its size: give that back.
-            self.arena.shrink_to_fit();
-        }
-        self
+    /// Whether the RRSIGs of a signed zone are compiled with their RRsets.
+    pub fn has_signatures(&self) -> bool {
+        self.signed
     }
 
     /// The node whose lower-case wire name is `key`.
