@@ -123,6 +123,11 @@ impl WireRecords {
         })
     }
 
+    /// How many records it holds.
+    pub fn count(&self) -> usize {
+        self.iter().count()
+    }
+
     /// Each record's octets, in order.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
         let mut rest = &self.octets[..];
@@ -176,6 +181,30 @@ impl Journal {
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.deltas.is_empty()
+    }
+
+    /// The newest changes whose records, removed and added, number at most `records` (the
+    /// zone's own count): an IXFR from further back would carry more than the whole zone, so
+    /// it is answered with the whole zone (RFC 1995 §4), and the journal need not keep those
+    /// changes — the change log in the store still does. This is BIND's `max-ixfr-ratio` of
+    /// 100 %, its default; it matters most for a zone imported in one change, whose journal
+    /// would otherwise hold it twice.
+    #[must_use]
+    pub fn bounded(mut self, records: usize) -> Self {
+        let mut total = 0usize;
+        let keep = self
+            .deltas
+            .iter()
+            .rev()
+            .take_while(|delta| {
+                total = total.saturating_add(delta.removed.count() + delta.added.count());
+                total <= records
+            })
+            .count();
+        let drop = self.deltas.len() - keep;
+        self.deltas.drain(..drop);
+        self.deltas.shrink_to_fit();
+        self
     }
 
     /// The condensed difference from serial `from` to serial `to`: the records to remove and
@@ -593,6 +622,32 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_journal_keeps_the_newest_changes_no_bigger_than_the_zone() {
+        let (one, two, three) = (
+            a("one.example.", 1),
+            a("two.example.", 2),
+            a("three.example.", 3),
+        );
+        let deltas = || {
+            vec![
+                // The import: the whole zone at once.
+                delta(1, 2, &[], &[one.clone(), two.clone(), three.clone()]),
+                delta(2, 3, std::slice::from_ref(&two), &[]),
+                delta(3, 4, std::slice::from_ref(&one), std::slice::from_ref(&two)),
+            ]
+        };
+        // A zone of three records keeps the two changes after the import (3 records); an
+        // IXFR from before the import gets the whole zone.
+        let journal = Journal::new(deltas()).bounded(3);
+        assert_eq!(journal.len(), 2);
+        assert!(journal.between(1, 4).is_none());
+        assert!(journal.between(2, 4).is_some());
+        assert_eq!(Journal::new(deltas()).bounded(6).len(), 3);
+        assert_eq!(Journal::new(deltas()).bounded(2).len(), 1);
+        assert!(Journal::new(deltas()).bounded(1).is_empty());
     }
 
     #[test]

@@ -56,9 +56,39 @@ enum Data {
     /// is read is exactly the data the model made. The fast path answers from its compiled
     /// form; what reads this is the full path, transfers and signing.
     Wire(Box<[u8]>),
+    /// [`Data::Wire`] octets that fit in the RRset itself (an A or AAAA record, a short
+    /// name): no allocation at all.
+    Inline { len: u8, bytes: [u8; INLINE] },
     /// Data made here (a signed zone's DNSKEY, synthesized records) and the SOA, whose fields
     /// are read for every negative answer.
-    Typed(Vec<RData>),
+    Typed(Box<[RData]>),
+}
+
+/// The most octets of [`Data::Inline`]: as many as keep [`Data`] the size of the variants
+/// holding a pointer and a length (24 octets).
+const INLINE: usize = 22;
+
+impl Data {
+    /// Records' [`Data::Wire`] octets, inline when they fit.
+    fn wire(bytes: Vec<u8>) -> Self {
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= INLINE => {
+                let mut inline = [0; INLINE];
+                inline[..bytes.len()].copy_from_slice(&bytes);
+                Data::Inline { len, bytes: inline }
+            }
+            _ => Data::Wire(bytes.into_boxed_slice()),
+        }
+    }
+
+    /// The octets of [`Data::Wire`] or [`Data::Inline`], none for [`Data::Typed`].
+    fn octets(&self) -> &[u8] {
+        match self {
+            Data::Wire(wire) => wire,
+            Data::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Data::Typed(_) => &[],
+        }
+    }
 }
 
 impl ServedRrset {
@@ -66,7 +96,7 @@ impl ServedRrset {
         Self {
             rtype,
             ttl,
-            data: Data::Typed(data),
+            data: Data::Typed(data.into_boxed_slice()),
             #[cfg(feature = "server")]
             rrsig: None,
         }
@@ -88,7 +118,7 @@ impl ServedRrset {
         Self {
             rtype,
             ttl,
-            data: Data::Wire(bytes.into_boxed_slice()),
+            data: Data::wire(bytes),
             #[cfg(feature = "server")]
             rrsig: None,
         }
@@ -99,21 +129,23 @@ impl ServedRrset {
         let mut present: Vec<RData> = self.data().collect();
         match &mut self.data {
             Data::Typed(data) => {
+                let mut grown = std::mem::take(data).into_vec();
                 for record in records {
-                    if !data.contains(record.data()) {
-                        data.push(record.data().clone());
+                    if !grown.contains(record.data()) {
+                        grown.push(record.data().clone());
                     }
                 }
+                *data = grown.into_boxed_slice();
             }
-            Data::Wire(wire) => {
-                let mut bytes = std::mem::take(wire).into_vec();
+            data => {
+                let mut bytes = data.octets().to_vec();
                 for record in records {
                     if !present.contains(record.data()) {
                         present.push(record.data().clone());
                         push_wire(&mut bytes, record.wire());
                     }
                 }
-                *wire = bytes.into_boxed_slice();
+                *data = Data::wire(bytes);
             }
         }
     }
@@ -132,7 +164,7 @@ impl ServedRrset {
     pub fn len(&self) -> usize {
         match &self.data {
             Data::Typed(data) => data.len(),
-            Data::Wire(wire) => wire_records(wire).count(),
+            data => wire_records(data.octets()).count(),
         }
     }
 
@@ -145,7 +177,7 @@ impl ServedRrset {
     pub fn data(&self) -> impl Iterator<Item = RData> + '_ {
         let (typed, wire): (&[RData], &[u8]) = match &self.data {
             Data::Typed(data) => (data, &[]),
-            Data::Wire(wire) => (&[], wire),
+            data => (&[], data.octets()),
         };
         let rtype = self.rtype;
         typed.iter().cloned().chain(
@@ -325,14 +357,30 @@ pub struct Node {
     /// The owner as the zone spells it, where that is not its key's lower-case spelling:
     /// most owners are written in lower case, and their name is then the key's.
     spelled: Option<Box<Name>>,
-    rrsets: Vec<ServedRrset>,
+    rrsets: Box<[ServedRrset]>,
     cut: bool,
+    /// What few nodes have, kept apart so that the others do not pay for it.
+    rare: Option<Box<Rare>>,
+}
+
+/// The rare parts of a node.
+#[derive(Clone, Debug, Default)]
+struct Rare {
     /// The target of the DNAME at this name, if it holds one (RFC 6672 §2.1).
-    dname: Option<Box<Name>>,
+    dname: Option<Name>,
     /// At a delegation without DS in a signed zone: the NSEC proving that there is no DS (RFC
     /// 4035 §3.1.4), and its RRSIG.
     #[cfg(feature = "server")]
-    cut_nsec: Option<Box<(RData, RData)>>,
+    cut_nsec: Option<(RData, RData)>,
+}
+
+/// Appends `rrset` to `rrsets`, growing the slice by one: most nodes hold one or two RRsets,
+/// and a slice holds exactly its length.
+fn push_rrset(rrsets: &mut Box<[ServedRrset]>, rrset: ServedRrset) {
+    let mut grown = std::mem::take(rrsets).into_vec();
+    grown.reserve_exact(1);
+    grown.push(rrset);
+    *rrsets = grown.into_boxed_slice();
 }
 
 impl Node {
@@ -379,14 +427,15 @@ impl Node {
     /// The DNAME RRset at this name and its target, if the name holds one: every name below
     /// this one is redirected (RFC 6672 §2.2).
     pub fn dname(&self) -> Option<(&ServedRrset, &Name)> {
-        Some((self.rrset(RecordType::DNAME)?, self.dname.as_deref()?))
+        let target = self.rare.as_ref()?.dname.as_ref()?;
+        Some((self.rrset(RecordType::DNAME)?, target))
     }
 
     /// At an insecure delegation of a signed zone, the NSEC record data proving that the child
     /// has no DS, and its RRSIG.
     #[cfg(feature = "server")]
     pub fn cut_nsec(&self) -> Option<&(RData, RData)> {
-        self.cut_nsec.as_deref()
+        self.rare.as_ref()?.cut_nsec.as_ref()
     }
 }
 
@@ -519,27 +568,26 @@ impl Zone {
                 node.spelled = Some(Box::new(name.clone()));
             }
             let rtype = rrset.record_type();
-            if rtype == RecordType::DNAME && node.dname.is_none() {
+            let has_dname = node.rare.as_ref().is_some_and(|rare| rare.dname.is_some());
+            if rtype == RecordType::DNAME && !has_dname {
                 // RFC 6672 §2.4: DNAME is a singleton type. Should a zone hold two all the
                 // same (the store's rules refuse it), the first one redirects.
-                node.dname = rrset.records().first().and_then(|record| {
-                    served_target(record.data())
-                        .or_else(|| record.target().cloned())
-                        .map(Box::new)
+                let target = rrset.records().first().and_then(|record| {
+                    served_target(record.data()).or_else(|| record.target().cloned())
                 });
+                if let Some(target) = target {
+                    node.rare.get_or_insert_with(Box::default).dname = Some(target);
+                }
             }
             // Copied out of the records in wire form: the copies are made together and lie
             // together, where the parsed data lies among the texts freed with the RRsets.
             record_count += rrset.records().len();
             match node.rrsets.iter_mut().find(|served| served.rtype == rtype) {
                 Some(served) => served.merge(rrset.records()),
-                None => {
-                    // Most nodes hold one or two RRsets: grown one at a time, not to the four
-                    // a first push would reserve.
-                    node.rrsets.reserve_exact(1);
-                    node.rrsets
-                        .push(ServedRrset::from_model(rtype, rrset.ttl(), rrset.records()));
-                }
+                None => push_rrset(
+                    &mut node.rrsets,
+                    ServedRrset::from_model(rtype, rrset.ttl(), rrset.records()),
+                ),
             }
         }
         let mut order: Vec<(&[u8], usize)> = index.into_iter().collect();
@@ -565,7 +613,7 @@ impl Zone {
             has_cuts |= node.cut;
             // RFC 4592 §2.1.1: a wildcard's leftmost label is `*` (the last in its key).
             has_wildcards |= key.ends_with(&[0, b'*', 0]) || key == b"*\0";
-            has_dnames |= node.dname.is_some();
+            has_dnames |= node.rare.as_ref().is_some_and(|rare| rare.dname.is_some());
             nodes.push(node);
         }
         drop(gathered);
@@ -649,9 +697,10 @@ impl Zone {
             .find(&self.apex)
             .ok_or_else(|| DnssecError::Sign(format!("zone {} has no apex node", self.origin)))?;
         let apex = &mut self.nodes[apex_at];
-        apex.rrsets
-            .retain(|rrset| rrset.rtype != RecordType::DNSKEY);
-        apex.rrsets.push(dnskey);
+        let mut rrsets = std::mem::take(&mut apex.rrsets).into_vec();
+        rrsets.retain(|rrset| rrset.rtype != RecordType::DNSKEY);
+        apex.rrsets = rrsets.into_boxed_slice();
+        push_rrset(&mut apex.rrsets, dnskey);
         let cuts = self.cut_keys();
         let apex_len = self.key(apex_at).len();
         let keys = &self.keys;
@@ -664,7 +713,7 @@ impl Zone {
                 continue;
             }
             let owner = &name_of_key(key);
-            for rrset in &mut node.rrsets {
+            for rrset in node.rrsets.iter_mut() {
                 if node.cut && rrset.rtype != RecordType::DS {
                     continue;
                 }
@@ -686,7 +735,7 @@ impl Zone {
                     negative_ttl,
                     std::slice::from_ref(&nsec),
                 )?;
-                node.cut_nsec = Some(Box::new((nsec, rrsig)));
+                node.rare.get_or_insert_with(Box::default).cut_nsec = Some((nsec, rrsig));
             }
         }
         self.soa.rrsig = self.nodes[apex_at]
@@ -723,12 +772,14 @@ impl Zone {
         self.signer.as_ref().map(Signer::expiration)
     }
 
-    /// The same zone, with the journal IXFR answers from. A signed zone keeps none: its
+    /// The same zone, with the journal IXFR answers from (its newest changes that carry no
+    /// more records than the zone, [`crate::xfr::Journal::bounded`]). A signed zone keeps none: its
     /// signatures are made anew with every snapshot and are not in the change log, so its
     /// transfers are always whole (RFC 1995 §4).
     #[cfg(feature = "server")]
     #[must_use]
     pub fn with_journal(mut self, journal: crate::xfr::Journal) -> Self {
+        let journal = journal.bounded(self.record_count);
         self.journal = (!journal.is_empty()).then(|| Arc::new(journal));
         self
     }
@@ -766,7 +817,7 @@ impl Zone {
                 .unwrap_or_else(|| key.clone());
             let at_apex = Some(at) == apex;
             let mut out: Vec<Record> = Vec::new();
-            for rrset in &node.rrsets {
+            for rrset in node.rrsets.iter() {
                 if !(at_apex && rrset.rtype == RecordType::SOA) {
                     out.extend(rrset.records(&owner));
                 }
@@ -862,7 +913,7 @@ impl Zone {
         Some(match self.synth.lookup(name)? {
             synth::Synthesized::Empty => Node::default(),
             synth::Synthesized::Data { rtype, ttl, data } => Node {
-                rrsets: vec![ServedRrset::new(rtype, ttl, vec![data])],
+                rrsets: Box::new([ServedRrset::new(rtype, ttl, vec![data])]),
                 ..Node::default()
             },
         })
@@ -954,7 +1005,7 @@ impl Zone {
                 Some(RData::SOA(soa)) => Some(soa),
                 _ => None,
             },
-            Data::Wire(_) => None,
+            Data::Wire(_) | Data::Inline { .. } => None,
         }
     }
 
@@ -1021,6 +1072,16 @@ mod tests {
         assert_eq!(zone.serial(), 7);
         assert_eq!(zone.record_count(), 3);
         assert_eq!(zone.negative_soa().unwrap().ttl, 300);
+    }
+
+    /// A snapshot holds one node per name and one RRset per name and type: hundreds of
+    /// thousands of each for a big store, so their size is the snapshot's.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn nodes_and_rrsets_stay_small() {
+        assert_eq!(std::mem::size_of::<Node>(), 40);
+        assert_eq!(std::mem::size_of::<ServedRrset>(), 40);
+        assert_eq!(std::mem::size_of::<Data>(), 24);
     }
 
     #[test]
@@ -1172,6 +1233,8 @@ mod tests {
                 rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]),
                 rrset("www", "A", &["192.0.2.1", "192.0.2.2"]),
                 rrset("WWW", "A", &["192.0.2.2", "192.0.2.3"]),
+                rrset("mail", "A", &["192.0.2.1", "192.0.2.2", "192.0.2.3"]),
+                rrset("MAIL", "A", &["192.0.2.4"]),
             ],
         )
         .unwrap();
@@ -1179,6 +1242,16 @@ mod tests {
         let node = merged.node(&www).unwrap();
         let a: Vec<RData> = node.rrset(RecordType::A).unwrap().data().collect();
         assert_eq!(a.len(), 3);
+        assert!(matches!(
+            node.rrset(RecordType::A).unwrap().data,
+            Data::Inline { .. }
+        ));
+        // Four A records no longer fit in the RRset: kept apart, the same data.
+        let mail = LowerName::new(&Name::from_ascii("mail.example.com.").unwrap());
+        let set = merged.node(&mail).unwrap().rrset(RecordType::A).unwrap();
+        assert!(matches!(set.data, Data::Wire(_)));
+        let texts: Vec<String> = set.data().map(|data| data.to_string()).collect();
+        assert_eq!(texts, ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]);
         // The owner keeps the first spelling; a lower-case one is the key itself.
         assert_eq!(node.name(&www).unwrap().to_string(), "www.example.com.");
         let old = LowerName::new(&Name::from_ascii("old.example.com.").unwrap());

@@ -200,7 +200,10 @@ fn a_signed_zone_is_answered_fast_with_and_without_do() {
         .collect();
     let (mismatches, taken) = compare(&catalog, &with_do);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    println!("with DO the fast path took {taken:?} of {} queries", 2 * with_do.len());
+    println!(
+        "with DO the fast path took {taken:?} of {} queries",
+        2 * with_do.len()
+    );
     for kind in ["answer", "answer with additional", "cname"] {
         assert!(
             taken.get(kind).copied().unwrap_or(0) >= 2,
