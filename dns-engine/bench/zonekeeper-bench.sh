@@ -2,7 +2,7 @@
 # Zonekeeper's DNS engine against the shared harness (../shared/bench): import, load time + RSS,
 # dnsperf side by side with Knot and NSD, and an answer comparison with Knot.
 #
-#   setsid bash dns-engine/bench/zonekeeper-bench.sh [all|setup|import|load|perf|verify|stop]
+#   setsid bash dns-engine/bench/zonekeeper-bench.sh [all|setup|import|load|perf|verify|classes|dnssec|stop]
 #
 #   setup   harness zones/queries/configs into $WORK (if missing); fresh Zonekeeper data dir
 #   import  start Zonekeeper, align the operator settings with the bench zones (NS/SOA timers, via SQL),
@@ -14,6 +14,8 @@
 #   verify  Knot + Zonekeeper side by side, harness verify.py (Knot = reference), plus a pass that
 #           ignores the SOA serial/RNAME (which differ by design)
 #   classes saturation qps and CPU per query category (the .tags file), Knot, NSD and Zonekeeper, 3 s each
+#   dnssec  the two big zones signed through the API: their existing names asked unsigned, signed without
+#           DO and signed with DO (qps per server core, and the share of unsigned); unsigned again after
 #   all     all of the above; Zonekeeper is stopped at the end
 #
 # Knobs (env): WORK=/tmp/dnsbench (harness data)  ZK_WORK=/tmp/zkbench  ZK_BIN=target/release/zonekeeper
@@ -345,6 +347,48 @@ for t in sorted(rows):
 PY
 }
 
+do_dnssec() {  # signed answers beside unsigned ones: the two big zones signed through the API,
+  # their existing names (classes A_big and AAAA_big) asked with EDNS, before and after signing,
+  # and with DO; the zones are unsigned again at the end
+  if [ -z "$ZK_PID" ] || ! kill -0 "$ZK_PID" 2>/dev/null; then do_load || return 1; fi
+  local q=$ZK_WORK/dnssec-queries.txt token z signed
+  awk '$1 == "A/big" || $1 == "AAAA/big" {print $2" "$3}' "$DATA/queries.txt.tags" > "$q"
+  token=$("$ZK_BIN" token create --data-dir "$ZK_VAR" --email "$ZK_EMAIL" --name "bench-dnssec-$(date +%s)" | grep -o 'zk_[A-Za-z0-9_-]*' | head -1)
+  [ -n "$token" ] || { echo "no token" >&2; return 1; }
+  rm -f "$ZK_WORK/dnssec.jsonl"
+  dnssec_measure() {
+    python3 "$HARNESS/measure.py" --name zonekeeper --pid "$ZK_PID" --port "$ZK_DNS_PORT" --queries "$q" --mode udp \
+      --duration "$DURATION" --clients "$CLIENTS" --threads "$DNSPERF_THREADS" --outstanding "$OUTSTANDING" \
+      --client-cpu "" --nice "$NICE" --quiet-below "$QUIET" --quiet-wait "$QUIET_WAIT" --tag "dnssec $1" --extra="$2" \
+      --out "$ZK_WORK/dnssec.jsonl" | tee -a "$ZK_WORK/summary.txt"
+  }
+  dnssec_sign() {
+    for z in big-1.test big-2.test; do
+      curl -fsS -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        -d "{\"signed\": $1}" "http://127.0.0.1:$ZK_HTTP_PORT/api/v1/zones/$z/dnssec" >/dev/null || return 1
+      for _ in $(seq 1 300); do
+        signed=$(dig +norec +dnssec +short -p "$ZK_DNS_PORT" @127.0.0.1 "$z" DNSKEY | grep -c . || true)
+        { [ "$1" = true ] && [ "$signed" -gt 0 ]; } || { [ "$1" = false ] && [ "$signed" -eq 0 ]; } && break
+        sleep 0.2
+      done
+    done
+  }
+  dnssec_measure unsigned -e || return 1
+  dnssec_sign true || return 1
+  dnssec_measure signed-without-do -e && dnssec_measure signed-with-do -D
+  dnssec_sign false
+  python3 - "$ZK_WORK/dnssec.jsonl" <<'PY' | tee -a "$ZK_WORK/summary.txt"
+import json, sys
+rows = {json.loads(l)["tag"].split()[1]: json.loads(l) for l in open(sys.argv[1])}
+pc = lambda r: (r.get("qps") or 0) / max(r.get("server_cpu_pct") or 1, 1) * 100
+base = pc(rows["unsigned"])
+for tag in ("unsigned", "signed-without-do", "signed-with-do"):
+    r = rows.get(tag, {})
+    print(f"{tag:18s} qps {r.get('qps', 0):9.0f}  server cpu {r.get('server_cpu_pct', 0):5.1f} %  "
+          f"qps/core {pc(r):9.0f}  {100 * pc(r) / base:5.1f} % of unsigned  response {r.get('resp_size')} octets  {r.get('rcodes')}")
+PY
+}
+
 trap 'zk_stop' EXIT
 trap 'zk_stop; exit 130' INT TERM
 case "${1:-all}" in
@@ -354,6 +398,7 @@ case "${1:-all}" in
   perf) do_perf ;;
   verify) do_verify ;;
   classes) do_classes ;;
+  dnssec) do_dnssec ;;
   stop) zk_stop ;;
   all) do_setup && do_import && do_load && do_verify && do_perf && do_classes
        python3 "$HARNESS/summarize.py" "$RESULTS" 2>&1 | tee -a "$ZK_WORK/summary.txt" ;;
