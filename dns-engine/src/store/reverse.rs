@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 
 use super::join;
 use crate::model::validate_rrset;
-use crate::zone::synth::{reverse_name, Network, Synth, SynthRule, Template};
+use crate::zone::synth::{reverse_text, Network, Synth, SynthRule, Template};
 use crate::Rrset;
 
 /// A reverse zone's network and template, and the ranges assigned in it.
@@ -155,7 +155,7 @@ impl ReverseData {
         if let Some(rz) = self.zones.iter().find(|z| z.zone_id == zone_id) {
             for ptr in ptrs {
                 let owner = match ptr.address.parse() {
-                    Ok(addr) => reverse_name(addr).to_ascii(),
+                    Ok(addr) => reverse_text(addr),
                     Err(_) => {
                         skipped += 1;
                         continue;

@@ -211,23 +211,29 @@ impl std::fmt::Display for Network {
 /// The reverse-DNS name of an address: `7.113.0.203.in-addr.arpa.`, or 32 nibbles under
 /// `ip6.arpa.` (RFC 1035 §3.5, RFC 3596 §2.5).
 pub fn reverse_name(addr: IpAddr) -> Name {
-    let text = match addr {
+    // Digits and dots under a fixed suffix: always a valid name.
+    Name::from_ascii(reverse_text(addr)).unwrap_or_else(|_| Name::root())
+}
+
+/// [`reverse_name`] as text, absolute.
+pub fn reverse_text(addr: IpAddr) -> String {
+    match addr {
         IpAddr::V4(v4) => {
             let [a, b, c, d] = v4.octets();
             format!("{d}.{c}.{b}.{a}.in-addr.arpa.")
         }
         IpAddr::V6(v6) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
             let value = u128::from(v6);
             let mut text = String::with_capacity(73);
             for i in 0..32 {
-                text.push_str(&format!("{:x}.", (value >> (4 * i)) & 0xf));
+                text.push(char::from(HEX[((value >> (4 * i)) & 0xf) as usize]));
+                text.push('.');
             }
             text.push_str("ip6.arpa.");
             text
         }
-    };
-    // Digits and dots under a fixed suffix: always a valid name.
-    Name::from_ascii(text).unwrap_or_else(|_| Name::root())
+    }
 }
 
 /// What a name under in-addr.arpa or ip6.arpa says about an address: the bits its labels give
@@ -1064,6 +1070,13 @@ mod tests {
         let v6: IpAddr = "2001:db8::7".parse().unwrap();
         let name = reverse_name(v6);
         assert!(name.to_string().starts_with("7.0.0.0."));
+        assert_eq!(
+            reverse_text(v6),
+            "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+        );
+        assert_eq!(name.to_ascii(), reverse_text(v6));
+        let v4: IpAddr = "203.0.113.7".parse().unwrap();
+        assert_eq!(reverse_text(v4), "7.113.0.203.in-addr.arpa.");
         assert_eq!(
             parse_reverse(&LowerName::new(&name)).unwrap().address(),
             Some(v6)
