@@ -376,7 +376,8 @@ do_dnssec() {  # signed answers beside unsigned ones: the two big zones signed t
   dnssec_measure unsigned -e || return 1
   dnssec_sign true || return 1
   dnssec_measure signed-without-do -e && dnssec_measure signed-with-do -D
-  dnssec_sign false
+  # DNSSEC_KEEP=1 leaves them signed (to measure a node loading them, say)
+  [ -n "${DNSSEC_KEEP:-}" ] || dnssec_sign false
   python3 - "$ZK_WORK/dnssec.jsonl" <<'PY' | tee -a "$ZK_WORK/summary.txt"
 import json, sys
 rows = {json.loads(l)["tag"].split()[1]: json.loads(l) for l in open(sys.argv[1])}
