@@ -126,7 +126,11 @@ impl ServedRrset {
 
     /// Adds those of `records` whose data is not in the set yet (compared as [`RData`]).
     fn merge(&mut self, records: &[crate::model::Rdata]) {
-        let mut present: Vec<RData> = self.data().collect();
+        // Compared as RData (whose names compare without regard to case), as the model does.
+        let mut present: Vec<RData> = match self.data {
+            Data::Typed(_) => Vec::new(),
+            _ => self.data().collect(),
+        };
         match &mut self.data {
             Data::Typed(data) => {
                 let mut grown = std::mem::take(data).into_vec();
@@ -244,12 +248,18 @@ fn served_target(data: &RData) -> Option<Name> {
 fn push_canonical_key(name: &Name, key: &mut Vec<u8>) {
     for label in name.iter().rev() {
         for &octet in label {
-            match octet {
-                0 | 1 => key.extend_from_slice(&[1, octet + 1]),
-                _ => key.push(octet.to_ascii_lowercase()),
-            }
+            let (bytes, len) = key_octet(octet);
+            key.extend_from_slice(&bytes[..len]);
         }
         key.push(0);
+    }
+}
+
+/// One octet of a label as a canonical key writes it: lower case, 0 and 1 escaped.
+fn key_octet(octet: u8) -> ([u8; 2], usize) {
+    match octet {
+        0 | 1 => ([1, octet + 1], 2),
+        _ => ([octet.to_ascii_lowercase(), 0], 1),
     }
 }
 
@@ -267,10 +277,7 @@ fn canonical_key(name: &Name, out: &mut [u8; MAX_KEY]) -> Option<usize> {
     let mut at = 0;
     for label in name.iter().rev() {
         for &octet in label {
-            let (bytes, len): ([u8; 2], usize) = match octet {
-                0 | 1 => ([1, octet + 1], 2),
-                _ => ([octet.to_ascii_lowercase(), 0], 1),
-            };
+            let (bytes, len) = key_octet(octet);
             out.get_mut(at..at + len)?.copy_from_slice(&bytes[..len]);
             at += len;
         }

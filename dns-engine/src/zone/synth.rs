@@ -626,27 +626,14 @@ fn render_label(pieces: &[Piece], addr: Option<IpAddr>) -> String {
 }
 
 fn render_part(part: Part, addr: IpAddr) -> String {
-    match (part, addr) {
-        (Part::Octet(i), IpAddr::V4(v4)) => v4.octets()[usize::from(i)].to_string(),
-        (Part::Nibble(i), IpAddr::V6(v6)) => {
-            format!("{:x}", (u128::from(v6) >> (124 - 4 * u32::from(i))) & 0xf)
-        }
-        (Part::Ip, IpAddr::V4(v4)) => {
-            let [a, b, c, d] = v4.octets();
-            format!("{a}-{b}-{c}-{d}")
-        }
-        (Part::Ip, IpAddr::V6(v6)) => v6
-            .segments()
-            .iter()
-            .map(|s| format!("{s:04x}"))
-            .collect::<Vec<_>>()
-            .join("-"),
-        _ => String::new(),
-    }
+    // One renderer for both forms: the placeholders are ASCII, at most 39 octets.
+    let mut out = [0; 255];
+    let end = render_part_wire(part, addr, &mut out, 0).unwrap_or(0);
+    String::from_utf8_lossy(&out[..end]).into_owned()
 }
 
-/// [`render_part`] written into `out` from `at`: where the text ends, or None if it does not
-/// fit.
+/// A placeholder's text for `addr`, written into `out` from `at`: where the text ends, or
+/// None if it does not fit. Nothing for a placeholder of the other address family.
 fn render_part_wire(part: Part, addr: IpAddr, out: &mut [u8; 255], at: usize) -> Option<usize> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     fn put(out: &mut [u8; 255], at: &mut usize, octet: u8) -> Option<()> {
