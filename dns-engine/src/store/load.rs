@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::rr::Name;
 use serde::{Deserialize, Serialize};
+use futures_util::TryStreamExt;
 use sqlx::{PgConnection, PgPool};
 
 use super::follow::LogPosition;
@@ -187,15 +188,19 @@ impl ZoneData {
         now: u32,
         catalog: &SharedCatalog,
     ) -> (Result<Zone, ()>, usize) {
+        let (zone, skipped) = self.build_served(now, catalog);
+        (zone.map(|zone| zone.with_journal(journal(journal_rows))), skipped)
+    }
+
+    /// The snapshot as served but without its journal: signed when it has a key.
+    fn build_served(&self, now: u32, catalog: &SharedCatalog) -> (Result<Zone, ()>, usize) {
         let (zone, skipped) = self.build_counted();
         let key = self
             .key
             .as_deref()
             .and_then(|der| parse_key(&self.row.name, der));
-        let zone = zone
-            .map(|zone| zone.with_journal(journal(journal_rows)))
-            // Signing every RRset of a big zone is CPU work too.
-            .and_then(|zone| sign(zone, key.as_ref(), now, catalog));
+        // Signing every RRset of a big zone is CPU work too.
+        let zone = zone.and_then(|zone| sign(zone, key.as_ref(), now, catalog));
         (zone, skipped)
     }
 }
@@ -205,7 +210,12 @@ impl ZoneData {
 /// directory, what was read is saved there too, replacing what it held.
 ///
 /// A handful of statements inside one repeatable-read, read-only transaction, so all see the
-/// same committed state.
+/// same committed state. The zones are built while the rest is read: the record rows come as a
+/// stream ordered by zone, and each zone goes to the builders ([`Builders`]) as soon as its
+/// last row has arrived, so that building overlaps the reading instead of following it (the
+/// load is what a starting node waits for before every zone answers). The journals (IXFR) are
+/// read last, while the builders work, and joined to the built zones. Nothing is served from
+/// this load before everything was read and the transaction committed.
 pub async fn load_all(
     pool: &PgPool,
     catalog: &SharedCatalog,
@@ -226,68 +236,100 @@ pub async fn load_all(
     )
     .fetch_all(&mut *tx)
     .await?;
-    // Ordered so that the rows of one RRset are adjacent.
-    let records = sqlx::query!(
-        r#"select zone_id, name, type as "rtype", ttl, content from record
-            order by zone_id, name, type, id"#
-    )
-    .fetch_all(&mut *tx)
-    .await?;
     let reverse = Arc::new(ReverseData::load(&mut tx).await?);
-    let ptrs = ptrs(&mut tx, None).await?;
+    let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
+    for row in ptrs(&mut tx, None).await? {
+        ptrs_by_zone.entry(row.zone_id).or_default().push(row);
+    }
     let mut keys: HashMap<i64, Vec<u8>> = load_keys(&mut tx, None).await?.into_iter().collect();
     let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
     for ds in published_ds(&mut tx, None).await? {
         ds_by_zone.entry(ds.zone_id).or_default().push(ds);
     }
-    let journals = read_journals(&mut tx).await?;
-    tx.commit().await?;
-    let read = started.elapsed();
-
-    let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
-    for row in ptrs {
-        ptrs_by_zone.entry(row.zone_id).or_default().push(row);
-    }
-    let mut by_zone: HashMap<i64, Vec<RecordRow>> = HashMap::with_capacity(zones.len());
-    for row in records {
-        by_zone.entry(row.zone_id).or_default().push(RecordRow {
-            name: row.name,
-            rtype: row.rtype,
-            ttl: row.ttl,
-            content: row.content,
-        });
-    }
-    let data: Vec<ZoneData> = zones
+    // Every zone's data but its record rows, which the stream below fills in.
+    let mut waiting: HashMap<i64, ZoneData> = zones
         .into_iter()
-        .map(|z| ZoneData {
-            zone_id: z.id,
-            row: ZoneRow {
-                name: z.name,
-                serial: z.serial,
-                soa_mname: z.soa_mname,
-                soa_rname: z.soa_rname,
-                soa_refresh: z.soa_refresh,
-                soa_retry: z.soa_retry,
-                soa_expire: z.soa_expire,
-                soa_minimum: z.soa_minimum,
-                soa_ttl: z.soa_ttl,
-            },
-            records: by_zone.remove(&z.id).unwrap_or_default(),
-            reverse: reverse.clone(),
-            ptrs: ptrs_by_zone.remove(&z.id).unwrap_or_default(),
-            key: keys.remove(&z.id),
-            ds: ds_by_zone.remove(&z.id).unwrap_or_default(),
+        .map(|z| {
+            let data = ZoneData {
+                zone_id: z.id,
+                row: ZoneRow {
+                    name: z.name,
+                    serial: z.serial,
+                    soa_mname: z.soa_mname,
+                    soa_rname: z.soa_rname,
+                    soa_refresh: z.soa_refresh,
+                    soa_retry: z.soa_retry,
+                    soa_expire: z.soa_expire,
+                    soa_minimum: z.soa_minimum,
+                    soa_ttl: z.soa_ttl,
+                },
+                records: Vec::new(),
+                reverse: reverse.clone(),
+                ptrs: ptrs_by_zone.remove(&z.id).unwrap_or_default(),
+                key: keys.remove(&z.id),
+                ds: ds_by_zone.remove(&z.id).unwrap_or_default(),
+            };
+            (z.id, data)
         })
         .collect();
 
-    // Building (and signing) every zone is CPU work of seconds for big stores: done on the
-    // blocking pool, so that the runtime's workers keep answering queries from the previous
-    // snapshots meanwhile (this also runs after a reconnect, while serving).
+    // Dropped on an error below: the builders then stop, and nothing they built is served.
+    let builders = Builders::start(catalog.clone(), state.is_some());
+    {
+        // Ordered so that the rows of one zone, and of one RRset in it, are adjacent.
+        let mut rows = sqlx::query!(
+            r#"select zone_id, name, type as "rtype", ttl, content from record
+            order by zone_id, name, type, id"#
+        )
+        .fetch(&mut *tx);
+        let mut current: Option<(i64, Vec<RecordRow>)> = None;
+        while let Some(row) = rows.try_next().await? {
+            if current.as_ref().is_none_or(|(zone_id, _)| *zone_id != row.zone_id) {
+                if let Some((zone_id, records)) = current.take() {
+                    send_zone(&builders, &mut waiting, zone_id, records);
+                }
+                current = Some((row.zone_id, Vec::new()));
+            }
+            if let Some((_, records)) = current.as_mut() {
+                records.push(RecordRow {
+                    name: row.name,
+                    rtype: row.rtype,
+                    ttl: row.ttl,
+                    content: row.content,
+                });
+            }
+        }
+        if let Some((zone_id, records)) = current.take() {
+            send_zone(&builders, &mut waiting, zone_id, records);
+        }
+    }
+    // Zones without record rows (their SOA comes from the zone row).
+    for (_, data) in waiting.drain() {
+        builders.send(data);
+    }
+    let mut journals = read_journals(&mut tx).await?;
+    tx.commit().await?;
+    let read = started.elapsed();
+
     let catalog = catalog.clone();
     let state = state.cloned();
     let saved_position = position.clone();
+    // Waiting for the builders blocks: done on the blocking pool, so that the runtime's
+    // workers keep answering queries from the previous snapshots meanwhile (this also runs
+    // after a reconnect, while serving).
     let mut stats = tokio::task::spawn_blocking(move || {
-        let stats = build_all(&data, journals, &catalog);
+        let results = builders.finish();
+        let (data, built): (Vec<ZoneData>, Vec<Built>) = results
+            .into_iter()
+            .map(|(data, (zone, skipped))| {
+                let zone = zone.map(|zone| {
+                    let rows = journals.remove(&data.zone_id).unwrap_or_default();
+                    zone.with_journal(journal(rows))
+                });
+                (data, (zone, skipped))
+            })
+            .unzip();
+        let stats = install(&data, built, &catalog);
         if let Some(state) = state {
             if let Err(e) = state.replace_all(&data, &reverse, &saved_position) {
                 tracing::warn!(dir = %state.path().display(), error = %e, "cannot save the zones in the state directory; a restart loads everything again");
@@ -303,8 +345,88 @@ pub async fn load_all(
     Ok(stats)
 }
 
+/// Hands zone `zone_id`, with its record rows, to the builders (rows of a zone that is not in
+/// the read are ignored: the foreign key makes that impossible).
+fn send_zone(
+    builders: &Builders,
+    waiting: &mut HashMap<i64, ZoneData>,
+    zone_id: i64,
+    records: Vec<RecordRow>,
+) {
+    if let Some(mut data) = waiting.remove(&zone_id) {
+        data.records = records;
+        builders.send(data);
+    }
+}
+
 /// A zone built (or not), and how many of its RRsets were skipped.
 type Built = (Result<Zone, ()>, usize);
+
+/// Threads that build (and sign) zones as they are handed over, one per core: the load's CPU
+/// work, done while the rest of the store is still being read. Each zone is built without its
+/// journal, which is read last and joined afterwards ([`Zone::with_journal`]).
+struct Builders {
+    queue: Option<std::sync::mpsc::Sender<ZoneData>>,
+    threads: Vec<std::thread::JoinHandle<Vec<(ZoneData, Built)>>>,
+}
+
+impl Builders {
+    /// Starts the threads. Without `keep_rows` a zone's rows are freed once it is built (only
+    /// a state directory needs them afterwards), keeping just its id and name.
+    fn start(catalog: SharedCatalog, keep_rows: bool) -> Self {
+        let (queue, jobs) = std::sync::mpsc::channel::<ZoneData>();
+        let jobs = Arc::new(std::sync::Mutex::new(jobs));
+        let now = unix_now();
+        let count = std::thread::available_parallelism().map_or(1, usize::from);
+        let threads = (0..count)
+            .map(|_| {
+                let (jobs, catalog) = (jobs.clone(), catalog.clone());
+                std::thread::spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        // The lock is held only while taking the next zone.
+                        let next = jobs.lock().map(|jobs| jobs.recv());
+                        let Ok(Ok(mut data)) = next else {
+                            break done;
+                        };
+                        let built = data.build_served(now, &catalog);
+                        if !keep_rows {
+                            data.records = Vec::new();
+                            data.ptrs = Vec::new();
+                        }
+                        done.push((data, built));
+                    }
+                })
+            })
+            .collect();
+        Self {
+            queue: Some(queue),
+            threads,
+        }
+    }
+
+    fn send(&self, data: ZoneData) {
+        if let Some(queue) = &self.queue {
+            // Fails only when every thread is gone (a panic while building, a bug): the zone
+            // then keeps its previous snapshot, as failed builds do.
+            let _ = queue.send(data);
+        }
+    }
+
+    /// Waits until every zone handed over is built (this blocks), and returns them.
+    fn finish(mut self) -> Vec<(ZoneData, Built)> {
+        self.queue = None;
+        let mut all = Vec::new();
+        for thread in std::mem::take(&mut self.threads) {
+            // A panic while building is a bug; the zones of that thread keep their previous
+            // snapshots, as failed builds do.
+            if let Ok(done) = thread.join() {
+                all.extend(done);
+            }
+        }
+        all
+    }
+}
 
 /// Builds every zone of `data` and makes them the whole catalog (CPU work: call it on the
 /// blocking pool). A zone that cannot be built keeps its previous snapshot, if it had one.
@@ -318,7 +440,6 @@ pub(super) fn build_all(
     catalog: &SharedCatalog,
 ) -> LoadStats {
     let now = unix_now();
-    let previous = catalog.snapshot();
     let mut order: Vec<usize> = (0..data.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(data[i].records.len()));
     // Taken by whichever thread builds the zone.
@@ -357,31 +478,38 @@ pub(super) fn build_all(
         }
         all
     });
-    let mut stats = LoadStats::default();
-    let mut built = Vec::with_capacity(data.len());
-    let mut outcome: Vec<Option<Built>> = (0..data.len()).map(|_| None).collect();
+    let mut outcome: Vec<Built> = (0..data.len()).map(|_| (Err(()), 0)).collect();
     for (i, result) in results {
-        outcome[i] = Some(result);
+        outcome[i] = result;
     }
-    for (zone, result) in data.iter().zip(outcome) {
-        let (result, skipped) = result.unwrap_or((Err(()), 0));
+    install(data, outcome, catalog)
+}
+
+/// Makes the zones `built` from `data` (in the same order) the whole catalog. A zone whose
+/// build failed keeps its previous snapshot, if it had one; zones not in `data` stop being
+/// served.
+fn install(data: &[ZoneData], built: Vec<Built>, catalog: &SharedCatalog) -> LoadStats {
+    let previous = catalog.snapshot();
+    let mut stats = LoadStats::default();
+    let mut zones = Vec::with_capacity(data.len());
+    for (zone, (result, skipped)) in data.iter().zip(built) {
         stats.skipped_rrsets += skipped;
         match result {
             Ok(zone) => {
                 stats.zones += 1;
                 stats.records += zone.record_count();
-                built.push(zone);
+                zones.push(zone);
             }
             Err(()) => {
                 stats.failed_zones += 1;
                 if let Some(old) = parse_origin(zone.name()).and_then(|o| previous.zone(&o)) {
                     // A deep copy, but only of zones that are broken in the store: rare.
-                    built.push(Zone::clone(old));
+                    zones.push(Zone::clone(old));
                 }
             }
         }
     }
-    let next = Catalog::from_zones(built);
+    let next = Catalog::from_zones(zones);
     let kept = data
         .iter()
         .filter_map(|zone| parse_origin(zone.name()))
