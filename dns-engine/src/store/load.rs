@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::TryStreamExt;
 use hickory_proto::rr::Name;
 use serde::{Deserialize, Serialize};
-use futures_util::TryStreamExt;
 use sqlx::{PgConnection, PgPool};
 
 use super::follow::LogPosition;
@@ -39,7 +39,8 @@ pub struct LoadStats {
     pub removed_zones: usize,
     /// Wall time of the load: queries, building, swap.
     pub elapsed: Duration,
-    /// The part of it spent reading the store (the queries and their rows).
+    /// The part of it until the store was read: the queries, their rows and the commit (zones
+    /// are built meanwhile, as their rows arrive).
     pub read: Duration,
     /// The change log's position in the snapshot the load read.
     pub position: LogPosition,
@@ -189,7 +190,10 @@ impl ZoneData {
         catalog: &SharedCatalog,
     ) -> (Result<Zone, ()>, usize) {
         let (zone, skipped) = self.build_served(now, catalog);
-        (zone.map(|zone| zone.with_journal(journal(journal_rows))), skipped)
+        (
+            zone.map(|zone| zone.with_journal(journal(journal_rows))),
+            skipped,
+        )
     }
 
     /// The snapshot as served but without its journal: signed when it has a key.
@@ -284,7 +288,10 @@ pub async fn load_all(
         .fetch(&mut *tx);
         let mut current: Option<(i64, Vec<RecordRow>)> = None;
         while let Some(row) = rows.try_next().await? {
-            if current.as_ref().is_none_or(|(zone_id, _)| *zone_id != row.zone_id) {
+            if current
+                .as_ref()
+                .is_none_or(|(zone_id, _)| *zone_id != row.zone_id)
+            {
                 if let Some((zone_id, records)) = current.take() {
                     send_zone(&builders, &mut waiting, zone_id, records);
                 }
