@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::op::{Message, OpCode, ResponseCode};
 use hickory_proto::rr::RecordType;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -21,6 +21,7 @@ use zonekeeper::pg::Cluster;
 
 use crate::dns_live::{a_addresses, Dns};
 use crate::harness::TestApp;
+use crate::transfers;
 
 fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
@@ -650,11 +651,28 @@ fn answer_of(m: &Message) -> (ResponseCode, bool, Vec<String>, Vec<String>) {
 async fn a_restarted_node_catches_up_from_its_last_change() {
     let app = TestApp::start().await;
     let mut cust = app.customer("restart-node@example.com").await;
+    // A transfer key, so that IXFR shows the journal each start joined to the zones.
+    let mut admin = app.admin().await;
+    let (_, key) = transfers::transfer_key(&mut admin, "node-ixfr.", "hmac-sha256").await;
     for zone in ["kept.example", "gone.example"] {
         let r = cust.post("/api/v1/zones", json!({"name": zone})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
+    let created = transfers::zone_serial(&app, "kept.example.").await;
     put_a(&mut cust, "kept.example", "www", "192.0.2.1").await;
+    let with_www = transfers::zone_serial(&app, "kept.example.").await;
+    let ixfr_from = |dns: SocketAddr, serial: u32| {
+        transfers::records(&transfers::tcp(
+            dns,
+            &transfers::request(
+                "kept.example.",
+                RecordType::IXFR,
+                OpCode::Query,
+                Some(serial),
+                Some((&key, transfers::now())),
+            ),
+        ))
+    };
     let state = PathBuf::from(format!("/tmp/zk-node-state-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&state);
     let state_arg = state.display().to_string();
@@ -671,6 +689,15 @@ async fn a_restarted_node_catches_up_from_its_last_change() {
     let first = node.status().await;
     assert_eq!(first["full_loads"], 1, "{first}");
     assert_eq!(first["restored"], false, "{first}");
+    // The full load joined the journal: IXFR from the zone's first serial is the one change
+    // (SOA new, SOA old, SOA new, the A, SOA new), not the whole zone.
+    let diff = ixfr_from(node.dns, created);
+    assert_eq!(diff.len(), 5, "{diff:?}");
+    assert!(diff[1].contains(&format!(" {created} ")), "{diff:?}");
+    assert!(
+        diff[3].starts_with("www.kept.example. A 192.0.2.1"),
+        "{diff:?}"
+    );
 
     // Killed (no shutdown of its own); 100 changes while it is away, a zone deleted and one
     // created among them.
@@ -711,6 +738,18 @@ async fn a_restarted_node_catches_up_from_its_last_change() {
     };
     assert_eq!(status["last_change_id"], head, "{status}");
     assert_eq!(status["restored"], true, "{status}");
+    // The restore joined the journal too: the 100 changes since the www record, condensed (the
+    // change log keeps the newest 100 entries by default, so the first change is gone).
+    let diff = ixfr_from(node.dns, with_www);
+    assert!(
+        diff[1].contains(&format!(" {with_www} ")),
+        "incremental: {diff:?}"
+    );
+    assert_eq!(
+        diff.iter().filter(|r| r.contains(" A ")).count(),
+        100,
+        "{diff:?}"
+    );
     assert_eq!(
         status["full_loads"],
         0,

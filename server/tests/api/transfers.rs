@@ -40,7 +40,7 @@ pub async fn transfer_key(admin: &mut Client, name: &str, algorithm: &str) -> (S
     (secret, key)
 }
 
-fn now() -> u64 {
+pub fn now() -> u64 {
     u64::from(dns_engine::cookie::unix_now())
 }
 
@@ -124,7 +124,7 @@ pub fn udp(addr: SocketAddr, bytes: &[u8]) -> Message {
     Message::from_vec(&buf[..n]).unwrap()
 }
 
-fn records(messages: &[Message]) -> Vec<String> {
+pub fn records(messages: &[Message]) -> Vec<String> {
     messages
         .iter()
         .flat_map(|m| &m.answers)
