@@ -9,7 +9,7 @@
 create role zk_node login;
 grant usage on schema public to zk_node;
 grant select on
-    zone, record, reverse_zone, ip_range, ptr, zone_key, ds_record, domain,
+    zone, zone_rr, record, reverse_zone, ip_range, ptr, zone_key, ds_record, domain,
     zone_change, tsig_key, secondary, transfer_allow, catalog_zone, _sqlx_migrations
     to zk_node;
 grant select, insert, update on engine_node to zk_node;

@@ -154,6 +154,22 @@ impl ServedRrset {
         }
     }
 
+    /// Puts the records in the order of their data's octets (RFC 4034 §6.3 for data in
+    /// lower case); typed data (the SOA, a signed zone's DNSKEY) stays as made.
+    fn sort_records(&mut self) {
+        let octets = self.data.octets();
+        let mut records: Vec<&[u8]> = wire_records(octets).collect();
+        if records.is_sorted() {
+            return;
+        }
+        records.sort_unstable();
+        let mut bytes = Vec::with_capacity(octets.len());
+        for record in records {
+            push_wire(&mut bytes, record);
+        }
+        self.data = Data::wire(bytes);
+    }
+
     /// The type.
     pub fn record_type(&self) -> RecordType {
         self.rtype
@@ -224,20 +240,12 @@ fn wire_records(mut bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// The target of a DNAME as it is served: the record data is one uncompressed name (RFC 6672
-/// §2.1, §2.5), which hickory keeps as opaque octets. Read from those octets rather than from
-/// the zone's text, so that the CNAME synthesized from it spells the target exactly as the
-/// DNAME sent next to it does (the model writes the name in lower case, the form validators
-/// sign, RFC 4034 §6.2).
-fn served_target(data: &RData) -> Option<Name> {
-    let RData::Unknown {
-        code: RecordType::DNAME,
-        rdata,
-    } = data
-    else {
-        return None;
-    };
-    let mut decoder = BinDecoder::new(&rdata.anything);
+/// The target of a DNAME as it is served, from its record data: one uncompressed name (RFC
+/// 6672 §2.1, §2.5), read from the octets served rather than from the zone's text, so that
+/// the CNAME synthesized from it spells the target exactly as the DNAME sent next to it does
+/// (the model writes the name in lower case, the form validators sign, RFC 4034 §6.2).
+fn dname_target(data: &[u8]) -> Option<Name> {
+    let mut decoder = BinDecoder::new(data);
     let target = Name::read(&mut decoder).ok()?;
     decoder.is_empty().then_some(target)
 }
@@ -446,6 +454,237 @@ impl Node {
     }
 }
 
+/// The nodes of a zone being built ([`Zone::new`], [`Zone::from_wire`]), found through a hash
+/// map keyed by their names in canonical byte order ([`push_canonical_key`]); sorted by those
+/// keys in one pass when the zone is made ([`Gathering::finish`]). (A map whose comparisons
+/// walk labels from the root was, for millions of comparisons of deep reverse names, most of
+/// a big load.)
+struct Gathering<'k> {
+    apex_key: &'k [u8],
+    index: HashMap<&'k [u8], usize>,
+    nodes: Vec<Node>,
+}
+
+impl<'k> Gathering<'k> {
+    fn new(apex_key: &'k [u8], capacity: usize) -> Self {
+        Self {
+            apex_key,
+            index: HashMap::with_capacity(capacity),
+            nodes: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// The index of the node with canonical key `key` (inside the zone), made with the empty
+    /// non-terminals above it if it is new.
+    fn node_index(&mut self, key: &'k [u8]) -> usize {
+        if let Some(&at) = self.index.get(key) {
+            return at;
+        }
+        // Empty non-terminals: every ancestor between this name and the apex exists. Walked
+        // upwards, it stops at the first ancestor already there, whose own ancestors then are
+        // too. An ancestor's canonical key is a prefix of the name's, ending after one of its
+        // label separators.
+        let apex_len = self.apex_key.len();
+        let mut end = key.len();
+        while end > apex_len {
+            end = key[..end - 1]
+                .iter()
+                .rposition(|&octet| octet == 0)
+                .map_or(0, |at| at + 1);
+            if end < apex_len || self.index.contains_key(&key[..end]) {
+                break;
+            }
+            self.index.insert(&key[..end], self.nodes.len());
+            self.nodes.push(Node::default());
+        }
+        self.index.insert(key, self.nodes.len());
+        self.nodes.push(Node::default());
+        self.nodes.len() - 1
+    }
+
+    /// The node with canonical key `key`, made if it is new ([`Gathering::node_index`]).
+    fn node(&mut self, key: &'k [u8]) -> &mut Node {
+        let at = self.node_index(key);
+        &mut self.nodes[at]
+    }
+
+    /// The node at index `at` (from [`Gathering::node_index`]).
+    fn node_at(&mut self, at: usize) -> &mut Node {
+        &mut self.nodes[at]
+    }
+
+    /// The zone of the gathered nodes, in canonical order, each node's RRsets by type and
+    /// each RRset's records by their data — one order however the data came, so that zones of
+    /// the same data are the same whichever way they were built (RFC 2181 §5: the order of an
+    /// RRset's records carries no meaning; RFC 4034 §6.3 orders them so, as Knot serves them).
+    fn finish(self, origin: Name) -> Result<Zone, ZoneError> {
+        let Gathering {
+            apex_key,
+            index,
+            nodes: gathered,
+        } = self;
+        let apex = LowerName::new(&origin);
+        let mut order: Vec<(&[u8], usize)> = index.into_iter().collect();
+        order.sort_unstable();
+        let mut sorted_keys: Vec<u8> =
+            Vec::with_capacity(order.iter().map(|(key, _)| key.len()).sum());
+        let mut gathered: Vec<Option<Node>> = gathered.into_iter().map(Some).collect();
+        let mut nodes: Vec<Node> = Vec::with_capacity(order.len());
+        let mut record_count = 0;
+        let mut has_cuts = false;
+        let mut has_wildcards = false;
+        let mut has_dnames = false;
+        let mut apex_at = None;
+        for (key, at) in order {
+            let Some(mut node) = gathered.get_mut(at).and_then(Option::take) else {
+                continue;
+            };
+            sorted_keys.extend_from_slice(key);
+            node.key_end = u32::try_from(sorted_keys.len()).map_err(|_| ZoneError::TooBig)?;
+            if key == apex_key {
+                apex_at = Some(nodes.len());
+            }
+            node.rrsets
+                .sort_unstable_by_key(|rrset| u16::from(rrset.rtype));
+            for rrset in node.rrsets.iter_mut() {
+                rrset.sort_records();
+                record_count += rrset.len();
+            }
+            // RFC 6672 §2.4: DNAME is a singleton type; should a zone hold two all the same
+            // (the store's rules refuse it), the first one redirects.
+            if let Some(target) = node
+                .rrset(RecordType::DNAME)
+                .and_then(|dname| wire_records(dname.data.octets()).next())
+                .and_then(dname_target)
+            {
+                node.rare.get_or_insert_with(Box::default).dname = Some(target);
+            }
+            node.cut = key != apex_key && node.rrset(RecordType::NS).is_some();
+            has_cuts |= node.cut;
+            // RFC 4592 §2.1.1: a wildcard's leftmost label is `*` (the last in its key).
+            has_wildcards |= key.ends_with(&[0, b'*', 0]) || key == b"*\0";
+            has_dnames |= node.rare.as_ref().is_some_and(|rare| rare.dname.is_some());
+            nodes.push(node);
+        }
+        drop(gathered);
+        let soa = apex_at
+            .and_then(|at| nodes[at].rrset(RecordType::SOA))
+            .filter(|soa| soa.len() == 1)
+            .cloned()
+            .ok_or_else(|| ZoneError::MissingSoa(origin.to_string()))?;
+        let zone = Zone {
+            origin,
+            apex,
+            soa,
+            nodes,
+            keys: sorted_keys.into_boxed_slice(),
+            record_count,
+            has_cuts,
+            has_wildcards,
+            has_dnames,
+            synth: synth::Synth::default(),
+            #[cfg(feature = "server")]
+            signer: None,
+            #[cfg(feature = "server")]
+            journal: None,
+            #[cfg(feature = "server")]
+            nsec_chain: std::sync::OnceLock::new(),
+            #[cfg(feature = "server")]
+            fast: Arc::default(),
+        };
+        #[cfg(feature = "server")]
+        let zone = zone.compiled();
+        Ok(zone)
+    }
+}
+
+/// One record of [`Zone::from_wire`]'s octets: where its parts are.
+#[derive(Clone, Copy)]
+struct WireRr {
+    /// The owner's octets (start, end).
+    owner: (usize, usize),
+    rtype: u16,
+    class: u16,
+    ttl: u32,
+    /// The record data's octets (start, end).
+    rdata: (usize, usize),
+    /// The owner's canonical key, in the build's key buffer (start, end).
+    key: (usize, usize),
+}
+
+impl WireRr {
+    /// The record at `at` in `octets` and where the next one starts; None if it is not one
+    /// whole record with an uncompressed owner name.
+    fn read(octets: &[u8], at: usize) -> Option<(WireRr, usize)> {
+        let owner_len = wire_name_len(octets.get(at..)?)?;
+        let fixed = at + owner_len;
+        let header: &[u8; 10] = octets.get(fixed..fixed + 10)?.try_into().ok()?;
+        let [t0, t1, c0, c1, l0, l1, l2, l3, r0, r1] = *header;
+        let start = fixed + 10;
+        let end = start + usize::from(u16::from_be_bytes([r0, r1]));
+        octets.get(start..end)?;
+        Some((
+            WireRr {
+                owner: (at, fixed),
+                rtype: u16::from_be_bytes([t0, t1]),
+                class: u16::from_be_bytes([c0, c1]),
+                // RFC 2181 §8: a TTL is at most 2^31 - 1; one with the top bit set is zero.
+                ttl: match u32::from_be_bytes([l0, l1, l2, l3]) {
+                    ttl if ttl > 0x7FFF_FFFF => 0,
+                    ttl => ttl,
+                },
+                rdata: (start, end),
+                key: (0, 0),
+            },
+            end,
+        ))
+    }
+}
+
+/// The length of the uncompressed name at the start of `octets` (RFC 1035 §3.1): labels of 1
+/// to 63 octets ending with the root label, at most 255 octets. None if it is not one.
+fn wire_name_len(octets: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    loop {
+        let len = usize::from(*octets.get(at)?);
+        if len > 63 {
+            return None;
+        }
+        at += 1 + len;
+        if at > 255 {
+            return None;
+        }
+        if len == 0 {
+            return Some(at);
+        }
+    }
+}
+
+/// [`push_canonical_key`] of an uncompressed wire-form name (checked by [`wire_name_len`]).
+fn push_wire_key(name: &[u8], key: &mut Vec<u8>) {
+    // Where each label starts: a name of 255 octets has at most 127 labels.
+    let mut starts = [0u8; 128];
+    let mut count = 0;
+    let mut at = 0;
+    while let Some(&len) = name.get(at) {
+        if len == 0 || count == starts.len() {
+            break;
+        }
+        starts[count] = u8::try_from(at).unwrap_or(u8::MAX);
+        count += 1;
+        at += 1 + usize::from(len);
+    }
+    for &start in starts[..count].iter().rev() {
+        let start = usize::from(start);
+        let len = usize::from(name[start]);
+        for &octet in name.get(start + 1..start + 1 + len).unwrap_or_default() {
+            let (bytes, len) = key_octet(octet);
+            key.extend_from_slice(&bytes[..len]);
+        }
+        key.push(0);
+    }
+}
+
 /// Why a set of RRsets cannot become a zone snapshot.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ZoneError {
@@ -515,16 +754,13 @@ impl Zone {
     pub fn new(origin: &Name, rrsets: impl IntoIterator<Item = Rrset>) -> Result<Self, ZoneError> {
         let mut origin = origin.clone();
         origin.set_fqdn(true);
-        let apex = LowerName::new(&origin);
-        // The nodes are gathered in a vector, found through a hash map keyed by their names
-        // in canonical byte order ([`push_canonical_key`]), then sorted by those keys and made
-        // into the map in one pass: the map's own comparisons walk labels from the root,
-        // which for millions of comparisons of deep reverse names was most of a big load.
         // The keys are laid out in one buffer first (an ancestor's key is a prefix of its
         // descendant's), so that the build does not interleave short-lived allocations with
         // the snapshot's: holes left between live data keep pages resident after a load.
         let rrsets: Vec<Rrset> = rrsets.into_iter().collect();
         let mut keys: Vec<u8> = Vec::new();
+        push_canonical_key(&origin, &mut keys);
+        let apex_len = keys.len();
         let mut spans: Vec<(usize, usize)> = Vec::with_capacity(rrsets.len());
         for rrset in &rrsets {
             let name = rrset.name();
@@ -538,57 +774,16 @@ impl Zone {
             push_canonical_key(name, &mut keys);
             spans.push((start, keys.len()));
         }
-        let mut apex_key = Vec::new();
-        push_canonical_key(&origin, &mut apex_key);
-        let mut index: HashMap<&[u8], usize> = HashMap::with_capacity(rrsets.len());
-        let mut gathered: Vec<Node> = Vec::with_capacity(rrsets.len());
-        let mut record_count = 0;
+        let mut gathering = Gathering::new(&keys[..apex_len], rrsets.len());
         for (rrset, &(start, end)) in rrsets.iter().zip(&spans) {
             let name = rrset.name();
-            let ckey = &keys[start..end];
-            let at = match index.get(ckey) {
-                Some(&at) => at,
-                None => {
-                    // Empty non-terminals: every ancestor between this name and the apex
-                    // exists. Walked upwards, it stops at the first ancestor already there,
-                    // whose own ancestors then are too. An ancestor's canonical key is a
-                    // prefix of the name's, ending after one of its label separators.
-                    let mut end = ckey.len();
-                    while end > apex_key.len() {
-                        end = ckey[..end - 1]
-                            .iter()
-                            .rposition(|&octet| octet == 0)
-                            .map_or(0, |at| at + 1);
-                        if end < apex_key.len() || index.contains_key(&ckey[..end]) {
-                            break;
-                        }
-                        index.insert(&ckey[..end], gathered.len());
-                        gathered.push(Node::default());
-                    }
-                    index.insert(ckey, gathered.len());
-                    gathered.push(Node::default());
-                    gathered.len() - 1
-                }
-            };
-            let node = &mut gathered[at];
+            let node = gathering.node(&keys[start..end]);
             if node.rrsets.is_empty() && node.spelled.is_none() && !spelled_lower(name) {
                 node.spelled = Some(Box::new(name.clone()));
             }
             let rtype = rrset.record_type();
-            let has_dname = node.rare.as_ref().is_some_and(|rare| rare.dname.is_some());
-            if rtype == RecordType::DNAME && !has_dname {
-                // RFC 6672 §2.4: DNAME is a singleton type. Should a zone hold two all the
-                // same (the store's rules refuse it), the first one redirects.
-                let target = rrset.records().first().and_then(|record| {
-                    served_target(record.data()).or_else(|| record.target().cloned())
-                });
-                if let Some(target) = target {
-                    node.rare.get_or_insert_with(Box::default).dname = Some(target);
-                }
-            }
             // Copied out of the records in wire form: the copies are made together and lie
             // together, where the parsed data lies among the texts freed with the RRsets.
-            record_count += rrset.records().len();
             match node.rrsets.iter_mut().find(|served| served.rtype == rtype) {
                 Some(served) => served.merge(rrset.records()),
                 None => push_rrset(
@@ -597,61 +792,117 @@ impl Zone {
                 ),
             }
         }
-        let mut order: Vec<(&[u8], usize)> = index.into_iter().collect();
-        order.sort_unstable();
-        let mut sorted_keys: Vec<u8> =
-            Vec::with_capacity(order.iter().map(|(key, _)| key.len()).sum());
-        let mut gathered: Vec<Option<Node>> = gathered.into_iter().map(Some).collect();
-        let mut nodes: Vec<Node> = Vec::with_capacity(order.len());
-        let mut has_cuts = false;
-        let mut has_wildcards = false;
-        let mut has_dnames = false;
-        let mut apex_at = None;
-        for (key, at) in order {
-            let Some(mut node) = gathered.get_mut(at).and_then(Option::take) else {
-                continue;
+        gathering.finish(origin)
+    }
+
+    /// Builds the snapshot of zone `origin` from its SOA and its other records in DNS wire
+    /// form, one after another, each uncompressed: owner, type, class, TTL, RDLENGTH, RDATA
+    /// (RFC 1035 §4.1.3). That is how the store keeps what a zone published (`zone_rr`: the
+    /// [`Zone::transfer_records`] of the zone [`Zone::new`] built from its rows when it last
+    /// changed), so this builds the same zone without reading any record's text or data —
+    /// the data is served as it is kept.
+    ///
+    /// Returns the zone and how many records were left out: malformed ones (the rest of the
+    /// octets then), ones of a class other than IN, SOA records (the zone's is `soa`), and
+    /// ones whose owner is outside the zone. Records of one owner and type form one RRset,
+    /// whatever their order; duplicates are one record.
+    pub fn from_wire(
+        origin: &Name,
+        soa: Rrset,
+        records: &[u8],
+    ) -> Result<(Self, usize), ZoneError> {
+        let mut origin = origin.clone();
+        origin.set_fqdn(true);
+        let mut keys: Vec<u8> = Vec::with_capacity(records.len() / 2);
+        push_canonical_key(&origin, &mut keys);
+        let apex_len = keys.len();
+        let mut read: Vec<WireRr> = Vec::with_capacity(records.len() / 32);
+        let mut skipped = 0;
+        let mut at = 0;
+        while at < records.len() {
+            let Some((rr, next)) = WireRr::read(records, at) else {
+                skipped += 1;
+                break;
             };
-            sorted_keys.extend_from_slice(key);
-            node.key_end = u32::try_from(sorted_keys.len()).map_err(|_| ZoneError::TooBig)?;
-            if key == apex_key.as_slice() {
-                apex_at = Some(nodes.len());
+            at = next;
+            let owner = &records[rr.owner.0..rr.owner.1];
+            if rr.class != u16::from(hickory_proto::rr::DNSClass::IN)
+                || rr.rtype == u16::from(RecordType::SOA)
+            {
+                skipped += 1;
+                continue;
             }
-            node.cut = key != apex_key.as_slice() && node.rrset(RecordType::NS).is_some();
-            has_cuts |= node.cut;
-            // RFC 4592 §2.1.1: a wildcard's leftmost label is `*` (the last in its key).
-            has_wildcards |= key.ends_with(&[0, b'*', 0]) || key == b"*\0";
-            has_dnames |= node.rare.as_ref().is_some_and(|rare| rare.dname.is_some());
-            nodes.push(node);
+            let start = keys.len();
+            push_wire_key(owner, &mut keys);
+            // Keys end every label with a 0, so a prefix is an ancestor (or the name).
+            if !keys[start..].starts_with(&keys[..apex_len]) {
+                keys.truncate(start);
+                skipped += 1;
+                continue;
+            }
+            read.push(WireRr {
+                key: (start, keys.len()),
+                ..rr
+            });
         }
-        drop(gathered);
-        let soa = apex_at
-            .and_then(|at| nodes[at].rrset(RecordType::SOA))
-            .filter(|soa| soa.len() == 1)
-            .cloned()
-            .ok_or_else(|| ZoneError::MissingSoa(origin.to_string()))?;
-        let zone = Self {
-            origin,
-            apex,
-            soa,
-            nodes,
-            keys: sorted_keys.into_boxed_slice(),
-            record_count,
-            has_cuts,
-            has_wildcards,
-            has_dnames,
-            synth: synth::Synth::default(),
-            #[cfg(feature = "server")]
-            signer: None,
-            #[cfg(feature = "server")]
-            journal: None,
-            #[cfg(feature = "server")]
-            nsec_chain: std::sync::OnceLock::new(),
-            #[cfg(feature = "server")]
-            fast: Arc::default(),
-        };
-        #[cfg(feature = "server")]
-        let zone = zone.compiled();
-        Ok(zone)
+        let mut gathering = Gathering::new(&keys[..apex_len], read.len() + 1);
+        let apex = gathering.node(&keys[..apex_len]);
+        apex.rrsets = vec![ServedRrset::from_model(
+            RecordType::SOA,
+            soa.ttl(),
+            soa.records(),
+        )]
+        .into_boxed_slice();
+        // Each record's node, then the records sorted by node, type and data: an RRset's
+        // records are adjacent, in an order that does not depend on how they were kept.
+        let mut placed: Vec<(u32, u16, usize)> = Vec::with_capacity(read.len());
+        for (i, rr) in read.iter().enumerate() {
+            let at = gathering.node_index(&keys[rr.key.0..rr.key.1]);
+            let at = u32::try_from(at).map_err(|_| ZoneError::TooBig)?;
+            placed.push((at, rr.rtype, i));
+        }
+        let rdata = |i: usize| &records[read[i].rdata.0..read[i].rdata.1];
+        placed.sort_unstable_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| rdata(a.2).cmp(rdata(b.2)))
+        });
+        for group in placed.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (at, rtype) = (group[0].0 as usize, RecordType::from(group[0].1));
+            let first = &read[group[0].2];
+            let mut bytes = Vec::with_capacity(group.iter().map(|p| 2 + rdata(p.2).len()).sum());
+            let mut previous: Option<&[u8]> = None;
+            for &(_, _, i) in group {
+                let data = rdata(i);
+                if previous != Some(data) {
+                    push_wire(&mut bytes, data);
+                }
+                previous = Some(data);
+            }
+            let ttl = group
+                .iter()
+                .map(|p| read[p.2].ttl)
+                .min()
+                .unwrap_or(first.ttl);
+            let node = gathering.node_at(at);
+            if node.spelled.is_none() {
+                let owner = &records[first.owner.0..first.owner.1];
+                if owner.iter().any(u8::is_ascii_uppercase) {
+                    node.spelled = Name::read(&mut BinDecoder::new(owner)).ok().map(Box::new);
+                }
+            }
+            push_rrset(
+                &mut node.rrsets,
+                ServedRrset {
+                    rtype,
+                    ttl,
+                    data: Data::wire(bytes),
+                    #[cfg(feature = "server")]
+                    rrsig: None,
+                },
+            );
+        }
+        Ok((gathering.finish(origin)?, skipped))
     }
 
     /// The same zone with its compiled form built from its nodes.
@@ -1192,6 +1443,156 @@ mod tests {
         }
     }
 
+    /// A zone with what the wire form must keep: names spelled in upper case (owners and
+    /// data), data hickory keeps opaque, merged RRsets, a delegation with glue, a wildcard, a
+    /// DNAME and empty non-terminals.
+    fn rich_zone() -> Zone {
+        Zone::new(
+            &origin(),
+            [
+                rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]),
+                rrset("@", "NS", &["ns1", "ns2.example.net."]),
+                rrset("@", "MX", &["20 mx2", "10 Mail.Example.COM."]),
+                rrset("@", "TXT", &["\"v=spf1 -all\"", "\"a\" \"b\""]),
+                rrset("@", "CAA", &["0 issue \"letsencrypt.org\""]),
+                rrset("www", "A", &["192.0.2.2", "192.0.2.1"]),
+                rrset("WWW", "A", &["192.0.2.3", "192.0.2.1"]),
+                rrset("www", "AAAA", &["2001:db8::1"]),
+                rrset("svc", "HTTPS", &["1 . alpn=h2"]),
+                rrset("Old", "DNAME", &["New.Example.NET."]),
+                rrset("x", "TYPE65400", &["\\# 3 010203"]),
+                rrset("e", "TYPE65401", &["\\# 0"]),
+                rrset("a.b.c", "CNAME", &["www"]),
+                rrset("*.w", "A", &["192.0.2.9"]),
+                rrset("sub", "NS", &["ns.sub"]),
+                rrset("ns.sub", "A", &["192.0.2.53"]),
+                rrset(
+                    "sub",
+                    "DS",
+                    &["12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"],
+                ),
+            ],
+        )
+        .unwrap()
+    }
+
+    /// The zone's records as the store keeps what it published: every transferable record in
+    /// uncompressed wire form, one after another, in `order`.
+    fn published(zone: &Zone, order: impl Fn(&mut Vec<Vec<u8>>)) -> Vec<u8> {
+        let mut records: Vec<Vec<u8>> = zone
+            .transfer_records()
+            .map(|record| crate::xfr::encode_record(&record))
+            .collect();
+        order(&mut records);
+        records.concat()
+    }
+
+    /// Whether `a` and `b` hold the same nodes, RRsets (data octet for octet, in order),
+    /// spellings, delegations and DNAME targets.
+    fn assert_same_zone(a: &Zone, b: &Zone) {
+        /// A node as compared: key, RRsets, spelling, cut, DNAME target.
+        type Compared = (Vec<u8>, Vec<ServedRrset>, Option<Name>, bool, Option<Name>);
+        let nodes = |zone: &Zone| -> Vec<Compared> {
+            zone.node_keys()
+                .map(|(key, node)| {
+                    (
+                        key.to_vec(),
+                        node.rrsets.to_vec(),
+                        node.spelled.as_deref().cloned(),
+                        node.cut,
+                        node.dname().map(|(_, target)| target.clone()),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(nodes(a), nodes(b));
+        assert_eq!(a.soa, b.soa);
+        assert_eq!(a.record_count, b.record_count);
+        assert_eq!(
+            (a.has_cuts, a.has_wildcards, a.has_dnames),
+            (b.has_cuts, b.has_wildcards, b.has_dnames)
+        );
+    }
+
+    #[test]
+    fn a_zone_built_from_what_it_published_is_the_same_zone() {
+        let zone = rich_zone();
+        let soa = rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]);
+        // However the store returns the records: as transferred, sorted, reversed.
+        type Order<'a> = &'a dyn Fn(&mut Vec<Vec<u8>>);
+        let orders: [Order; 3] = [&|_| {}, &|r| r.sort(), &|r| r.reverse()];
+        for order in orders {
+            let (again, skipped) =
+                Zone::from_wire(&origin(), soa.clone(), &published(&zone, order)).unwrap();
+            assert_eq!(skipped, 0);
+            assert_same_zone(&zone, &again);
+            assert!(!again.fast().arena().is_empty());
+            assert_eq!(zone.fast().arena(), again.fast().arena());
+        }
+        // A record kept twice is one record.
+        let twice = published(&zone, |r| {
+            let first = r[0].clone();
+            r.push(first);
+        });
+        let (again, skipped) = Zone::from_wire(&origin(), soa, &twice).unwrap();
+        assert_eq!(skipped, 0);
+        assert_same_zone(&zone, &again);
+    }
+
+    #[test]
+    fn published_records_that_cannot_be_served_are_left_out() {
+        let soa = rrset("@", "SOA", &["ns1 h 7 3600 600 86400 300"]);
+        let good = published(&rich_zone(), |_| {});
+        let a = |owner: &[u8], class: u16, rtype: u16| -> Vec<u8> {
+            let mut rr = owner.to_vec();
+            rr.extend_from_slice(&rtype.to_be_bytes());
+            rr.extend_from_slice(&class.to_be_bytes());
+            rr.extend_from_slice(&300u32.to_be_bytes());
+            rr.extend_from_slice(&[0, 4, 192, 0, 2, 7]);
+            rr
+        };
+        let inside = b"\x03new\x07example\x03com\x00";
+        // Another class, an SOA, an owner outside the zone: each left out, the rest kept.
+        for bad in [
+            a(inside, 3, 1),
+            a(inside, 1, 6),
+            a(b"\x07example\x03org\x00", 1, 1),
+            a(b"\x03com\x00", 1, 1),
+        ] {
+            let octets = [bad.as_slice(), &good].concat();
+            let (zone, skipped) = Zone::from_wire(&origin(), soa.clone(), &octets).unwrap();
+            assert_eq!(skipped, 1);
+            assert_same_zone(&rich_zone(), &zone);
+        }
+        let (zone, skipped) = Zone::from_wire(
+            &origin(),
+            soa.clone(),
+            &[good.as_slice(), &a(inside, 1, 1)].concat(),
+        )
+        .unwrap();
+        assert_eq!(skipped, 0);
+        assert!(zone
+            .node(&LowerName::new(
+                &Name::from_ascii("new.example.com.").unwrap()
+            ))
+            .is_some());
+        // Octets that are no record end the records there: a compression pointer in the
+        // owner, a bad label length, a record cut short.
+        let pointer = [&[0xC0, 12][..], &a(inside, 1, 1)[inside.len()..]].concat();
+        let long_label = [&[64][..], &[b'x'; 64], &a(b"\x00", 1, 1)].concat();
+        let short = a(inside, 1, 1)[..20].to_vec();
+        for bad in [pointer, long_label, short] {
+            let (zone, skipped) =
+                Zone::from_wire(&origin(), soa.clone(), &[good.as_slice(), &bad].concat()).unwrap();
+            assert_eq!(skipped, 1);
+            assert_same_zone(&rich_zone(), &zone);
+            let (zone, skipped) =
+                Zone::from_wire(&origin(), soa.clone(), &[bad.as_slice(), &good].concat()).unwrap();
+            assert_eq!(skipped, 1);
+            assert_eq!(zone.record_count(), 1, "only the SOA");
+        }
+    }
+
     #[test]
     fn record_data_kept_in_wire_form_reads_back_as_the_models() {
         use hickory_proto::serialize::binary::{BinEncodable, BinEncoder, NameEncoding};
@@ -1225,7 +1626,9 @@ mod tests {
                 .rrset(set.record_type())
                 .unwrap();
             let read: Vec<RData> = served.data().collect();
-            let made: Vec<RData> = set.records().iter().map(|r| r.data().clone()).collect();
+            let mut made: Vec<RData> = set.records().iter().map(|r| r.data().clone()).collect();
+            // Served in the order of their octets.
+            made.sort_by_key(|data| octets(data));
             assert_eq!(read, made, "{}", set.type_name());
             // Octet for octet too: RData's equality ignores the case of names.
             let read: Vec<Vec<u8>> = read.iter().map(octets).collect();

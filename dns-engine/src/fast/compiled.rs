@@ -528,6 +528,12 @@ pub struct FastZone {
 }
 
 impl FastZone {
+    /// The compiled answers, for tests comparing two builds.
+    #[cfg(test)]
+    pub(crate) fn arena(&self) -> &[u8] {
+        &self.arena
+    }
+
     /// Compiles `zone`; None if its apex cannot be written (it always can for a valid zone),
     /// or its data does not fit an arena addressed by 32 bits.
     pub fn build(zone: &Zone) -> Option<Self> {

@@ -93,19 +93,86 @@ pub struct ZoneData {
     /// The signing key's PKCS#8 document, when the zone is signed.
     key: Option<Vec<u8>>,
     ds: Vec<PublishedDs>,
+    /// What the zone published at its last change, when it was read for serving and the store
+    /// has it (`zone_rr`, see `migrations/0009_hidden_primary.sql`): its records in wire form,
+    /// one after another. The zone is then built from these ([`Zone::from_wire`]) and its
+    /// record, PTR and DS rows are not read. The change log makes this from the rows, with
+    /// every change, in the change's transaction; so serving it serves what the log says —
+    /// what secondaries and other nodes serve — without reading a record's text. None for the
+    /// change log's own reads, and for a zone unchanged since before the change log.
+    #[serde(default, with = "hex_octets")]
+    published: Option<Vec<u8>>,
+}
+
+/// A zone's published records in a state directory's JSON: a string of hex digits, not an
+/// array of numbers (a third of the size, and quicker to read).
+mod hex_octets {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(octets: &Option<Vec<u8>>, out: S) -> Result<S::Ok, S::Error> {
+        match octets {
+            None => out.serialize_none(),
+            Some(octets) => {
+                const DIGITS: &[u8; 16] = b"0123456789abcdef";
+                let mut hex = String::with_capacity(octets.len() * 2);
+                for &octet in octets {
+                    hex.push(char::from(DIGITS[usize::from(octet >> 4)]));
+                    hex.push(char::from(DIGITS[usize::from(octet & 15)]));
+                }
+                out.serialize_some(&hex)
+            }
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Option<Vec<u8>>, D::Error> {
+        let Some(hex) = Option::<String>::deserialize(input)? else {
+            return Ok(None);
+        };
+        let digit = |d: u8| {
+            char::from(d)
+                .to_digit(16)
+                .and_then(|d| u8::try_from(d).ok())
+        };
+        hex.as_bytes()
+            .chunks(2)
+            .map(|pair| match *pair {
+                [high, low] => Some(digit(high)? << 4 | digit(low)?),
+                _ => None,
+            })
+            .collect::<Option<Vec<u8>>>()
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom("published records: not hex digits"))
+    }
 }
 
 impl ZoneData {
-    /// Reads zone `name` (absolute, lower case) through `conn`: `None` when its row is gone.
-    /// Called in a repeatable-read transaction by the engine, and inside the writing
-    /// transaction by the change log (which sees the change being made).
+    /// Reads zone `name` (absolute, lower case) from its rows through `conn`: `None` when its
+    /// row is gone. Called inside the writing transaction by the change log, which sees the
+    /// change being made and makes what the zone publishes from this.
     pub async fn read(
         conn: &mut PgConnection,
         name: &str,
     ) -> Result<Option<ZoneData>, sqlx::Error> {
+        Self::read_as(conn, name, false).await
+    }
+
+    /// Reads zone `name` to serve it: what it published ([`ZoneData::published`]) when the
+    /// store has that, else its rows. Called in a repeatable-read transaction.
+    pub async fn read_served(
+        conn: &mut PgConnection,
+        name: &str,
+    ) -> Result<Option<ZoneData>, sqlx::Error> {
+        Self::read_as(conn, name, true).await
+    }
+
+    async fn read_as(
+        conn: &mut PgConnection,
+        name: &str,
+        served: bool,
+    ) -> Result<Option<ZoneData>, sqlx::Error> {
         let Some(zone) = sqlx::query!(
             "select id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire,
-                    soa_minimum, soa_ttl
+                    soa_minimum, soa_ttl, published
                from zone where name = $1",
             name
         )
@@ -126,6 +193,30 @@ impl ZoneData {
             soa_minimum: zone.soa_minimum,
             soa_ttl: zone.soa_ttl,
         };
+        let reverse = Arc::new(ReverseData::load(&mut *conn).await?);
+        let key = load_keys(&mut *conn, Some(zone_id))
+            .await?
+            .pop()
+            .map(|(_, key)| key);
+        if served && zone.published {
+            let published = sqlx::query_scalar!(
+                r#"select coalesce(string_agg(rr, ''::bytea), ''::bytea) as "rrs!"
+                     from zone_rr where zone_id = $1"#,
+                zone_id
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            return Ok(Some(ZoneData {
+                zone_id,
+                row,
+                records: Vec::new(),
+                reverse,
+                ptrs: Vec::new(),
+                key,
+                ds: Vec::new(),
+                published: Some(published),
+            }));
+        }
         let records = sqlx::query_as!(
             RecordRow,
             r#"select name, type as "rtype", ttl, content from record
@@ -134,12 +225,7 @@ impl ZoneData {
         )
         .fetch_all(&mut *conn)
         .await?;
-        let reverse = Arc::new(ReverseData::load(&mut *conn).await?);
         let ptrs = ptrs(&mut *conn, Some(zone_id)).await?;
-        let key = load_keys(&mut *conn, Some(zone_id))
-            .await?
-            .pop()
-            .map(|(_, key)| key);
         let ds = published_ds(&mut *conn, Some(zone_id)).await?;
         Ok(Some(ZoneData {
             zone_id,
@@ -149,7 +235,13 @@ impl ZoneData {
             ptrs,
             key,
             ds,
+            published: None,
         }))
+    }
+
+    /// Whether the zone is built from what it published, not from its rows.
+    pub fn is_published(&self) -> bool {
+        self.published.is_some()
     }
 
     /// The zone's name as the store spells it.
@@ -166,8 +258,13 @@ impl ZoneData {
     }
 
     /// The unsigned snapshot (CPU work: a big zone takes a noticeable fraction of a second),
-    /// and how many RRsets were skipped.
+    /// and how many RRsets (or published records) were skipped.
     fn build_counted(&self) -> (Result<Zone, ()>, usize) {
+        if let Some(published) = &self.published {
+            return build_published(&self.row, published, |origin| {
+                self.reverse.synth(self.zone_id, origin, self.row.soa_ttl)
+            });
+        }
         build_zone(&self.row, &self.records, |origin| {
             let (mut more, synth, skipped) =
                 self.reverse
@@ -235,20 +332,28 @@ pub async fn load_all(
     let position = LogPosition::read(&mut tx).await?;
     let zones = sqlx::query!(
         "select id, name, serial, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire,
-                soa_minimum, soa_ttl
+                soa_minimum, soa_ttl, published
            from zone"
     )
     .fetch_all(&mut *tx)
     .await?;
     let reverse = Arc::new(ReverseData::load(&mut tx).await?);
     let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
+    // Only the zones built from their rows need their PTR and DS rows.
+    let from_rows: std::collections::HashSet<i64> = zones
+        .iter()
+        .filter(|z| !z.published)
+        .map(|z| z.id)
+        .collect();
     for row in ptrs(&mut tx, None).await? {
         ptrs_by_zone.entry(row.zone_id).or_default().push(row);
     }
     let mut keys: HashMap<i64, Vec<u8>> = load_keys(&mut tx, None).await?.into_iter().collect();
     let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
     for ds in published_ds(&mut tx, None).await? {
-        ds_by_zone.entry(ds.zone_id).or_default().push(ds);
+        if from_rows.contains(&ds.zone_id) {
+            ds_by_zone.entry(ds.zone_id).or_default().push(ds);
+        }
     }
     // Every zone's data but its record rows, which the stream below fills in.
     let mut waiting: HashMap<i64, ZoneData> = zones
@@ -272,6 +377,7 @@ pub async fn load_all(
                 ptrs: ptrs_by_zone.remove(&z.id).unwrap_or_default(),
                 key: keys.remove(&z.id),
                 ds: ds_by_zone.remove(&z.id).unwrap_or_default(),
+                published: None,
             };
             (z.id, data)
         })
@@ -280,10 +386,30 @@ pub async fn load_all(
     // Dropped on an error below: the builders then stop, and nothing they built is served.
     let builders = Builders::start(catalog.clone(), state.is_some());
     {
-        // Ordered so that the rows of one zone, and of one RRset in it, are adjacent.
+        // What the zones published, one row per zone (its records one after another), each
+        // handed to the builders as it arrives.
+        let mut published = sqlx::query!(
+            r#"select z.id as "zone_id!",
+                      coalesce((select string_agg(r.rr, ''::bytea) from zone_rr r
+                                 where r.zone_id = z.id), ''::bytea) as "rrs!"
+                 from zone z where z.published"#
+        )
+        .fetch(&mut *tx);
+        while let Some(row) = published.try_next().await? {
+            if let Some(mut data) = waiting.remove(&row.zone_id) {
+                data.published = Some(row.rrs);
+                builders.send(data);
+            }
+        }
+    }
+    {
+        // The zones that have not published: from their rows, ordered so that the rows of one
+        // zone, and of one RRset in it, are adjacent.
         let mut rows = sqlx::query!(
-            r#"select zone_id, name, type as "rtype", ttl, content from record
-            order by zone_id, name, type, id"#
+            r#"select r.zone_id, r.name, r.type as "rtype", r.ttl, r.content
+                 from record r join zone z on z.id = r.zone_id
+                where not z.published
+                order by r.zone_id, r.name, r.type, r.id"#
         )
         .fetch(&mut *tx);
         let mut current: Option<(i64, Vec<RecordRow>)> = None;
@@ -400,6 +526,7 @@ impl Builders {
                         if !keep_rows {
                             data.records = Vec::new();
                             data.ptrs = Vec::new();
+                            data.published = None;
                         }
                         done.push((data, built));
                     }
@@ -629,7 +756,7 @@ pub async fn reload_zone(
     sqlx::query!("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
         .await?;
-    let Some(data) = ZoneData::read(&mut tx, name).await? else {
+    let Some(data) = ZoneData::read_served(&mut tx, name).await? else {
         tx.commit().await?;
         catalog.remove_zone(&origin);
         return Ok((ZoneReload::Removed, None));
@@ -714,35 +841,10 @@ fn build_zone(
     records: &[RecordRow],
     extras: impl FnOnce(&Name) -> (Vec<Rrset>, Synth, usize),
 ) -> (Result<Zone, ()>, usize) {
-    let ZoneRow {
-        name,
-        serial,
-        soa_mname,
-        soa_rname,
-        soa_refresh,
-        soa_retry,
-        soa_expire,
-        soa_minimum,
-        soa_ttl,
-    } = zone;
-    let Some(origin) = parse_origin(name) else {
-        tracing::error!(zone = %name, "zone name in the store is not a valid DNS name; not served");
+    let Ok((origin, soa)) = origin_and_soa(zone) else {
         return (Err(()), 0);
     };
-    // The SOA is not a record row: it is built from the zone's columns (RFC 1035 §3.3.13).
-    let soa_text = soa_rdata(
-        soa_mname,
-        soa_rname,
-        *serial,
-        [*soa_refresh, *soa_retry, *soa_expire, *soa_minimum],
-    );
-    let soa = match validate_rrset(&origin, name, "SOA", i64::from(*soa_ttl), &[soa_text]) {
-        Ok(soa) => soa,
-        Err(errors) => {
-            tracing::error!(zone = %name, errors = %join(&errors), "invalid SOA fields; zone keeps its previous snapshot");
-            return (Err(()), 0);
-        }
-    };
+    let name = &zone.name;
     let mut rrsets: Vec<Rrset> = Vec::with_capacity(records.len() + 1);
     rrsets.push(soa);
     let mut skipped = 0;
@@ -773,6 +875,59 @@ fn build_zone(
         Err(e) => {
             tracing::error!(zone = %name, error = %e, "zone cannot be served; it keeps its previous snapshot");
             (Err(()), skipped)
+        }
+    }
+}
+
+/// The zone's origin and its SOA, which is not a record row: it is built from the zone's
+/// columns (RFC 1035 §3.3.13). `Err` when either is invalid (logged).
+fn origin_and_soa(zone: &ZoneRow) -> Result<(Name, Rrset), ()> {
+    let name = &zone.name;
+    let Some(origin) = parse_origin(name) else {
+        tracing::error!(zone = %name, "zone name in the store is not a valid DNS name; not served");
+        return Err(());
+    };
+    let soa_text = soa_rdata(
+        &zone.soa_mname,
+        &zone.soa_rname,
+        zone.serial,
+        [
+            zone.soa_refresh,
+            zone.soa_retry,
+            zone.soa_expire,
+            zone.soa_minimum,
+        ],
+    );
+    match validate_rrset(&origin, name, "SOA", i64::from(zone.soa_ttl), &[soa_text]) {
+        Ok(soa) => Ok((origin, soa)),
+        Err(errors) => {
+            tracing::error!(zone = %name, errors = %join(&errors), "invalid SOA fields; zone keeps its previous snapshot");
+            Err(())
+        }
+    }
+}
+
+/// Builds one zone snapshot from its row and the records it published ([`ZoneData::published`]),
+/// like [`build_zone`] from its rows: the zone, or `Err` when it cannot be served (logged),
+/// and how many published records were left out (see [`Zone::from_wire`]).
+fn build_published(
+    zone: &ZoneRow,
+    published: &[u8],
+    synth: impl FnOnce(&Name) -> Synth,
+) -> (Result<Zone, ()>, usize) {
+    let Ok((origin, soa)) = origin_and_soa(zone) else {
+        return (Err(()), 0);
+    };
+    match Zone::from_wire(&origin, soa, published) {
+        Ok((zone, skipped)) => {
+            if skipped > 0 {
+                tracing::warn!(zone = %zone.origin(), skipped, "published records that cannot be served were left out");
+            }
+            (Ok(zone.with_synth(synth(&origin))), skipped)
+        }
+        Err(e) => {
+            tracing::error!(zone = %zone.name, error = %e, "zone cannot be served; it keeps its previous snapshot");
+            (Err(()), 0)
         }
     }
 }

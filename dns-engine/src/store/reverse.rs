@@ -65,7 +65,8 @@ pub(super) struct ReverseRows {
     ranges: Vec<RangeRow>,
 }
 
-/// The PTR rows of one reverse zone, or of all (ordered by zone).
+/// The PTR rows of one reverse zone, or (`None`) of every zone that has not published its
+/// records — the only ones a full load builds from their rows (ordered by zone).
 pub(super) async fn ptrs(
     conn: &mut PgConnection,
     zone_id: Option<i64>,
@@ -73,8 +74,8 @@ pub(super) async fn ptrs(
     sqlx::query_as!(
         PtrRow,
         r#"select r.zone_id, host(p.address) as "address!", p.hostname, p.ttl
-             from ptr p join ip_range r on r.id = p.range_id
-            where $1::bigint is null or r.zone_id = $1
+             from ptr p join ip_range r on r.id = p.range_id join zone z on z.id = r.zone_id
+            where case when $1::bigint is null then not z.published else r.zone_id = $1 end
             order by r.zone_id"#,
         zone_id
     )
@@ -149,9 +150,7 @@ impl ReverseData {
         ptrs: &[PtrRow],
     ) -> (Vec<Rrset>, Synth, usize) {
         let mut rrsets = Vec::new();
-        let mut rules = Vec::new();
         let mut skipped = 0;
-        let ttl_u = u32::try_from(ttl).unwrap_or(3600);
         if let Some(rz) = self.zones.iter().find(|z| z.zone_id == zone_id) {
             for ptr in ptrs {
                 let owner = match ptr.address.parse() {
@@ -172,6 +171,16 @@ impl ReverseData {
             for (net, ns) in &rz.delegated {
                 rrsets.extend(classless_delegation(origin, net, ns, ttl));
             }
+        }
+        (rrsets, self.synth(zone_id, origin, ttl), skipped)
+    }
+
+    /// The synthesis rules of zone `zone_id` (named `origin`, its SOA's TTL `ttl`): default
+    /// reverse names of its served ranges, and the addresses of default names in its domain.
+    pub(super) fn synth(&self, zone_id: i64, origin: &Name, ttl: i32) -> Synth {
+        let mut rules = Vec::new();
+        let ttl_u = u32::try_from(ttl).unwrap_or(3600);
+        if let Some(rz) = self.zones.iter().find(|z| z.zone_id == zone_id) {
             if let Some(template) = &rz.template {
                 rules.extend(rz.served.iter().map(|range| SynthRule::Ptr {
                     range: *range,
@@ -193,7 +202,7 @@ impl ReverseData {
                 });
             }
         }
-        (rrsets, Synth::new(rules), skipped)
+        Synth::new(rules)
     }
 }
 

@@ -119,6 +119,7 @@ async fn ds_of_a_knot_signed_child_is_checked_live_and_published_at_the_delegati
         )
         .await;
     assert!(answer.metadata.authoritative);
+    app.assert_published_as_built("parent.test.").await;
 
     // A wrong digest for the right key: mismatch, refused, nothing stored.
     let mut wrong = normalize(&ds256);

@@ -295,6 +295,44 @@ impl TestApp {
         self.login(email, pw).await
     }
 
+    /// Asserts that zone `name` (absolute), built from what it published (`zone_rr`: what the
+    /// engine serves), is the zone its rows build: the same records, spelled alike, in the
+    /// same order.
+    pub async fn assert_published_as_built(&self, name: &str) {
+        use dns_engine::store::ZoneData;
+        let mut conn = self.pool.acquire().await.unwrap();
+        let rows = ZoneData::read(&mut conn, name).await.unwrap().unwrap();
+        let published = ZoneData::read_served(&mut conn, name)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(published.is_published(), "{name} has published its records");
+        let records = |data: &ZoneData| -> Vec<Vec<u8>> {
+            let zone = data.build_unsigned().expect("the zone builds");
+            let mut all: Vec<Vec<u8>> = zone
+                .soa_record()
+                .iter()
+                .map(dns_engine::xfr::encode_record)
+                .collect();
+            all.extend(
+                zone.transfer_records()
+                    .map(|r| dns_engine::xfr::encode_record(&r)),
+            );
+            assert_eq!(
+                all.len(),
+                zone.record_count(),
+                "{name}: every record is transferred"
+            );
+            all
+        };
+        let (from_rows, from_published) = (records(&rows), records(&published));
+        assert!(from_rows.len() > 1, "{name} has records besides its SOA");
+        assert_eq!(
+            from_rows, from_published,
+            "{name}: built from its rows and from what it published"
+        );
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("select count(*) from {table}"))
             .fetch_one(&self.pool)

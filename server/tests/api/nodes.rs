@@ -591,6 +591,12 @@ async fn a_change_committed_after_a_newer_one_is_still_applied() {
             .execute(&mut *tx)
             .await
             .unwrap();
+            // Written by hand, not published: the zone is served from its rows.
+            sqlx::query("update zone set published = false where name = $1")
+                .bind(zone)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
             sqlx::query(
                 "insert into zone_change (zone_id, zone_name, kind)
                  select id, name, 'reload' from zone where name = $1",
@@ -939,5 +945,39 @@ async fn bench_node_catch_up() {
         );
     }
     let _ = std::fs::remove_dir_all(&state);
+    app.stop().await;
+}
+
+/// A node role made before the engines read what zones published (`zone_rr`, missing from
+/// dist/engine-node-role.sql then) may read it once the store is migrated: migration 0012
+/// grants it to every role that may read the zones.
+#[tokio::test]
+async fn node_roles_made_before_may_read_what_zones_published_after_the_migration() {
+    let app = TestApp::start().await;
+    let db: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let role = format!("zk_old_node_{db}");
+    let old_script = include_str!("../../../dist/engine-node-role.sql")
+        .replace("zk_node", &role)
+        .replace("zone, zone_rr,", "zone,");
+    assert!(!old_script.contains("zone_rr"));
+    sqlx::raw_sql(&old_script).execute(&app.pool).await.unwrap();
+    let may_read = || async {
+        sqlx::query_scalar::<_, bool>("select has_table_privilege($1, 'zone_rr', 'select')")
+            .bind(&role)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    assert!(!may_read().await, "the old role cannot read zone_rr");
+    sqlx::raw_sql(include_str!(
+        "../../../migrations/0012_engines_read_zone_rr.sql"
+    ))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert!(may_read().await, "the migration lets it");
     app.stop().await;
 }

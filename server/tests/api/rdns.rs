@@ -832,6 +832,11 @@ async fn the_engine_serves_ptrs_default_names_their_addresses_and_classless_dele
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_errors(&p)[0].1.contains("RFC 2317"), "{p}");
+    // What the engine served here is what the reverse zones published: PTRs, the RFC 2317
+    // CNAMEs and NS, built as their rows build them.
+    app.assert_published_as_built("0.203.in-addr.arpa.").await;
+    app.assert_published_as_built("8.b.d.0.1.0.0.2.ip6.arpa.")
+        .await;
     app.stop().await;
 }
 
@@ -950,7 +955,8 @@ fn memory_mib() -> (u64, u64) {
 }
 
 /// Sets up `count` hosts in Alice's zone `bulk.test`, each with an address record (written
-/// straight to the store: setup, not what is measured), and waits until the engine serves them.
+/// straight to the store: setup, not what is measured; the zone is then served from its rows,
+/// not from what it published), and waits until the engine serves them.
 async fn bulk_hosts(app: &TestApp, dns: &mut Dns, addrs: &[std::net::IpAddr]) -> Vec<String> {
     let names: Vec<String> = (0..addrs.len())
         .map(|i| format!("host-{i}.bulk.test."))
@@ -972,6 +978,10 @@ async fn bulk_hosts(app: &TestApp, dns: &mut Dns, addrs: &[std::net::IpAddr]) ->
     .execute(&mut *tx)
     .await
     .unwrap();
+    sqlx::query("update zone set published = false where name = 'bulk.test.'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query("select pg_notify('zone_changed', 'bulk.test.')")
         .execute(&mut *tx)
         .await

@@ -263,6 +263,8 @@ async fn a_zone_file_of_every_type_round_trips_unchanged() {
         .as_u64()
         .unwrap();
     let result = round_trip(&app, &mut c, CORPUS, "corpus").await;
+    // Served from what the import published: the zone its rows build, record for record.
+    app.assert_published_as_built("fidelity.example.").await;
 
     // What the issue saw lost, each checked by name.
     assert_eq!(
@@ -456,6 +458,7 @@ async fn random_valid_records_round_trip_unchanged() {
             file.push_str(&format!("{owner} {ttl} IN {data}\n"));
         }
         round_trip(&app, &mut c, &file, &format!("random-{round}")).await;
+        app.assert_published_as_built("fidelity.example.").await;
     }
     app.stop().await;
 }
