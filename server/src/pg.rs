@@ -172,7 +172,9 @@ impl Cluster {
 
     /// Whether a postmaster is running on this cluster.
     pub fn is_running(&self) -> bool {
+        // Without its lock file no postmaster runs (pg_ctl would say the same, slower).
         self.initialized()
+            && self.data.join("postmaster.pid").exists()
             && self
                 .command(
                     "pg_ctl",
@@ -187,6 +189,12 @@ impl Cluster {
 
     /// Start the cluster (and wait until it accepts connections). Returns false when it was
     /// already running.
+    ///
+    /// `pg_ctl start -w` reports a server that fails to start, but looks whether it is up
+    /// only ten times a second (PostgreSQL 15): its answer comes up to 100 ms after the server
+    /// accepts connections, which a starting `serve` waits for before it loads the zones. So
+    /// the server's own status line in `postmaster.pid` (the one `pg_ctl` reads) is read
+    /// meanwhile, every few milliseconds, and whichever says so first ends the wait.
     pub fn start(&self) -> Result<bool, ClusterError> {
         if self.is_running() {
             return Ok(false);
@@ -195,22 +203,53 @@ impl Cluster {
             "-c listen_addresses='' -k {} -p {PORT} -c unix_socket_permissions=0700",
             self.socket_dir.display()
         );
-        self.run(
-            "pg_ctl",
-            &[
-                "start".as_ref(),
-                "-w".as_ref(),
-                "-t".as_ref(),
-                "60".as_ref(),
-                "-D".as_ref(),
-                self.data.as_os_str(),
-                "-l".as_ref(),
-                self.log.as_os_str(),
-                "-o".as_ref(),
-                opts.as_ref(),
-            ],
-        )?;
-        Ok(true)
+        let mut pg_ctl = self
+            .command(
+                "pg_ctl",
+                &[
+                    "start".as_ref(),
+                    "-w".as_ref(),
+                    "-t".as_ref(),
+                    "60".as_ref(),
+                    "-D".as_ref(),
+                    self.data.as_os_str(),
+                    "-l".as_ref(),
+                    self.log.as_os_str(),
+                    "-o".as_ref(),
+                    opts.as_ref(),
+                ],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| ClusterError::Io("running pg_ctl".into(), e))?;
+        loop {
+            match pg_ctl.try_wait() {
+                Ok(Some(_)) | Err(_) => {
+                    let out = pg_ctl
+                        .wait_with_output()
+                        .map_err(|e| ClusterError::Io("running pg_ctl".into(), e))?;
+                    return self.outcome("pg_ctl", &out).map(|()| true);
+                }
+                Ok(None) if self.accepting() => {
+                    // pg_ctl ends by itself within its next look; it is reaped then.
+                    std::thread::spawn(move || pg_ctl.wait_with_output());
+                    return Ok(true);
+                }
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            }
+        }
+    }
+
+    /// Whether the postmaster says, in line 8 of `postmaster.pid`, that it accepts
+    /// connections: `ready`, or `standby` for a hot standby (PostgreSQL's
+    /// `LOCK_FILE_LINE_PM_STATUS`, which `pg_ctl -w` reads too).
+    fn accepting(&self) -> bool {
+        std::fs::read_to_string(self.data.join("postmaster.pid")).is_ok_and(|pid| {
+            pid.lines()
+                .nth(7)
+                .is_some_and(|status| matches!(status.trim(), "ready" | "standby"))
+        })
     }
 
     /// Stop the cluster (fast shutdown: open transactions are rolled back).
@@ -290,6 +329,11 @@ impl Cluster {
             .command(program, args)
             .output()
             .map_err(|e| ClusterError::Io(format!("running {program}"), e))?;
+        self.outcome(program, &out)
+    }
+
+    /// `Ok` if `program` succeeded, else its output and the tail of the server log.
+    fn outcome(&self, program: &str, out: &std::process::Output) -> Result<(), ClusterError> {
         if out.status.success() {
             Ok(())
         } else {

@@ -345,8 +345,11 @@ pub async fn load_all(
         .filter(|z| !z.published)
         .map(|z| z.id)
         .collect();
-    for row in ptrs(&mut tx, None).await? {
-        ptrs_by_zone.entry(row.zone_id).or_default().push(row);
+    // (Usually none: every zone has published since its first change.)
+    if !from_rows.is_empty() {
+        for row in ptrs(&mut tx, None).await? {
+            ptrs_by_zone.entry(row.zone_id).or_default().push(row);
+        }
     }
     let mut keys: HashMap<i64, Vec<u8>> = load_keys(&mut tx, None).await?.into_iter().collect();
     let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
@@ -402,7 +405,7 @@ pub async fn load_all(
             }
         }
     }
-    {
+    if !from_rows.is_empty() {
         // The zones that have not published: from their rows, ordered so that the rows of one
         // zone, and of one RRset in it, are adjacent.
         let mut rows = sqlx::query!(

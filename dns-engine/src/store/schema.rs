@@ -1,6 +1,7 @@
-//! Whether a store has the schema this binary reads. A node never migrates: the panel
-//! (`zonekeeper serve`, `zonekeeper migrate`) owns the schema, and a node started against a
-//! store of another version says so and stops, rather than misreading it.
+//! Whether a store has the schema this binary reads. A node never migrates: the panel owns
+//! the schema (`zonekeeper serve`, like every `zonekeeper` command, migrates the store it
+//! opens), and a node started against a store of another version says so and stops, rather
+//! than misreading it.
 
 use sqlx::PgPool;
 
@@ -10,9 +11,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// Why a store cannot be followed by this binary.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
-    #[error("the database has no Zonekeeper schema (no _sqlx_migrations table): run `zonekeeper migrate` or start `zonekeeper serve` against it first")]
+    #[error("the database has no Zonekeeper schema (no _sqlx_migrations table): start `zonekeeper serve` against it first (it migrates the store)")]
     Missing,
-    #[error("the database's schema is at migration {store}, older than this binary's {binary}: run `zonekeeper migrate` (a newer panel) first")]
+    #[error("the database's schema is at migration {store}, older than this binary's {binary}: start a newer `zonekeeper serve` against it first (it migrates the store)")]
     Older { store: i64, binary: i64 },
     #[error("the database's schema is at migration {store}, newer than this binary's {binary}: upgrade dns-engine")]
     Newer { store: i64, binary: i64 },
