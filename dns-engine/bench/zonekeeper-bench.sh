@@ -2,7 +2,7 @@
 # Zonekeeper's DNS engine against the shared harness (../shared/bench): import, load time + RSS,
 # dnsperf side by side with Knot and NSD, and an answer comparison with Knot.
 #
-#   setsid bash dns-engine/bench/zonekeeper-bench.sh [all|setup|import|load|perf|verify|classes|dnssec|stop]
+#   setsid bash dns-engine/bench/zonekeeper-bench.sh [all|setup|import|load|perf|verify|classes|latency|dnssec|stop]
 #
 #   setup   harness zones/queries/configs into $WORK (if missing); fresh Zonekeeper data dir
 #   import  start Zonekeeper, align the operator settings with the bench zones (NS/SOA timers, via SQL),
@@ -14,6 +14,8 @@
 #   verify  Knot + Zonekeeper side by side, harness verify.py (Knot = reference), plus a pass that
 #           ignores the SOA serial/RNAME (which differ by design)
 #   classes saturation qps and CPU per query category (the .tags file), Knot, NSD and Zonekeeper, 3 s each
+#   latency p99 at LAT_QPS, LAT_ROUNDS (5) rounds with Knot, NSD and Zonekeeper running side by side, interleaved;
+#           each server's median, best and worst p99, lost queries and the host's steal time
 #   dnssec  the two big zones signed through the API: their existing names asked unsigned, signed without
 #           DO and signed with DO (qps per server core, and the share of unsigned); unsigned again after
 #   all     all of the above; Zonekeeper is stopped at the end
@@ -347,6 +349,45 @@ for t in sorted(rows):
 PY
 }
 
+do_latency() {  # p99 at LAT_QPS in LAT_ROUNDS interleaved rounds: Knot, NSD and Zonekeeper all running,
+  # one after another in each round, so that a noisy minute of the host (steal) falls on all three
+  # and not on one server's only run; the summary gives each server's median p99 and its worst
+  if [ -z "$ZK_PID" ] || ! kill -0 "$ZK_PID" 2>/dev/null; then do_load || return 1; fi
+  source "$RUN/ports.env"; source "$HARNESS/servers.sh"
+  local peer round out=$ZK_WORK/latency.jsonl pgpid=0
+  local -A pid port
+  rm -f "$out"
+  for peer in ${LAT_PEERS:-knot nsd}; do
+    PIN=0 start_server "$peer" || return 1
+    pid[$peer]=$SERVER_PID; port[$peer]=$(server_port "$peer")
+    python3 "$HARNESS/wait_ready.py" "${port[$peer]}" "$DATA/zones.txt" "$SERVER_T0" 300 >/dev/null
+  done
+  pid[zonekeeper]=$ZK_PID; port[zonekeeper]=$ZK_DNS_PORT
+  [ -f "$ZK_VAR/postgres/postmaster.pid" ] && pgpid=$(head -1 "$ZK_VAR/postgres/postmaster.pid")
+  for round in $(seq 1 "${LAT_ROUNDS:-5}"); do
+    for peer in ${LAT_PEERS:-knot nsd} zonekeeper; do
+      python3 "$HARNESS/measure.py" --name "$peer" --pid "${pid[$peer]}" --port "${port[$peer]}" --queries "$DATA/queries.txt" \
+        --mode udp --duration "$LAT_DURATION" --latency --qps "$LAT_QPS" --clients "$CLIENTS" --threads "$DNSPERF_THREADS" \
+        --outstanding "$OUTSTANDING" --client-cpu "" --nice "$NICE" --quiet-below "$QUIET" --quiet-wait "$QUIET_WAIT" \
+        --aux-pid "$([ "$peer" = zonekeeper ] && echo "$pgpid" || echo 0)" --tag "latency round $round t$THREADS" \
+        --out "$out" >/dev/null
+    done
+  done
+  for peer in ${LAT_PEERS:-knot nsd}; do SERVER_PID=${pid[$peer]}; stop_server; done
+  python3 - "$out" <<'PY' | tee -a "$ZK_WORK/summary.txt"
+import json, sys, statistics, collections
+runs = collections.defaultdict(list)
+for l in open(sys.argv[1]):
+    r = json.loads(l); runs[r["name"]].append(r)
+print(f"{'server':11s} {'rounds':>6s} {'median p99':>10s} {'best':>6s} {'worst':>6s} {'lost':>5s} {'median steal %':>14s}  p99 per round (ms)")
+for name, rs in runs.items():
+    p99 = [r["lat_p99_ms"] for r in rs]
+    steal = statistics.median(r["cpu_breakdown"]["steal"] for r in rs)
+    print(f"{name:11s} {len(rs):6d} {statistics.median(p99):10.3f} {min(p99):6.3f} {max(p99):6.3f} {sum(r['lost'] or 0 for r in rs):5d}"
+          f" {steal:14.1f}  {' '.join(f'{x:.3f}' for x in p99)}")
+PY
+}
+
 do_dnssec() {  # signed answers beside unsigned ones: the two big zones signed through the API,
   # their existing names (classes A_big and AAAA_big) asked with EDNS, before and after signing,
   # and with DO; the zones are unsigned again at the end
@@ -400,6 +441,7 @@ case "${1:-all}" in
   verify) do_verify ;;
   classes) do_classes ;;
   dnssec) do_dnssec ;;
+  latency) do_latency ;;
   stop) zk_stop ;;
   all) do_setup && do_import && do_load && do_verify && do_perf && do_classes
        python3 "$HARNESS/summarize.py" "$RESULTS" 2>&1 | tee -a "$ZK_WORK/summary.txt" ;;

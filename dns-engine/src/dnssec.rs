@@ -155,11 +155,7 @@ impl ZoneKey {
             .dnskey
             .to_digest(&zone, digest)
             .map_err(|err| DnssecError::Sign(err.to_string()))?;
-        let hex: String = digest
-            .as_ref()
-            .iter()
-            .map(|byte| format!("{byte:02X}"))
-            .collect();
+        let hex = hex::encode_upper(digest.as_ref());
         Ok(format!(
             "{} {} {} {}",
             self.key_tag,

@@ -36,7 +36,7 @@ impl DsFields {
             self.key_tag,
             self.algorithm,
             self.digest_type,
-            upper_hex(&self.digest)
+            hex::encode_upper(&self.digest)
         )
     }
 }
@@ -292,10 +292,6 @@ fn fields_from(tokens: &[&str]) -> Result<(DsFields, Vec<String>), Vec<FieldErro
     let algorithm = number(tokens[1], "algorithm")?;
     let digest_type = number(tokens[2], "digest type")?;
     check_ds(key_tag, algorithm, digest_type, &tokens[3..].join(""))
-}
-
-fn upper_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 #[cfg(test)]

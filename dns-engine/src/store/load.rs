@@ -112,36 +112,15 @@ mod hex_octets {
     pub fn serialize<S: Serializer>(octets: &Option<Vec<u8>>, out: S) -> Result<S::Ok, S::Error> {
         match octets {
             None => out.serialize_none(),
-            Some(octets) => {
-                const DIGITS: &[u8; 16] = b"0123456789abcdef";
-                let mut hex = String::with_capacity(octets.len() * 2);
-                for &octet in octets {
-                    hex.push(char::from(DIGITS[usize::from(octet >> 4)]));
-                    hex.push(char::from(DIGITS[usize::from(octet & 15)]));
-                }
-                out.serialize_some(&hex)
-            }
+            Some(octets) => out.serialize_some(&hex::encode(octets)),
         }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Option<Vec<u8>>, D::Error> {
-        let Some(hex) = Option::<String>::deserialize(input)? else {
-            return Ok(None);
-        };
-        let digit = |d: u8| {
-            char::from(d)
-                .to_digit(16)
-                .and_then(|d| u8::try_from(d).ok())
-        };
-        hex.as_bytes()
-            .chunks(2)
-            .map(|pair| match *pair {
-                [high, low] => Some(digit(high)? << 4 | digit(low)?),
-                _ => None,
-            })
-            .collect::<Option<Vec<u8>>>()
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom("published records: not hex digits"))
+        Option::<String>::deserialize(input)?
+            .map(hex::decode)
+            .transpose()
+            .map_err(|err| serde::de::Error::custom(format!("published records: {err}")))
     }
 }
 
@@ -353,9 +332,11 @@ pub async fn load_all(
     }
     let mut keys: HashMap<i64, Vec<u8>> = load_keys(&mut tx, None).await?.into_iter().collect();
     let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
-    for ds in published_ds(&mut tx, None).await? {
-        if from_rows.contains(&ds.zone_id) {
-            ds_by_zone.entry(ds.zone_id).or_default().push(ds);
+    if !from_rows.is_empty() {
+        for ds in published_ds(&mut tx, None).await? {
+            if from_rows.contains(&ds.zone_id) {
+                ds_by_zone.entry(ds.zone_id).or_default().push(ds);
+            }
         }
     }
     // Every zone's data but its record rows, which the stream below fills in.

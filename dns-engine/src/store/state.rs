@@ -63,7 +63,7 @@ impl StateDir {
     }
 
     fn zone_file(&self, name: &str) -> PathBuf {
-        let hex: String = name.bytes().map(|b| format!("{b:02x}")).collect();
+        let hex = hex::encode(name);
         self.dir.join("zones").join(format!("{hex}.json"))
     }
 

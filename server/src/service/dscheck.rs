@@ -204,10 +204,6 @@ fn digest_name(digest_type: u8) -> String {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
-
 /// A key with the zone-key and SEP bits and without the REVOKE bit (RFC 4034 §2.1.1,
 /// RFC 5011 §3): the kind of key a DS points to.
 fn is_sep_key(key: &DNSKEY) -> bool {
@@ -355,8 +351,8 @@ pub fn check(domain: &Name, ds: &DsData, keys: &KeySet, now_unix: u32) -> CheckR
         if digest.as_ref() != ds.digest.as_slice() {
             mismatch = Some(format!(
                 "the {digest_name} digest of key {tag} on {server} is {}, but the DS has {}",
-                hex(digest.as_ref()),
-                hex(&ds.digest)
+                hex::encode_upper(digest.as_ref()),
+                hex::encode_upper(&ds.digest)
             ));
             continue;
         }

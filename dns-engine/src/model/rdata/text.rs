@@ -140,26 +140,15 @@ pub fn hex(tokens: &[Token], what: &str) -> Result<Vec<u8>, String> {
     })
 }
 
-/// Hex digits to octets, or `None` when the digits are not an even number of hex digits.
+/// Hex digits (either case) to octets, or `None` when the digits are not an even number of
+/// hex digits.
 pub fn decode_hex(digits: &str) -> Option<Vec<u8>> {
-    if !digits.len().is_multiple_of(2) || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| {
-            digits
-                .get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-        })
-        .collect()
+    hex::decode(digits).ok()
 }
 
+/// Octets as upper-case hex digits, as DS digests and RFC 3597 data are written.
 pub fn upper_hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut out, byte| {
-        let _ = write!(out, "{byte:02X}");
-        out
-    })
+    hex::encode_upper(bytes)
 }
 
 /// Base64 (RFC 4648 §4) spread over `tokens`, as DNSKEY and CERT data are written.

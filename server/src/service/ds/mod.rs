@@ -114,10 +114,6 @@ async fn parent_zone(conn: &mut PgConnection, name: &str) -> sqlx::Result<Option
 /// during a rollover, two digest types each).
 pub const MAX_DS_PER_DOMAIN: i64 = 8;
 
-fn upper_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
-
 /// The domain a URL names, if the caller may see it (admins see all); otherwise 404.
 async fn domain_row(
     conn: &mut PgConnection,

@@ -39,14 +39,14 @@ pub(super) fn to_record(domain: &str, row: &DsRow, published: bool) -> DsRecord 
         row.key_tag,
         row.algorithm,
         row.digest_type,
-        upper_hex(&row.digest)
+        hex::encode_upper(&row.digest)
     );
     DsRecord {
         id: row.id,
         key_tag: u16::try_from(row.key_tag).unwrap_or_default(),
         algorithm: u8::try_from(row.algorithm).unwrap_or_default(),
         digest_type: u8::try_from(row.digest_type).unwrap_or_default(),
-        digest: upper_hex(&row.digest),
+        digest: hex::encode_upper(&row.digest),
         line: format!("{domain} IN DS {rdata}"),
         state: row.state(),
         reason: row.reason.clone(),
@@ -185,7 +185,7 @@ pub(super) fn parse_request(
             i64::from(data.key_tag),
             i64::from(data.algorithm),
             i64::from(data.digest_type),
-            &upper_hex(&data.digest),
+            &hex::encode_upper(&data.digest),
         )
         .map_err(|errors| {
             ServiceError::Validation(
