@@ -330,11 +330,11 @@ struct Progress {
 
 /// Records reloaded in one pass from which on the freed memory is given back as after a full
 /// load. Signing the bench's two big zones (100,000 RRsets each) through the API left
-/// `zonekeeper serve` at 308 MiB PSS where a fresh load of the same signed zones takes 179:
+/// `zonekeeper serve` at 301 MiB PSS where a fresh load of the same signed zones takes 179 MiB:
 /// the old snapshots and the signing's own allocations were freed but stayed in the arenas,
-/// and each further sign-and-unsign grew it (375 and 398 MiB in two later rounds). With this,
-/// 207–219 MiB in four rounds, and signed answers as fast as without it. Below it a pass rebuilds too little to matter, and small changes
-/// may come many a second.
+/// and each further sign-and-unsign grew it (366 and 388 MiB in two later rounds). With this,
+/// 202–214 MiB in four rounds, and signed answers as fast as without it. Below it a pass
+/// rebuilds too little to matter, and small changes may come many a second.
 const TRIM_AFTER_RECORDS: usize = 10_000;
 
 /// Gives the memory that building every zone used and freed back to the system.
