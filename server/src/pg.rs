@@ -203,6 +203,10 @@ impl Cluster {
             "-c listen_addresses='' -k {} -p {PORT} -c unix_socket_permissions=0700",
             self.socket_dir.display()
         );
+        // A postmaster.pid left by a server that died says `ready` too: only one written since
+        // this start counts (its start time, line 3, as pg_ctl checks it, with pg_ctl's two
+        // seconds of slack).
+        let since = unix_seconds().saturating_sub(2);
         let mut pg_ctl = self
             .command(
                 "pg_ctl",
@@ -231,7 +235,7 @@ impl Cluster {
                         .map_err(|e| ClusterError::Io("running pg_ctl".into(), e))?;
                     return self.outcome("pg_ctl", &out).map(|()| true);
                 }
-                Ok(None) if self.accepting() => {
+                Ok(None) if self.accepting(since) => {
                     // pg_ctl ends by itself within its next look; it is reaped then.
                     std::thread::spawn(move || pg_ctl.wait_with_output());
                     return Ok(true);
@@ -241,15 +245,11 @@ impl Cluster {
         }
     }
 
-    /// Whether the postmaster says, in line 8 of `postmaster.pid`, that it accepts
-    /// connections: `ready`, or `standby` for a hot standby (PostgreSQL's
-    /// `LOCK_FILE_LINE_PM_STATUS`, which `pg_ctl -w` reads too).
-    fn accepting(&self) -> bool {
-        std::fs::read_to_string(self.data.join("postmaster.pid")).is_ok_and(|pid| {
-            pid.lines()
-                .nth(7)
-                .is_some_and(|status| matches!(status.trim(), "ready" | "standby"))
-        })
+    /// Whether a postmaster started at `since` (Unix seconds) or later says it accepts
+    /// connections.
+    fn accepting(&self, since: u64) -> bool {
+        std::fs::read_to_string(self.data.join("postmaster.pid"))
+            .is_ok_and(|pid| lock_file_accepting(&pid, since))
     }
 
     /// Stop the cluster (fast shutdown: open transactions are rolled back).
@@ -389,4 +389,47 @@ fn find_bin_dir() -> Result<PathBuf, ClusterError> {
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .find(|d| d.join("initdb").exists() && d.join("pg_ctl").exists())
         .ok_or_else(|| ClusterError::NoBinaries("/usr/lib/postgresql/*/bin and PATH".into()))
+}
+
+/// Whether the text of a `postmaster.pid` says that a postmaster started at `since` (Unix
+/// seconds) or later accepts connections: line 3 holds its start time, line 8 its status,
+/// `ready`, or `standby` for a hot standby (PostgreSQL's `LOCK_FILE_LINE_START_TIME` and
+/// `LOCK_FILE_LINE_PM_STATUS`, the lines `pg_ctl -w` reads).
+fn lock_file_accepting(pid_file: &str, since: u64) -> bool {
+    let lines: Vec<&str> = pid_file.lines().collect();
+    let started = lines.get(2).and_then(|t| t.trim().parse::<u64>().ok());
+    let status = lines.get(7).map(|s| s.trim());
+    started.is_some_and(|t| t >= since) && matches!(status, Some("ready" | "standby"))
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_file_accepting;
+
+    fn lock_file(started: u64, status: &str) -> String {
+        format!("4242\n/var/lib/zk/postgres\n{started}\n5432\n/run/zk\n\n  1234567     42\n{status:<8}\n")
+    }
+
+    #[test]
+    fn only_a_postmaster_started_since_counts_as_accepting() {
+        assert!(lock_file_accepting(&lock_file(1_000, "ready"), 1_000));
+        assert!(lock_file_accepting(&lock_file(1_001, "standby"), 1_000));
+        // Left behind by a server that died before this start.
+        assert!(!lock_file_accepting(&lock_file(999, "ready"), 1_000));
+        // Still starting, or stopping.
+        assert!(!lock_file_accepting(&lock_file(1_000, "starting"), 1_000));
+        assert!(!lock_file_accepting(&lock_file(1_000, "stopping"), 1_000));
+        // Written only in part.
+        assert!(!lock_file_accepting(
+            "4242\n/var/lib/zk/postgres\n1000\n",
+            1_000
+        ));
+        assert!(!lock_file_accepting("", 0));
+    }
 }
