@@ -155,13 +155,12 @@ impl ZoneKey {
             .dnskey
             .to_digest(&zone, digest)
             .map_err(|err| DnssecError::Sign(err.to_string()))?;
-        let hex = hex::encode_upper(digest.as_ref());
         Ok(format!(
             "{} {} {} {}",
             self.key_tag,
             self.algorithm(),
             digest_type,
-            hex
+            hex::encode_upper(digest.as_ref())
         ))
     }
 }

@@ -317,22 +317,20 @@ pub async fn load_all(
     .fetch_all(&mut *tx)
     .await?;
     let reverse = Arc::new(ReverseData::load(&mut tx).await?);
-    let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
-    // Only the zones built from their rows need their PTR and DS rows.
+    let mut keys: HashMap<i64, Vec<u8>> = load_keys(&mut tx, None).await?.into_iter().collect();
+    // Only the zones built from their rows need their PTR and DS rows (usually none: every
+    // zone has published since its first change).
     let from_rows: std::collections::HashSet<i64> = zones
         .iter()
         .filter(|z| !z.published)
         .map(|z| z.id)
         .collect();
-    // (Usually none: every zone has published since its first change.)
+    let mut ptrs_by_zone: HashMap<i64, Vec<PtrRow>> = HashMap::new();
+    let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
     if !from_rows.is_empty() {
         for row in ptrs(&mut tx, None).await? {
             ptrs_by_zone.entry(row.zone_id).or_default().push(row);
         }
-    }
-    let mut keys: HashMap<i64, Vec<u8>> = load_keys(&mut tx, None).await?.into_iter().collect();
-    let mut ds_by_zone: HashMap<i64, Vec<PublishedDs>> = HashMap::new();
-    if !from_rows.is_empty() {
         for ds in published_ds(&mut tx, None).await? {
             if from_rows.contains(&ds.zone_id) {
                 ds_by_zone.entry(ds.zone_id).or_default().push(ds);
